@@ -1,0 +1,147 @@
+// The facts Conclave records, in the past tense. Every event carries the time it was recorded (`at`,
+// ISO 8601 UTC) so that read models never consult a clock, and the provider's SequenceNumber where the
+// platform sent one, so that late callbacks can be recognised.
+
+export type Beep = 'true' | 'false' | 'onEnter' | 'onExit';
+export type Record = 'do-not-record' | 'record-from-start';
+export type Trim = 'trim-silence' | 'do-not-trim';
+
+export const REASONS_CONFERENCE_ENDED = [
+  'conference-ended-via-api',
+  'participant-with-end-conference-on-exit-left',
+  'participant-with-end-conference-on-exit-kicked',
+  'last-participant-kicked',
+  'last-participant-left',
+] as const;
+export type ReasonConferenceEnded = (typeof REASONS_CONFERENCE_ENDED)[number];
+
+/** Why a participant left: how the call said so, or what the conference did to it. */
+export type LeaveReason = 'hung-up' | 'dial-ended' | 'left' | 'moved' | 'conference-ended';
+
+export const TERMINAL_CALL_STATUSES = ['completed', 'busy', 'failed', 'no-answer', 'canceled'] as const;
+export type TerminalCallStatus = (typeof TERMINAL_CALL_STATUSES)[number];
+
+/** What each participant brings to a join; `maxParticipants`, `region`, `record` and `trim` only count
+ * for the participant who opens the conference. */
+export interface JoinAttributes {
+  label: string | null;
+  muted: boolean;
+  beep: Beep;
+  startConferenceOnEnter: boolean;
+  endConferenceOnExit: boolean;
+  callSidToCoach: string | null;
+  maxParticipants: number;
+  region: string | null;
+  record: Record;
+  trim: Trim;
+}
+
+/** The participant flags the platform reports on every participant callback. */
+export interface ParticipantFlags {
+  muted: boolean;
+  hold: boolean;
+  coaching: boolean;
+  callSidToCoach: string | null;
+  endConferenceOnExit: boolean;
+}
+
+type Event<Type extends string, Data> = { type: Type; data: Data };
+
+export type ConferenceOpened = Event<
+  'ConferenceOpened',
+  {
+    conferenceSid: string;
+    friendlyName: string;
+    region: string | null;
+    maxParticipants: number;
+    record: Record;
+    trim: Trim;
+    at: string;
+  }
+>;
+
+export type ParticipantJoined = Event<
+  'ParticipantJoined',
+  ParticipantFlags & {
+    conferenceSid: string;
+    callSid: string;
+    from: string | null;
+    to: string | null;
+    label: string | null;
+    beep: Beep;
+    startConferenceOnEnter: boolean;
+    sequenceNumber: number | null;
+    at: string;
+  }
+>;
+
+export type ConferenceStarted = Event<'ConferenceStarted', { conferenceSid: string; at: string }>;
+
+export type ParticipantUpdated = Event<
+  'ParticipantUpdated',
+  ParticipantFlags & { conferenceSid: string; callSid: string; sequenceNumber: number | null; at: string }
+>;
+
+export type ParticipantLeft = Event<
+  'ParticipantLeft',
+  { conferenceSid: string; callSid: string; reason: LeaveReason; sequenceNumber: number | null; at: string }
+>;
+
+export type ConferenceEnded = Event<
+  'ConferenceEnded',
+  {
+    conferenceSid: string;
+    reason: ReasonConferenceEnded | null;
+    callSidEndingConference: string | null;
+    at: string;
+  }
+>;
+
+export type CallEnded = Event<'CallEnded', { callSid: string; callStatus: TerminalCallStatus; at: string }>;
+
+/** A join that was refused; kept for audit, it changes no state. */
+export type JoinRejected = Event<
+  'JoinRejected',
+  { callSid: string; reason: 'conference-full' | 'call-ended'; conferenceSid: string | null; at: string }
+>;
+
+/** The platform reported a leave for a call Conclave had not seen join: remembered so that the join,
+ * when it arrives late, does not bring the call back. */
+export type UnknownCallLeft = Event<
+  'UnknownCallLeft',
+  { callSid: string; sequenceNumber: number | null; at: string }
+>;
+
+export type RoomEvent =
+  | ConferenceOpened
+  | ParticipantJoined
+  | ConferenceStarted
+  | ParticipantUpdated
+  | ParticipantLeft
+  | ConferenceEnded
+  | CallEnded
+  | JoinRejected
+  | UnknownCallLeft;
+
+export type RoomEventType = RoomEvent['type'];
+
+export const ROOM_EVENT_TYPES: readonly RoomEventType[] = [
+  'ConferenceOpened',
+  'ParticipantJoined',
+  'ConferenceStarted',
+  'ParticipantUpdated',
+  'ParticipantLeft',
+  'ConferenceEnded',
+  'CallEnded',
+  'JoinRejected',
+  'UnknownCallLeft',
+];
+
+export function isRoomEventType(value: string): value is RoomEventType {
+  return (ROOM_EVENT_TYPES as readonly string[]).includes(value);
+}
+
+/** The call an event is about, if any. */
+export function callSidOf(event: RoomEvent): string | null {
+  return 'callSid' in event.data ? event.data.callSid : null;
+}

@@ -1,0 +1,55 @@
+// Sid formats and the mapping from ULIDs to Sids. A Sid is a two-letter prefix and 32 hex digits; a ULID
+// is 128 bits in Crockford base32, so it maps onto a Sid without loss and keeps its time order.
+
+export type SidPrefix = 'AC' | 'CA' | 'CF';
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const ULID_PATTERN = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
+
+export function isSid(prefix: SidPrefix, value: string): boolean {
+  return value.length === 34 && value.startsWith(prefix) && /^[0-9a-fA-F]{32}$/.test(value.slice(2));
+}
+
+export function isUlid(value: string): boolean {
+  return ULID_PATTERN.test(value);
+}
+
+function ulidToBigInt(ulid: string): bigint {
+  if (!isUlid(ulid)) throw new RangeError(`not a ULID: ${ulid}`);
+  let n = 0n;
+  for (const ch of ulid) n = n * 32n + BigInt(CROCKFORD.indexOf(ch));
+  return n;
+}
+
+function bigIntToUlid(n: bigint): string {
+  let out = '';
+  for (let i = 0; i < 26; i++) {
+    out = CROCKFORD.charAt(Number(n % 32n)) + out;
+    n /= 32n;
+  }
+  return out;
+}
+
+/** The hex digits of a ULID, lowercase, 32 of them. */
+export function ulidToHex(ulid: string): string {
+  return ulidToBigInt(ulid).toString(16).padStart(32, '0');
+}
+
+/** The ULID `steps` after `ulid`: how one command's ids are spread over the events it produces. */
+export function nextUlid(ulid: string, steps = 1): string {
+  return bigIntToUlid(ulidToBigInt(ulid) + BigInt(steps));
+}
+
+/** The millisecond timestamp a ULID carries. */
+export function ulidTime(ulid: string): number {
+  return Number(ulidToBigInt(ulid) >> 80n);
+}
+
+/** The lowest conference Sid whose ULID carries a time at or after `ms`: a bound for ranges of Sids. */
+export function conferenceSidLowerBound(ms: number): string {
+  return `CF${(BigInt(ms) << 80n).toString(16).padStart(32, '0')}`;
+}
+
+export function conferenceSidFromUlid(ulid: string): string {
+  return `CF${ulidToHex(ulid)}`;
+}

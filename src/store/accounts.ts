@@ -1,0 +1,75 @@
+// Accounts and their auth tokens: who may send webhooks and read through the REST API.
+
+import { randomBytes } from 'node:crypto';
+import { type Kysely, sql } from 'kysely';
+import type { Executor } from './executor.js';
+import type { DB } from './schema.js';
+
+// Names the lock that lets only one of several starting replicas create the development account.
+const DEVELOPMENT_ACCOUNT_LOCK = 4_211_987_330_651_735n;
+
+export interface Account {
+  sid: string;
+  authToken: string;
+  friendlyName: string;
+}
+
+export async function findAccount(executor: Executor, sid: string): Promise<Account | undefined> {
+  const row = await executor
+    .selectFrom('accounts')
+    .select(['account_sid', 'auth_token', 'friendly_name'])
+    .where('account_sid', '=', sid)
+    .executeTakeFirst();
+  return row && { sid: row.account_sid, authToken: row.auth_token, friendlyName: row.friendly_name };
+}
+
+export async function listAccounts(executor: Executor): Promise<Account[]> {
+  const rows = await executor
+    .selectFrom('accounts')
+    .select(['account_sid', 'auth_token', 'friendly_name'])
+    .orderBy('date_created')
+    .orderBy('account_sid')
+    .execute();
+  return rows.map((row) => ({
+    sid: row.account_sid,
+    authToken: row.auth_token,
+    friendlyName: row.friendly_name,
+  }));
+}
+
+/** Creates the account, or gives an existing one the token and name given. */
+export async function saveAccount(executor: Executor, account: Account): Promise<void> {
+  await executor
+    .insertInto('accounts')
+    .values({ account_sid: account.sid, auth_token: account.authToken, friendly_name: account.friendlyName })
+    .onConflict((oc) =>
+      oc
+        .column('account_sid')
+        .doUpdateSet({ auth_token: account.authToken, friendly_name: account.friendlyName }),
+    )
+    .execute();
+}
+
+/** A new account with a random Sid and a Twilio-style token of 32 hex digits. */
+export function newAccount(friendlyName: string): Account {
+  return {
+    sid: `AC${randomBytes(16).toString('hex')}`,
+    authToken: randomBytes(16).toString('hex'),
+    friendlyName,
+  };
+}
+
+/**
+ * Creates a development account when the database has none, so that a first run works with no set-up.
+ * Returns it when it was created; concurrent first starts create one between them.
+ */
+export async function ensureDevelopmentAccount(db: Kysely<DB>): Promise<Account | undefined> {
+  return db.transaction().execute(async (trx) => {
+    await sql`SELECT pg_advisory_xact_lock(${DEVELOPMENT_ACCOUNT_LOCK})`.execute(trx);
+    if ((await trx.selectFrom('accounts').select('account_sid').limit(1).execute()).length > 0)
+      return undefined;
+    const account = newAccount('Development account');
+    await saveAccount(trx, account);
+    return account;
+  });
+}

@@ -1,0 +1,60 @@
+// Opens the database Conclave runs on: PostgreSQL through a `pg` pool when a URL is configured, otherwise
+// PGlite, PostgreSQL compiled to WebAssembly, in a data directory (or in memory, for tests).
+
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import pg from 'pg';
+import type { DB } from './schema.js';
+
+export type DatabaseTarget =
+  | { kind: 'postgres'; url: string; poolSize?: number }
+  | { kind: 'pglite'; dataDir: string | null };
+
+export interface Database {
+  kind: DatabaseTarget['kind'];
+  db: Kysely<DB>;
+  /** Runs a script of several statements on the connection `executor` is bound to. */
+  runScript(executor: Kysely<DB>, script: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(target: DatabaseTarget): Promise<Database> {
+  return target.kind === 'postgres' ? openPostgres(target.url, target.poolSize) : openPglite(target.dataDir);
+}
+
+function openPostgres(url: string, poolSize = 10): Database {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    // While the server is unreachable, fail fast so that callers can answer 503 instead of hanging.
+    connectionTimeoutMillis: 3000,
+    idleTimeoutMillis: 30_000,
+    // A session left idle inside a transaction would hold room locks and stall the xid cursor.
+    idle_in_transaction_session_timeout: 10_000,
+    application_name: 'conclave',
+  });
+  // An idle client that loses its server emits 'error' on the pool; the next checkout reconnects.
+  pool.on('error', () => {});
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    kind: 'postgres',
+    db,
+    // Without parameters, pg uses the simple query protocol, which accepts several statements.
+    runScript: async (executor, script) => void (await sql.raw(script).execute(executor)),
+    close: () => db.destroy(),
+  };
+}
+
+async function openPglite(dataDir: string | null): Promise<Database> {
+  const pglite = dataDir === null ? new PGlite() : new PGlite(dataDir);
+  await pglite.waitReady;
+  const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
+  return {
+    kind: 'pglite',
+    db,
+    // PGlite has one session: `exec` runs on it, inside whatever transaction the executor has open.
+    runScript: async (_executor, script) => void (await pglite.exec(script)),
+    close: () => db.destroy(),
+  };
+}

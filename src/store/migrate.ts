@@ -1,0 +1,68 @@
+// Applies the numbered SQL files in sql/ once each, in order. Replicas may start together: the whole run
+// holds a transaction-scoped advisory lock, so the second waits and then finds nothing left to do.
+
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
+import type { Database } from './database.js';
+
+// An arbitrary constant that names Conclave's migration lock among the database's advisory locks.
+const MIGRATION_LOCK = 4_211_987_330_651_734n;
+
+export interface Migration {
+  name: string;
+  script: string;
+}
+
+function findSqlDirectory(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'sql', '001_event_store.sql'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('the sql/ directory of migrations was not found');
+    dir = parent;
+  }
+  return join(dir, 'sql');
+}
+
+export function loadMigrations(directory = findSqlDirectory()): Migration[] {
+  return readdirSync(directory)
+    .filter((file) => /^\d+_[\w-]+\.sql$/.test(file))
+    .sort()
+    .map((file) => ({
+      name: file.replace(/\.sql$/, ''),
+      script: readFileSync(join(directory, file), 'utf8'),
+    }));
+}
+
+/** Applies what is missing; returns the names applied by this call. */
+export async function migrate(database: Database, migrations = loadMigrations()): Promise<string[]> {
+  return database.db.transaction().execute(async (trx) => {
+    await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(trx);
+    await sql`CREATE TABLE IF NOT EXISTS schema_migrations (
+      name text PRIMARY KEY,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`.execute(trx);
+    const applied = new Set(
+      (await trx.selectFrom('schema_migrations').select('name').execute()).map((r) => r.name),
+    );
+    const pending = migrations.filter((m) => !applied.has(m.name));
+    for (const migration of pending) {
+      await database.runScript(trx, migration.script);
+      await trx.insertInto('schema_migrations').values({ name: migration.name }).execute();
+    }
+    return pending.map((m) => m.name);
+  });
+}
+
+/** True when every migration has been applied: the readiness condition. */
+export async function isMigrated(database: Database, migrations = loadMigrations()): Promise<boolean> {
+  const exists = await sql<{
+    present: boolean;
+  }>`SELECT to_regclass('schema_migrations') IS NOT NULL AS present`.execute(database.db);
+  if (!exists.rows[0]?.present) return false;
+  const applied = new Set(
+    (await database.db.selectFrom('schema_migrations').select('name').execute()).map((r) => r.name),
+  );
+  return migrations.every((m) => applied.has(m.name));
+}

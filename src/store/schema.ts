@@ -1,0 +1,102 @@
+// Row types of the tables in sql/, as Kysely sees them. They stay inside store/: the rest of the code
+// speaks in domain types and in the shapes the queries return.
+
+import type { ColumnType, Generated } from 'kysely';
+import type { RoomState } from '../domain/room.js';
+
+/** Timestamps are written as ISO strings and read back as Dates. */
+type Timestamp = ColumnType<Date, string | Date, string | Date>;
+type NullableTimestamp = ColumnType<Date | null, string | Date | null, string | Date | null>;
+
+export interface AccountsTable {
+  account_sid: string;
+  auth_token: string;
+  friendly_name: string;
+  date_created: Generated<Timestamp>;
+}
+
+export interface RoomsTable {
+  account_sid: string;
+  friendly_name: string;
+  version: ColumnType<string, number, number>;
+  state: ColumnType<RoomState, string, string>;
+}
+
+export interface EventsTable {
+  account_sid: string;
+  friendly_name: string;
+  stream_position: ColumnType<string, number | string, never>;
+  global_position: ColumnType<string, never, never>;
+  id: string;
+  type: string;
+  data: ColumnType<unknown, string, never>;
+  recorded_at: Timestamp;
+  transaction_id: ColumnType<string, never, never>;
+}
+
+export interface InboxTable {
+  account_sid: string;
+  key: string;
+  received_at: Generated<Timestamp>;
+  outcome: ColumnType<unknown, string, string>;
+}
+
+export interface CallsTable {
+  account_sid: string;
+  call_sid: string;
+  room: string | null;
+  ended: Generated<boolean>;
+}
+
+export interface ConferencesTable {
+  account_sid: string;
+  sid: string;
+  friendly_name: string;
+  status: 'init' | 'in-progress' | 'completed';
+  region: string | null;
+  date_created: Timestamp;
+  date_updated: Timestamp;
+  reason_conference_ended: string | null;
+  call_sid_ending_conference: string | null;
+}
+
+export interface ParticipantsTable {
+  account_sid: string;
+  conference_sid: string;
+  call_sid: string;
+  label: string | null;
+  status: 'connected' | 'complete';
+  muted: boolean;
+  hold: boolean;
+  coaching: boolean;
+  call_sid_to_coach: string | null;
+  start_conference_on_enter: boolean;
+  end_conference_on_exit: boolean;
+  beep: string;
+  from_number: string | null;
+  to_number: string | null;
+  date_created: Timestamp;
+  date_updated: Timestamp;
+  date_left: NullableTimestamp;
+  left_reason: string | null;
+}
+
+export interface SchemaMigrationsTable {
+  name: string;
+  applied_at: Generated<Timestamp>;
+}
+
+export interface DB {
+  accounts: AccountsTable;
+  rooms: RoomsTable;
+  events: EventsTable;
+  inbox: InboxTable;
+  calls: CallsTable;
+  conferences: ConferencesTable;
+  participants: ParticipantsTable;
+  schema_migrations: SchemaMigrationsTable;
+}
+
+/** The tables derived from the event log, which rebuild rewrites and verify compares. */
+export const DERIVED_TABLES = ['rooms', 'calls', 'conferences', 'participants'] as const;
+export type DerivedTable = (typeof DERIVED_TABLES)[number];
