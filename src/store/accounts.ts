@@ -63,12 +63,15 @@ export function newAccount(friendlyName: string): Account {
  * Creates a development account when the database has none, so that a first run works with no set-up.
  * Returns it when it was created; concurrent first starts create one between them.
  */
-export async function ensureDevelopmentAccount(db: Kysely<DB>): Promise<Account | undefined> {
+export async function ensureDevelopmentAccount(
+  db: Kysely<DB>,
+  friendlyName: string,
+): Promise<Account | undefined> {
   return db.transaction().execute(async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(${DEVELOPMENT_ACCOUNT_LOCK})`.execute(trx);
     if ((await trx.selectFrom('accounts').select('account_sid').limit(1).execute()).length > 0)
       return undefined;
-    const account = newAccount('Development account');
+    const account = newAccount(friendlyName);
     await saveAccount(trx, account);
     return account;
   });

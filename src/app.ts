@@ -1,0 +1,47 @@
+// Builds the Fastify application from a configuration and an open database, without listening, so that
+// tests drive it through inject() and the server decides where it listens.
+
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Config } from './config.js';
+import { health } from './health.js';
+import type { Database } from './store/database.js';
+import { isDatabaseUnavailable } from './store/errors.js';
+
+export interface AppOptions {
+  config: Config;
+  database: Database;
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Webhook bodies are small forms; anything far larger is a mistake or an attack. */
+const BODY_LIMIT = 64 * 1024;
+
+export async function buildApp({ database, logger = false }: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger,
+    bodyLimit: BODY_LIMIT,
+    requestIdHeader: 'x-request-id',
+    // The edge may sit behind a proxy or tunnel; signatures are checked against PUBLIC_URL, not Host.
+    trustProxy: false,
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error }, 'database unavailable');
+      return reply
+        .code(503)
+        .header('retry-after', '1')
+        .type('text/plain')
+        .send('Service unavailable: the database does not answer, try again shortly');
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+      return reply.code(500).type('text/plain').send('Internal error');
+    }
+    return reply.code(status).type('text/plain').send(error.message);
+  });
+
+  await app.register(health, { database });
+  return app;
+}

@@ -1,0 +1,218 @@
+#!/usr/bin/env node
+// The `conclave` command. Each subcommand reads the same environment as the server; failures end with one
+// plain line on stderr and a non-zero exit, never a stack trace.
+
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from './config.js';
+import { closeOnSignals, startServer } from './server.js';
+import { listAccounts, newAccount, saveAccount } from './store/accounts.js';
+import { type Database, openDatabase } from './store/database.js';
+import { isDatabaseUnavailable } from './store/errors.js';
+import { migrate } from './store/migrate.js';
+import { rebuild } from './store/rebuild.js';
+import { verify } from './store/verify.js';
+
+class UsageError extends Error {}
+
+interface Command {
+  summary: string;
+  usage: string;
+  run(args: string[]): Promise<number>;
+}
+
+const ENVIRONMENT_HELP = `Environment: PORT, HOST, DATABASE_URL (unset: embedded PGlite in DATA_DIR), DATA_DIR,
+TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, PUBLIC_URL, LOG_LEVEL (see the README).`;
+
+interface Parsed {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+function parse(args: string[], options: ParseArgsConfig['options'] = {}): Parsed {
+  try {
+    const { values, positionals } = parseArgs({
+      args,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+    });
+    return { values: values as Parsed['values'], positionals };
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+async function withDatabase<T>(run: (database: Database) => Promise<T>): Promise<T> {
+  const database = await openDatabase(loadConfig().database);
+  try {
+    return await run(database);
+  } finally {
+    await database.close();
+  }
+}
+
+function helpOr(args: string[], command: Command, options?: ParseArgsConfig['options']): Parsed | undefined {
+  const parsed = parse(args, options);
+  if (parsed.values.help) {
+    console.log(`${command.usage}\n\n${command.summary}\n\n${ENVIRONMENT_HELP}`);
+    return undefined;
+  }
+  return parsed;
+}
+
+const commands: Record<string, Command> = {
+  serve: {
+    summary: 'Serve webhooks and the REST API; migrations run first.',
+    usage: 'Usage: conclave serve',
+    async run(args) {
+      if (!helpOr(args, this)) return 0;
+      const server = await startServer(loadConfig());
+      closeOnSignals(server);
+      return new Promise<number>(() => {});
+    },
+  },
+  migrate: {
+    summary: 'Apply the database migrations that are not applied yet.',
+    usage: 'Usage: conclave migrate',
+    async run(args) {
+      if (!helpOr(args, this)) return 0;
+      const applied = await withDatabase((database) => migrate(database));
+      console.log(
+        applied.length === 0 ? 'Migrations: up to date' : `Migrations applied: ${applied.join(', ')}`,
+      );
+      return 0;
+    },
+  },
+  rebuild: {
+    summary: 'Re-derive every read model (rooms, calls, conferences, participants) from the event log.',
+    usage: 'Usage: conclave rebuild',
+    async run(args) {
+      if (!helpOr(args, this)) return 0;
+      const summary = await withDatabase(async (database) => {
+        await migrate(database);
+        return rebuild(database);
+      });
+      console.log(`Rebuilt from ${summary.events} events: ${summary.rooms} rooms, ${summary.calls} calls`);
+      return 0;
+    },
+  },
+  verify: {
+    summary:
+      'Re-derive the read models in scratch tables and compare them with the live ones.\nExits 0 when identical, 1 with the differences listed otherwise.',
+    usage: 'Usage: conclave verify [--limit N]',
+    async run(args) {
+      const parsed = helpOr(args, this, { limit: { type: 'string' } });
+      if (!parsed) return 0;
+      const limit = Number(parsed.values.limit ?? 100);
+      if (!Number.isInteger(limit) || limit < 1)
+        throw new UsageError('--limit takes a whole number of 1 or more');
+      const result = await withDatabase(async (database) => {
+        await migrate(database);
+        return verify(database, limit);
+      });
+      if (result.differences.length === 0) {
+        console.log(`Verified: the read models match the ${result.events} events of the log`);
+        return 0;
+      }
+      console.log(`Differences between the live read models and the log (${result.events} events):`);
+      for (const d of result.differences) {
+        console.log(
+          `  ${d.table}: only in ${d.side === 'live' ? 'the live table' : 'the rebuild'}: ${JSON.stringify(d.row)}`,
+        );
+      }
+      return 1;
+    },
+  },
+  accounts: {
+    summary: `List accounts, or add one (a new SID and token are generated unless given).
+  conclave accounts list [--show-tokens]
+  conclave accounts add [--name NAME] [--sid AC…] [--token TOKEN]`,
+    usage: 'Usage: conclave accounts list|add [options]',
+    async run(args) {
+      const parsed = helpOr(args, this, {
+        'show-tokens': { type: 'boolean' },
+        name: { type: 'string' },
+        sid: { type: 'string' },
+        token: { type: 'string' },
+      });
+      if (!parsed) return 0;
+      const [action] = parsed.positionals;
+      if (action === 'list') {
+        const accounts = await withDatabase(async (database) => {
+          await migrate(database);
+          return listAccounts(database.db);
+        });
+        if (accounts.length === 0) console.log('No accounts');
+        for (const a of accounts) {
+          console.log(
+            [a.sid, parsed.values['show-tokens'] ? a.authToken : undefined, a.friendlyName]
+              .filter(Boolean)
+              .join('  '),
+          );
+        }
+        return 0;
+      }
+      if (action === 'add') {
+        const generated = newAccount(String(parsed.values.name ?? 'Account'));
+        const account = {
+          ...generated,
+          sid: String(parsed.values.sid ?? generated.sid),
+          authToken: String(parsed.values.token ?? generated.authToken),
+        };
+        if (!/^AC[0-9a-fA-F]{32}$/.test(account.sid))
+          throw new UsageError('--sid must be AC followed by 32 hexadecimal digits');
+        if (!/^[0-9a-fA-F]{32}$/.test(account.authToken))
+          throw new UsageError('--token must be 32 hexadecimal digits');
+        await withDatabase(async (database) => {
+          await migrate(database);
+          await saveAccount(database.db, account);
+        });
+        console.log(`Account saved: ${account.sid}`);
+        if (parsed.values.token === undefined) console.log(`Auth token: ${account.authToken}`);
+        return 0;
+      }
+      throw new UsageError(
+        `expected 'list' or 'add', got ${action === undefined ? 'nothing' : `'${action}'`}`,
+      );
+    },
+  },
+};
+
+function usage(): string {
+  const lines = Object.entries(commands).map(
+    ([name, c]) => `  ${name.padEnd(9)} ${c.summary.split('\n')[0]}`,
+  );
+  return `Usage: conclave <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'conclave <command> --help' for more.`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`conclave: unknown command '${name}'. Run 'conclave --help' for the list.`);
+    return 2;
+  }
+  try {
+    return await command.run(args);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`conclave ${name}: ${error.message}`);
+      return 2;
+    }
+    if (error instanceof ConfigError) {
+      console.error(`conclave: ${error.message}`);
+      return 1;
+    }
+    if (isDatabaseUnavailable(error)) {
+      console.error(`conclave ${name}: the database does not answer (${(error as Error).message})`);
+      return 1;
+    }
+    console.error(`conclave ${name}: ${(error as Error).message ?? String(error)}`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,124 @@
+// The environment, validated in one place. A bad value stops the process with one line that names the
+// variable, what is wrong with the value and what is accepted.
+
+import type { DatabaseTarget } from './store/database.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  port: number;
+  host: string;
+  database: DatabaseTarget;
+  /** The account to create or update at start, if one is configured. */
+  account: { sid: string; authToken: string } | null;
+  /** The base URL the telephony edge uses to reach Conclave, without a trailing slash. */
+  publicUrl: string;
+  logLevel: LogLevel;
+}
+
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function parsePort(value: string | undefined): number {
+  if (value === undefined) return 3000;
+  if (!/^\d+$/.test(value) || Number(value) > 65535) {
+    throw new ConfigError('PORT', `is '${value}': expected a whole number from 0 to 65535`);
+  }
+  return Number(value);
+}
+
+function parseDatabase(env: Env): DatabaseTarget {
+  const url = optional(env, 'DATABASE_URL');
+  if (url === undefined) return { kind: 'pglite', dataDir: optional(env, 'DATA_DIR') ?? './data' };
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(
+      'DATABASE_URL',
+      'is not a URL: expected postgres://user:password@host:port/database',
+    );
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new ConfigError(
+      'DATABASE_URL',
+      `has scheme '${parsed.protocol}': expected postgres://user:password@host:port/database`,
+    );
+  }
+  return { kind: 'postgres', url };
+}
+
+function parseAccount(env: Env): Config['account'] {
+  const sid = optional(env, 'TWILIO_ACCOUNT_SID');
+  const authToken = optional(env, 'TWILIO_AUTH_TOKEN');
+  if (sid === undefined && authToken === undefined) return null;
+  if (sid === undefined)
+    throw new ConfigError('TWILIO_ACCOUNT_SID', 'is unset: it is required with TWILIO_AUTH_TOKEN');
+  if (authToken === undefined) {
+    throw new ConfigError('TWILIO_AUTH_TOKEN', 'is unset: it is required with TWILIO_ACCOUNT_SID');
+  }
+  if (!/^AC[0-9a-fA-F]{32}$/.test(sid)) {
+    throw new ConfigError('TWILIO_ACCOUNT_SID', `is '${sid}': expected AC followed by 32 hexadecimal digits`);
+  }
+  // The token is a secret: the message describes it without repeating it.
+  if (!/^[0-9a-fA-F]{32}$/.test(authToken)) {
+    throw new ConfigError(
+      'TWILIO_AUTH_TOKEN',
+      `has ${authToken.length} characters: expected 32 hexadecimal digits`,
+    );
+  }
+  return { sid, authToken };
+}
+
+function parsePublicUrl(value: string | undefined, host: string, port: number): string {
+  if (value === undefined) return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError(
+      'PUBLIC_URL',
+      `is '${value}': expected an http(s) URL such as https://conclave.example.com`,
+    );
+  }
+  if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.search || parsed.hash) {
+    throw new ConfigError(
+      'PUBLIC_URL',
+      `is '${value}': expected an http(s) URL with no query or fragment, such as https://conclave.example.com`,
+    );
+  }
+  return value.replace(/\/+$/, '');
+}
+
+function parseLogLevel(value: string | undefined): LogLevel {
+  if (value === undefined) return 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(value)) {
+    throw new ConfigError('LOG_LEVEL', `is '${value}': expected one of ${LOG_LEVELS.join(', ')}`);
+  }
+  return value as LogLevel;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const port = parsePort(optional(env, 'PORT'));
+  const host = optional(env, 'HOST') ?? '127.0.0.1';
+  return {
+    port,
+    host,
+    database: parseDatabase(env),
+    account: parseAccount(env),
+    publicUrl: parsePublicUrl(optional(env, 'PUBLIC_URL'), host, port),
+    logLevel: parseLogLevel(optional(env, 'LOG_LEVEL')),
+  };
+}

@@ -1,0 +1,106 @@
+// Opens the database, applies migrations, makes sure an account exists, and listens. On SIGTERM or SIGINT
+// it stops accepting, lets requests in flight finish (within a bound), closes the pool and exits 0.
+
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import type { Config } from './config.js';
+import { ensureDevelopmentAccount, findAccount, listAccounts, saveAccount } from './store/accounts.js';
+import { type Database, openDatabase } from './store/database.js';
+import { migrate } from './store/migrate.js';
+
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+export const DEVELOPMENT_ACCOUNT_NAME = 'Development account';
+
+export interface Server {
+  app: FastifyInstance;
+  database: Database;
+  /** The address it listens on, e.g. http://127.0.0.1:3000. */
+  address: string;
+  close(): Promise<void>;
+}
+
+/** Lines for the operator about the account in use; a configured token is never among them. */
+async function prepareAccounts(config: Config, database: Database): Promise<string[]> {
+  if (config.account) {
+    const existing = await findAccount(database.db, config.account.sid);
+    await saveAccount(database.db, {
+      ...config.account,
+      friendlyName: existing?.friendlyName ?? 'Configured account',
+    });
+    return [`Account ${config.account.sid} (from TWILIO_ACCOUNT_SID)`];
+  }
+  await ensureDevelopmentAccount(database.db, DEVELOPMENT_ACCOUNT_NAME);
+  const development = (await listAccounts(database.db)).find(
+    (a) => a.friendlyName === DEVELOPMENT_ACCOUNT_NAME,
+  );
+  if (!development) return [];
+  return [
+    'Development account (set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN to use your own):',
+    `  TWILIO_ACCOUNT_SID=${development.sid}`,
+    `  TWILIO_AUTH_TOKEN=${development.authToken}`,
+  ];
+}
+
+export async function startServer(
+  config: Config,
+  print: (line: string) => void = console.log,
+): Promise<Server> {
+  const database = await openDatabase(config.database);
+  try {
+    await migrate(database);
+    for (const line of await prepareAccounts(config, database)) print(line);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const app = await buildApp({
+    config,
+    database,
+    logger: {
+      level: config.logLevel,
+      redact: {
+        paths: [
+          'req.headers.authorization',
+          'req.headers["x-twilio-signature"]',
+          '*.authToken',
+          '*.auth_token',
+        ],
+        censor: '[redacted]',
+      },
+    },
+  });
+  const address = await app.listen({ port: config.port, host: config.host });
+  print(
+    `Conclave is listening on ${address} (database: ${config.database.kind}); webhooks go to ${config.publicUrl}`,
+  );
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      await app.close();
+      await database.close();
+    })();
+    return closing;
+  };
+  return { app, database, address, close };
+}
+
+/** Closes the server on the first SIGTERM or SIGINT; exits 0 when it closed in time, 1 otherwise. */
+export function closeOnSignals(server: Server): void {
+  const stop = (signal: NodeJS.Signals) => {
+    server.app.log.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      server.app.log.error('requests still in flight after the shutdown timeout; exiting');
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS);
+    timer.unref();
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        server.app.log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
