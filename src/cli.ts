@@ -4,7 +4,7 @@
 
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.js';
-import { closeOnSignals, startServer } from './server.js';
+import { announce, closeOnSignals, startServer } from './server.js';
 import { listAccounts, newAccount, saveAccount } from './store/accounts.js';
 import { type Database, openDatabase } from './store/database.js';
 import { isDatabaseUnavailable } from './store/errors.js';
@@ -65,8 +65,11 @@ const commands: Record<string, Command> = {
     usage: 'Usage: conclave serve',
     async run(args) {
       if (!helpOr(args, this)) return 0;
-      const server = await startServer(loadConfig());
+      const config = loadConfig();
+      const server = await startServer(config);
+      // Only once the signal handlers are in place may a supervisor learn that it can stop us.
       closeOnSignals(server);
+      console.log(announce(server, config));
       return new Promise<number>(() => {});
     },
   },

@@ -70,9 +70,6 @@ export async function startServer(
     },
   });
   const address = await app.listen({ port: config.port, host: config.host });
-  print(
-    `Conclave is listening on ${address} (database: ${config.database.kind}); webhooks go to ${config.publicUrl}`,
-  );
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
@@ -82,6 +79,10 @@ export async function startServer(
     return closing;
   };
   return { app, database, address, close };
+}
+
+export function announce(server: Server, config: Config): string {
+  return `Conclave is listening on ${server.address} (database: ${config.database.kind}); webhooks go to ${config.publicUrl}`;
 }
 
 /** Closes the server on the first SIGTERM or SIGINT; exits 0 when it closed in time, 1 otherwise. */

@@ -1,0 +1,93 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type Database, openDatabase } from '../../src/store/database.js';
+import { handleCommand } from '../../src/store/handle-command.js';
+import { migrate } from '../../src/store/migrate.js';
+import { runCli, tempDir } from '../helpers/cli.js';
+import { callSid, commands } from '../helpers/commands.js';
+
+const ACCOUNT = `AC${'e'.repeat(32)}`;
+
+/** Opens the embedded database in `dataDir` for the test's own writes; the CLI must not run meanwhile. */
+async function withEmbedded<T>(dataDir: string, run: (database: Database) => Promise<T>): Promise<T> {
+  const database = await openDatabase({ kind: 'pglite', dataDir });
+  try {
+    await migrate(database);
+    return await run(database);
+  } finally {
+    await database.close();
+  }
+}
+
+describe('conclave commands on the embedded database', () => {
+  it('verify passes on a consistent log, names a tampered row, and rebuild repairs it', async () => {
+    const dataDir = join(tempDir(), 'data');
+    const env = { DATA_DIR: dataDir };
+    await withEmbedded(dataDir, async (database) => {
+      const c = commands();
+      for (const [i, command] of [
+        c.join(callSid(1), 'ops'),
+        c.join(callSid(2), 'ops'),
+        c.hangUp(callSid(1)),
+      ].entries()) {
+        await handleCommand(database.db, { accountSid: ACCOUNT, key: `k${i}`, command, room: null });
+      }
+    });
+    const clean = await runCli(['verify'], env);
+    expect(clean).toMatchObject({ code: 0, stderr: '' });
+    expect(clean.stdout).toMatch(/^Verified: the read models match the \d+ events of the log$/m);
+
+    await withEmbedded(dataDir, (database) =>
+      database.db.updateTable('conferences').set({ status: 'completed' }).execute(),
+    );
+    const tampered = await runCli(['verify'], env);
+    expect(tampered.code).toBe(1);
+    expect(tampered.stdout).toMatch(/conferences: only in the live table: .*"status":"completed"/);
+    expect(tampered.stdout).toMatch(/conferences: only in the rebuild: .*"status":"in-progress"/);
+
+    const rebuilt = await runCli(['rebuild'], env);
+    expect(rebuilt).toMatchObject({ code: 0 });
+    expect(rebuilt.stdout).toMatch(/^Rebuilt from \d+ events: 1 rooms, 2 calls$/m);
+    expect((await runCli(['verify'], env)).code).toBe(0);
+  });
+
+  it('adds and lists accounts, showing tokens only when asked', async () => {
+    const env = { DATA_DIR: join(tempDir(), 'data') };
+    const added = await runCli(['accounts', 'add', '--name', 'Support line'], env);
+    expect(added.code).toBe(0);
+    const sid = /Account saved: (AC[0-9a-f]{32})/.exec(added.stdout)?.[1];
+    const token = /Auth token: ([0-9a-f]{32})/.exec(added.stdout)?.[1];
+    expect(sid).toBeDefined();
+    const listed = await runCli(['accounts', 'list'], env);
+    expect(listed.stdout.trim()).toBe(`${sid}  Support line`);
+    const withTokens = await runCli(['accounts', 'list', '--show-tokens'], env);
+    expect(withTokens.stdout.trim()).toBe(`${sid}  ${token}  Support line`);
+  });
+
+  it('answers mistakes with one plain line', async () => {
+    expect(await runCli(['frobnicate'])).toMatchObject({
+      code: 2,
+      stderr: "conclave: unknown command 'frobnicate'. Run 'conclave --help' for the list.\n",
+    });
+    expect(await runCli(['accounts', 'add', '--sid', 'AC12'], { DATA_DIR: tempDir() })).toMatchObject({
+      code: 2,
+      stderr: 'conclave accounts: --sid must be AC followed by 32 hexadecimal digits\n',
+    });
+    expect(await runCli(['verify', '--limit', 'lots'])).toMatchObject({
+      code: 2,
+      stderr: 'conclave verify: --limit takes a whole number of 1 or more\n',
+    });
+    const unreachable = await runCli(['migrate'], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toMatch(/^conclave migrate: the database does not answer \(.*\)\n$/);
+    expect(unreachable.stderr.split('\n')).toHaveLength(2);
+  });
+
+  it('explains every command with --help', async () => {
+    for (const command of ['serve', 'migrate', 'rebuild', 'verify', 'accounts']) {
+      const help = await runCli([command, '--help']);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toMatch(new RegExp(`^Usage: conclave ${command}`));
+    }
+  });
+});

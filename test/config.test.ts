@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+const SID = `AC${'c'.repeat(32)}`;
+const TOKEN = 'd'.repeat(32);
+
+describe('configuration from the environment', () => {
+  it('has working defaults: embedded database in ./data on 127.0.0.1:3000', () => {
+    expect(loadConfig({})).toEqual({
+      port: 3000,
+      host: '127.0.0.1',
+      database: { kind: 'pglite', dataDir: './data' },
+      account: null,
+      publicUrl: 'http://127.0.0.1:3000',
+      logLevel: 'info',
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      DATABASE_URL: 'postgres://conclave:secret@db:5432/conclave',
+      TWILIO_ACCOUNT_SID: SID,
+      TWILIO_AUTH_TOKEN: TOKEN,
+      PUBLIC_URL: 'https://calls.example.com/',
+      LOG_LEVEL: 'warn',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      database: { kind: 'postgres', url: 'postgres://conclave:secret@db:5432/conclave' },
+      account: { sid: SID, authToken: TOKEN },
+      publicUrl: 'https://calls.example.com',
+      logLevel: 'warn',
+    });
+    expect(loadConfig({ DATA_DIR: '/var/lib/conclave' }).database).toEqual({
+      kind: 'pglite',
+      dataDir: '/var/lib/conclave',
+    });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /^PORT is 'eighty': expected a whole number from 0 to 65535$/],
+    [{ PORT: '70000' }, /^PORT .*0 to 65535/],
+    [{ DATABASE_URL: 'mysql://x@y/z' }, /^DATABASE_URL has scheme 'mysql:': expected postgres:\/\//],
+    [{ DATABASE_URL: 'not a url' }, /^DATABASE_URL is not a URL: expected postgres:\/\//],
+    [
+      { TWILIO_ACCOUNT_SID: 'AC123', TWILIO_AUTH_TOKEN: TOKEN },
+      /^TWILIO_ACCOUNT_SID is 'AC123': expected AC followed by 32/,
+    ],
+    [{ TWILIO_ACCOUNT_SID: SID }, /^TWILIO_AUTH_TOKEN is unset: it is required with TWILIO_ACCOUNT_SID$/],
+    [{ TWILIO_AUTH_TOKEN: TOKEN }, /^TWILIO_ACCOUNT_SID is unset/],
+    [
+      { TWILIO_ACCOUNT_SID: SID, TWILIO_AUTH_TOKEN: 'short-secret' },
+      /^TWILIO_AUTH_TOKEN has 12 characters: expected 32 hexadecimal digits$/,
+    ],
+    [{ PUBLIC_URL: 'ftp://example.com' }, /^PUBLIC_URL is 'ftp:\/\/example.com': expected an http\(s\) URL/],
+    [{ PUBLIC_URL: 'https://example.com/?a=1' }, /^PUBLIC_URL .*no query or fragment/],
+    [
+      { LOG_LEVEL: 'loud' },
+      /^LOG_LEVEL is 'loud': expected one of fatal, error, warn, info, debug, trace, silent$/,
+    ],
+  ])('rejects %o with one line naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('never repeats a bad auth token in its message', () => {
+    expect(() => loadConfig({ TWILIO_ACCOUNT_SID: SID, TWILIO_AUTH_TOKEN: 'hunter2-is-my-token' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
+    );
+  });
+});
