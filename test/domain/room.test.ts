@@ -3,7 +3,7 @@ import type { RoomCommand } from '../../src/domain/commands.js';
 import type { ConferenceEnded } from '../../src/domain/events.js';
 import { ulidToHex } from '../../src/domain/ids.js';
 import { callSid, commands } from '../helpers/commands.js';
-import { type ExpectedEvent, given } from './specification.js';
+import { type ExpectedEvent, given, platformTimestamp } from './specification.js';
 import type { Delivery, World } from './store-model.js';
 
 const ROOM = 'standup';
@@ -13,11 +13,6 @@ const [A, B, C, D] = [1, 2, 3, 4].map(callSid) as [string, string, string, strin
 /** The Sid of the conference a join opens, when it is the first event of its delivery. */
 function sidOf(command: RoomCommand): string {
   return `CF${ulidToHex(command.id)}`;
-}
-
-/** A time as the platform's callbacks write their Timestamp. */
-function rfc2822(ms: number): string {
-  return new Date(ms).toUTCString().replace('GMT', '+0000');
 }
 
 /** What the end of a conference records: everyone still present leaves with it, then it ends. */
@@ -224,7 +219,7 @@ describe('completing', () => {
   describe('a platform end that names another Sid than the live one', () => {
     const { clock, join, leave, endConference } = commands();
     const earlier = join(A, ROOM);
-    const endedAt = rfc2822(clock.now() + 500);
+    const endedAt = platformTimestamp(clock.now() + 500);
     const history = [earlier, leave(A)];
     const newer = join(B, ROOM);
     const platformSid = `CF${'e'.repeat(32)}`;
@@ -239,7 +234,7 @@ describe('completing', () => {
     });
 
     it('ends the live instance when its Timestamp is not before the live one opened', () => {
-      const later = rfc2822(Date.parse(newer.at) + 1000);
+      const later = platformTimestamp(Date.parse(newer.at) + 1000);
       given(...history, newer)
         .when({ command: endConference({ conferenceSid: platformSid, reportedAt: later }), room: ROOM })
         .then(endOf([B], {}));
@@ -248,7 +243,10 @@ describe('completing', () => {
     it('ends the live instance when its Timestamp is the very time the live one opened', () => {
       given(...history, newer)
         .when({
-          command: endConference({ conferenceSid: platformSid, reportedAt: rfc2822(Date.parse(newer.at)) }),
+          command: endConference({
+            conferenceSid: platformSid,
+            reportedAt: platformTimestamp(Date.parse(newer.at)),
+          }),
           room: ROOM,
         })
         .then(endOf([B], {}));

@@ -48,3 +48,8 @@ export function given(...history: Input[]) {
     },
   };
 }
+
+/** A time as the platform's callbacks write their Timestamp: RFC 2822, to the second. */
+export function platformTimestamp(ms: number): string {
+  return new Date(ms).toUTCString().replace('GMT', '+0000');
+}
