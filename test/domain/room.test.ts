@@ -216,7 +216,7 @@ describe('completing', () => {
     expect(live(world)).toBeNull();
   });
 
-  describe('a platform end that names another Sid than the live one', () => {
+  describe('a platform end once the room has opened again', () => {
     const { clock, join, leave, endConference } = commands();
     const earlier = join(A, ROOM);
     const endedAt = platformTimestamp(clock.now() + 500);
