@@ -1,0 +1,342 @@
+// Random call flows across a few rooms, delivered through the store model, with the invariants of
+// DESIGN §2 checked after every step and a rebuild from the log compared with the live state at the end.
+
+import fc from 'fast-check';
+import { expect, it } from 'vitest';
+import type { EndCall } from '../../src/domain/commands.js';
+import { callSidOf, type JoinAttributes, type ParticipantFlags } from '../../src/domain/events.js';
+import type { LiveConference } from '../../src/domain/room.js';
+import { type Commands, callSid, commands } from '../helpers/commands.js';
+import { platformTimestamp } from './specification.js';
+import { type Delivered, type Delivery, deliver, emptyWorld, rebuild, type World } from './store-model.js';
+
+const ROOMS = ['alpha', 'beta', 'gamma'] as const;
+type Room = (typeof ROOMS)[number];
+
+const room = fc.constantFrom(...ROOMS);
+const call = fc.integer({ min: 1, max: 6 }).map(callSid);
+/** Small and often repeated, so that callbacks arrive late, early and twice. */
+const sequenceNumber = fc.integer({ min: 1, max: 12 });
+const rarely = <T>(value: fc.Arbitrary<T>, otherwise: T) =>
+  fc.oneof({ arbitrary: fc.constant(otherwise), weight: 4 }, { arbitrary: value, weight: 1 });
+
+const attributes: fc.Arbitrary<Partial<JoinAttributes>> = fc.record({
+  label: rarely(fc.constantFrom('host', 'guest'), null),
+  startConferenceOnEnter: fc.boolean(),
+  endConferenceOnExit: rarely(fc.constant(true), false),
+  maxParticipants: fc.integer({ min: 2, max: 5 }),
+  muted: fc.boolean(),
+  region: fc.constantFrom(null, 'us1', 'ie1'),
+  callSidToCoach: rarely(call, null),
+});
+
+const flags: fc.Arbitrary<Partial<ParticipantFlags>> = fc.record({
+  muted: fc.boolean(),
+  hold: fc.boolean(),
+  endConferenceOnExit: rarely(fc.constant(true), false),
+});
+
+type Action =
+  | { kind: 'join'; call: string; room: Room; attributes: Partial<JoinAttributes> }
+  | { kind: 'reported-join'; call: string; room: Room; sequenceNumber: number }
+  | { kind: 'hang-up'; call: string; status: EndCall['data']['callStatus'] }
+  | { kind: 'dial-end'; call: string }
+  | { kind: 'participant-leave'; call: string; room: Room; sequenceNumber: number }
+  | {
+      kind: 'update';
+      call: string;
+      room: Room;
+      flags: Partial<ParticipantFlags>;
+      sequenceNumber: number | null;
+    }
+  | {
+      kind: 'platform-end';
+      room: Room;
+      names: 'live' | 'earlier' | 'platform';
+      reported: 'before' | 'now' | null;
+    }
+  /** The delivery just made, delivered again at once. */
+  | { kind: 'again' }
+  /** A delivery made `back` steps ago, delivered again late. */
+  | { kind: 'late-again'; back: number };
+
+const action: fc.Arbitrary<Action> = fc.oneof(
+  { arbitrary: fc.record({ kind: fc.constant('join'), call, room, attributes }), weight: 8 },
+  { arbitrary: fc.record({ kind: fc.constant('reported-join'), call, room, sequenceNumber }), weight: 1 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('hang-up'),
+      call,
+      status: fc.constantFrom('completed', 'busy', 'failed', 'no-answer', 'canceled'),
+    }),
+    weight: 2,
+  },
+  { arbitrary: fc.record({ kind: fc.constant('dial-end'), call }), weight: 3 },
+  { arbitrary: fc.record({ kind: fc.constant('participant-leave'), call, room, sequenceNumber }), weight: 2 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('update'),
+      call,
+      room,
+      flags,
+      sequenceNumber: fc.option(sequenceNumber, { freq: 5, nil: null }),
+    }),
+    weight: 3,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('platform-end'),
+      room,
+      names: fc.constantFrom('live', 'earlier', 'platform'),
+      reported: fc.constantFrom('before', 'now', null),
+    }),
+    weight: 1,
+  },
+  { arbitrary: fc.record({ kind: fc.constant('again') }), weight: 2 },
+  { arbitrary: fc.record({ kind: fc.constant('late-again'), back: fc.nat(30) }), weight: 1 },
+);
+
+const PLATFORM_SID = `CF${'e'.repeat(32)}`;
+
+/** The delivery an action makes in this world; null when it has nothing to act on. */
+function deliveryFor(next: Action, world: World, made: Delivery[], build: Commands): Delivery | null {
+  const { join, leave, hangUp, update, endConference, clock } = build;
+  switch (next.kind) {
+    case 'join':
+      return { command: join(next.call, next.room, next.attributes) };
+    case 'reported-join': {
+      const command = join(
+        next.call,
+        next.room,
+        {},
+        { via: 'callback', sequenceNumber: next.sequenceNumber },
+      );
+      return { command, room: next.room };
+    }
+    case 'hang-up':
+      return { command: hangUp(next.call, next.status) };
+    case 'dial-end':
+      return { command: leave(next.call, 'dial-ended') };
+    case 'participant-leave':
+      return { command: leave(next.call, 'left', next.sequenceNumber), room: next.room };
+    case 'update':
+      return { command: update(next.call, next.flags, next.sequenceNumber), room: next.room };
+    case 'platform-end': {
+      const live = world.rooms.get(next.room)?.live ?? null;
+      const history = world.log.filter((l) => l.room === next.room).map((l) => l.event);
+      const earlier = history.findLast((event) => event.type === 'ConferenceEnded')?.data;
+      const named = { live: live?.sid, earlier: earlier?.conferenceSid, platform: PLATFORM_SID }[next.names];
+      const opened = live ? Date.parse(live.createdAt) : clock.now();
+      const reportedAt =
+        next.reported && platformTimestamp(next.reported === 'before' ? opened - 1000 : clock.now());
+      return { command: endConference({ conferenceSid: named ?? null, reportedAt }), room: next.room };
+    }
+    case 'again':
+    case 'late-again': {
+      const back = next.kind === 'again' ? 0 : next.back % Math.max(made.length, 1);
+      const earlier = made[made.length - 1 - back];
+      // The edge mints a new id and time for every request it receives, a repeated one too.
+      return earlier ? { ...earlier, command: { ...earlier.command, ...clock.next() } } : null;
+    }
+  }
+}
+
+type Status = LiveConference['status'] | 'completed';
+const RANK: Record<Status, number> = { init: 0, 'in-progress': 1, completed: 2 };
+
+interface Instance {
+  sid: string;
+  room: string;
+  joins: number;
+  leaves: number;
+  /** The calls present, each with whether it may start the conference. */
+  present: Map<string, boolean>;
+  /** The newest SequenceNumber recorded per call. */
+  sequences: Map<string, number>;
+  started: boolean;
+  ended: boolean;
+}
+
+/** The instances the log describes, checking on the way what the log alone must show. */
+function readLog(log: World['log']): Map<string, Instance> {
+  const instances = new Map<string, Instance>();
+  const unended = new Map<string, Instance>();
+  for (const { room, event } of log) {
+    if (event.type === 'ConferenceOpened') {
+      const sid = event.data.conferenceSid;
+      expect(instances.has(sid), 'a Sid opens once').toBe(false);
+      expect(unended.has(room), `one live instance in ${room}`).toBe(false);
+      const opened = { sid, room, joins: 0, leaves: 0, present: new Map(), sequences: new Map() };
+      instances.set(sid, { ...opened, started: false, ended: false });
+      unended.set(room, instances.get(sid) as Instance);
+      continue;
+    }
+    const instance = unended.get(room);
+    const named = 'conferenceSid' in event.data ? event.data.conferenceSid : null;
+    if (named !== null) expect(named, 'an event names the live instance of its room').toBe(instance?.sid);
+    if (!instance) continue;
+    const call = callSidOf(event);
+    const sequenceNumber = 'sequenceNumber' in event.data ? event.data.sequenceNumber : null;
+    if (call !== null && sequenceNumber !== null) {
+      expect(sequenceNumber, `callbacks for ${call} recorded in order`).toBeGreaterThan(
+        instance.sequences.get(call) ?? Number.NEGATIVE_INFINITY,
+      );
+      instance.sequences.set(call, sequenceNumber);
+    }
+    switch (event.type) {
+      case 'ParticipantJoined':
+        expect(instance.present.has(event.data.callSid), 'a call joins once at a time').toBe(false);
+        instance.present.set(event.data.callSid, event.data.startConferenceOnEnter);
+        instance.joins++;
+        break;
+      case 'ParticipantLeft':
+        expect(instance.present.delete(event.data.callSid), 'only a present call leaves').toBe(true);
+        instance.leaves++;
+        break;
+      case 'ConferenceStarted':
+        expect(instance.started, 'a conference starts once').toBe(false);
+        expect(meetsStartRule(instance.present), 'the start rule').toBe(true);
+        instance.started = true;
+        break;
+      case 'ConferenceEnded':
+        expect([...instance.present.keys()], 'everyone leaves with the conference').toEqual([]);
+        instance.ended = true;
+        unended.delete(room);
+        break;
+    }
+  }
+  return instances;
+}
+
+function meetsStartRule(present: Map<string, boolean>): boolean {
+  return present.size >= 2 && [...present.values()].some(Boolean);
+}
+
+/** The invariants of DESIGN §2, read from the live state and checked against the log. */
+function checkInvariants(world: World, statuses: Map<string, Status>): void {
+  const instances = readLog(world.log);
+  const present: string[] = [];
+  for (const name of ROOMS) {
+    const live = world.rooms.get(name)?.live ?? null;
+    const unended = [...instances.values()].find((i) => i.room === name && !i.ended);
+    expect(live?.sid, `the live instance of ${name}`).toBe(unended?.sid);
+    if (!live || !unended) continue;
+    const participants = Object.keys(live.participants);
+    expect(participants.length, 'participants = joins - leaves').toBe(unended.joins - unended.leaves);
+    expect(participants.sort()).toEqual([...unended.present.keys()].sort());
+    expect(participants.length).toBeLessThanOrEqual(live.maxParticipants);
+    expect(live.status).toBe(unended.started ? 'in-progress' : 'init');
+    if (live.status === 'init')
+      expect(meetsStartRule(unended.present), 'started as soon as it may').toBe(false);
+    present.push(...participants);
+  }
+  expect(new Set(present).size, 'a call is in one live instance at most').toBe(present.length);
+  for (const [sid, state] of world.calls) {
+    if (state.ended) expect(present, `ended call ${sid} is in no live instance`).not.toContain(sid);
+  }
+  for (const [sid, instance] of instances) {
+    const live = world.rooms.get(instance.room)?.live;
+    const now: Status = live?.sid === sid ? live.status : 'completed';
+    const before = statuses.get(sid) ?? 'init';
+    expect(RANK[now], `${sid} went from ${before} to ${now}`).toBeGreaterThanOrEqual(RANK[before]);
+    statuses.set(sid, now);
+  }
+}
+
+/** Rooms and calls as a read model would show them: live instances, and calls Conclave has placed. */
+function visible({ rooms, calls }: Pick<World, 'rooms' | 'calls'>) {
+  return {
+    rooms: Object.fromEntries([...rooms].filter(([, state]) => state.live !== null)),
+    calls: Object.fromEntries([...calls].filter(([, state]) => state.room !== null || state.ended)),
+  };
+}
+
+/** What a step showed, so that the run can prove the flows reach every rule. */
+function notice(seen: Set<string>, next: Action, before: World, result: Delivered): void {
+  if ('rejection' in result) {
+    seen.add(`refused:${result.rejection.code}`);
+    return;
+  }
+  for (const { room, event } of result.appended) {
+    seen.add(`event:${event.type}`);
+    if (event.type === 'ParticipantLeft') seen.add(`left:${event.data.reason}`);
+    if (event.type === 'ConferenceEnded') seen.add(`ended:${event.data.reason}`);
+    if (event.type === 'JoinRejected') seen.add(`rejected:${event.data.reason}`);
+    if (event.type === 'ConferenceOpened' && before.log.some((l) => l.room === room)) seen.add('reopened');
+  }
+  if (result.appended.length > 0) return;
+  if (next.kind === 'platform-end' && before.rooms.get(next.room)?.live) seen.add('ignored:earlier-end');
+  if (next.kind === 'update' && next.sequenceNumber !== null) seen.add('ignored:update');
+  if (next.kind === 'reported-join') seen.add('ignored:reported-join');
+}
+
+/** The rules a single step must follow, whatever came before. */
+function checkStep(next: Action, before: World, result: Delivered): void {
+  const appended = 'appended' in result ? result.appended.map((l) => l.event) : [];
+  if (next.kind === 'again') {
+    expect(visible(result.world), 'a repeated delivery changes nothing').toEqual(visible(before));
+    // Only a refused attempt's audit line, or an update that cannot be told from a new one, repeats.
+    const repeatable = appended.filter(
+      (e) => e.type === 'JoinRejected' || (e.type === 'ParticipantUpdated' && e.data.sequenceNumber === null),
+    );
+    expect(appended, 'a repeated delivery records nothing new').toEqual(repeatable);
+  }
+  const live = next.kind === 'platform-end' ? before.rooms.get(next.room)?.live : undefined;
+  if (next.kind === 'platform-end' && live) {
+    const after = result.world.rooms.get(next.room)?.live ?? null;
+    if (next.names === 'live') expect(after, 'an end naming the live instance ends it').toBeNull();
+    if (next.names !== 'live' && next.reported === 'before') {
+      expect(appended, 'an end of an earlier instance leaves the newer one alone').toEqual([]);
+    }
+  }
+}
+
+function play(actions: Action[], seen: Set<string>): void {
+  const build = commands();
+  const made: Delivery[] = [];
+  const statuses = new Map<string, Status>();
+  let world = emptyWorld;
+  for (const next of actions) {
+    const delivery = deliveryFor(next, world, made, build);
+    if (!delivery) continue;
+    const result = deliver(world, delivery);
+    checkStep(next, world, result);
+    notice(seen, next, world, result);
+    made.push(delivery);
+    world = result.world;
+    checkInvariants(world, statuses);
+  }
+  expect(visible(rebuild(world.log)), 'the log rebuilt').toEqual(visible(world));
+}
+
+it('keeps the room invariants through random call flows, and the log rebuilds the live state', () => {
+  const seen = new Set<string>();
+  fc.assert(
+    fc.property(fc.array(action, { minLength: 1, maxLength: 50 }), (actions) => play(actions, seen)),
+    { numRuns: 600 },
+  );
+  expect([...seen]).toEqual(
+    expect.arrayContaining([
+      'event:ConferenceStarted',
+      'event:ParticipantUpdated',
+      'event:UnknownCallLeft',
+      'event:CallEnded',
+      'rejected:conference-full',
+      'rejected:call-ended',
+      'refused:duplicate-label',
+      'refused:coach-not-in-conference',
+      'left:moved',
+      'left:hung-up',
+      'left:dial-ended',
+      'left:left',
+      'left:conference-ended',
+      'ended:last-participant-left',
+      'ended:participant-with-end-conference-on-exit-left',
+      'ended:conference-ended-via-api',
+      'reopened',
+      'ignored:earlier-end',
+      'ignored:update',
+      'ignored:reported-join',
+    ]),
+  );
+});

@@ -1,0 +1,557 @@
+import { describe, expect, it } from 'vitest';
+import type { RoomCommand } from '../../src/domain/commands.js';
+import type { ConferenceEnded } from '../../src/domain/events.js';
+import { ulidToHex } from '../../src/domain/ids.js';
+import { callSid, commands } from '../helpers/commands.js';
+import { type ExpectedEvent, given, platformTimestamp } from './specification.js';
+import type { Delivery, World } from './store-model.js';
+
+const ROOM = 'standup';
+const OTHER_ROOM = 'retro';
+const [A, B, C, D] = [1, 2, 3, 4].map(callSid) as [string, string, string, string];
+
+/** The Sid of the conference a join opens, when it is the first event of its delivery. */
+function sidOf(command: RoomCommand): string {
+  return `CF${ulidToHex(command.id)}`;
+}
+
+/** What the end of a conference records: everyone still present leaves with it, then it ends. */
+function endOf(remaining: string[], ended: Partial<ConferenceEnded['data']>): ExpectedEvent[] {
+  return [
+    ...remaining.map(
+      (call): ExpectedEvent => ({
+        type: 'ParticipantLeft',
+        data: { callSid: call, reason: 'conference-ended' },
+      }),
+    ),
+    { type: 'ConferenceEnded', data: ended },
+  ];
+}
+
+function live(world: World, room = ROOM) {
+  return world.rooms.get(room)?.live ?? null;
+}
+
+describe('opening an instance', () => {
+  it('opens an init instance on the first join, its Sid CF and the hex digits of the command ULID', () => {
+    const { join } = commands();
+    const first = join(A, ROOM, { maxParticipants: 3, region: 'ie1' });
+    const world = given()
+      .when(first)
+      .then([
+        {
+          type: 'ConferenceOpened',
+          data: {
+            conferenceSid: sidOf(first),
+            friendlyName: ROOM,
+            maxParticipants: 3,
+            region: 'ie1',
+            at: first.at,
+          },
+        },
+        { type: 'ParticipantJoined', data: { conferenceSid: sidOf(first), callSid: A, at: first.at } },
+      ]);
+    expect(live(world)).toMatchObject({ sid: sidOf(first), status: 'init', createdAt: first.at });
+    expect(sidOf(first)).toMatch(/^CF[0-9a-f]{32}$/);
+  });
+
+  it('puts later joins into the live instance instead of opening another', () => {
+    const { join } = commands();
+    const first = join(A, ROOM);
+    given(first)
+      .when(join(B, ROOM))
+      .then([
+        { type: 'ParticipantJoined', data: { conferenceSid: sidOf(first), callSid: B } },
+        { type: 'ConferenceStarted', data: { conferenceSid: sidOf(first) } },
+      ]);
+  });
+
+  it('opens a new instance with a new Sid for a join after the last one completed', () => {
+    const { join, leave } = commands();
+    const first = join(A, ROOM);
+    const again = join(B, ROOM);
+    const world = given(first, leave(A))
+      .when(again)
+      .then([
+        { type: 'ConferenceOpened', data: { conferenceSid: sidOf(again), friendlyName: ROOM } },
+        { type: 'ParticipantJoined', data: { conferenceSid: sidOf(again), callSid: B } },
+      ]);
+    expect(sidOf(again)).not.toBe(sidOf(first));
+    expect(live(world)?.status).toBe('init');
+  });
+});
+
+describe('starting', () => {
+  it('leaves a lone participant in init, even one who may start the conference', () => {
+    const { join } = commands();
+    const world = given()
+      .when(join(A, ROOM, { startConferenceOnEnter: true }))
+      .then([{ type: 'ConferenceOpened' }, { type: 'ParticipantJoined' }]);
+    expect(live(world)?.status).toBe('init');
+  });
+
+  it('starts once a second participant is present and one of the two may start it', () => {
+    const { join } = commands();
+    const second = join(B, ROOM, { startConferenceOnEnter: false });
+    const world = given(join(A, ROOM, { startConferenceOnEnter: true }))
+      .when(second)
+      .then([
+        { type: 'ParticipantJoined', data: { callSid: B } },
+        { type: 'ConferenceStarted', data: { at: second.at } },
+      ]);
+    expect(live(world)?.status).toBe('in-progress');
+  });
+
+  it('keeps two participants who may not start it in init until one who may joins', () => {
+    const { join } = commands();
+    const history = given(
+      join(A, ROOM, { startConferenceOnEnter: false }),
+      join(B, ROOM, { startConferenceOnEnter: false }),
+    );
+    expect(live(history.world)?.status).toBe('init');
+    history
+      .when(join(C, ROOM, { startConferenceOnEnter: true }))
+      .then([{ type: 'ParticipantJoined', data: { callSid: C } }, { type: 'ConferenceStarted' }]);
+  });
+
+  it('never returns an in-progress instance to init, not even with one participant left', () => {
+    const { join, leave } = commands();
+    const world = given(join(A, ROOM), join(B, ROOM))
+      .when(leave(B))
+      .then([{ type: 'ParticipantLeft', data: { callSid: B, reason: 'dial-ended' } }]);
+    expect(live(world)).toMatchObject({ status: 'in-progress', participants: { [A]: { callSid: A } } });
+    given(join(A, ROOM), join(B, ROOM), leave(B))
+      .when(join(C, ROOM))
+      .then([{ type: 'ParticipantJoined', data: { callSid: C } }]);
+  });
+});
+
+describe('completing', () => {
+  it('completes when the last participant leaves, naming that call', () => {
+    const { join, leave } = commands();
+    const first = join(A, ROOM);
+    const world = given(first, join(B, ROOM), leave(A))
+      .when(leave(B))
+      .then([
+        { type: 'ParticipantLeft', data: { callSid: B } },
+        {
+          type: 'ConferenceEnded',
+          data: { conferenceSid: sidOf(first), reason: 'last-participant-left', callSidEndingConference: B },
+        },
+      ]);
+    expect(live(world)).toBeNull();
+  });
+
+  it('completes an init instance whose lone participant hangs up, and ends the call', () => {
+    const { join, hangUp } = commands();
+    given(join(A, ROOM))
+      .when(hangUp(A, 'completed'))
+      .then([
+        { type: 'ParticipantLeft', data: { callSid: A, reason: 'hung-up' } },
+        { type: 'ConferenceEnded', data: { reason: 'last-participant-left', callSidEndingConference: A } },
+        { type: 'CallEnded', data: { callSid: A, callStatus: 'completed' } },
+      ]);
+  });
+
+  it('completes when a participant with endConferenceOnExit leaves, and everyone else leaves with them', () => {
+    const { join, hangUp } = commands();
+    const first = join(A, ROOM, { endConferenceOnExit: true });
+    const world = given(first, join(B, ROOM), join(C, ROOM))
+      .when(hangUp(A))
+      .then([
+        { type: 'ParticipantLeft', data: { callSid: A, reason: 'hung-up' } },
+        ...endOf([B, C], {
+          conferenceSid: sidOf(first),
+          reason: 'participant-with-end-conference-on-exit-left',
+          callSidEndingConference: A,
+        }),
+        { type: 'CallEnded', data: { callSid: A } },
+      ]);
+    expect(live(world)).toBeNull();
+  });
+
+  it('applies endConferenceOnExit to an instance still in init', () => {
+    const { join, leave } = commands();
+    const quiet = { startConferenceOnEnter: false };
+    given(join(A, ROOM, { ...quiet, endConferenceOnExit: true }), join(B, ROOM, quiet))
+      .when(leave(A))
+      .then([
+        { type: 'ParticipantLeft', data: { callSid: A } },
+        ...endOf([B], { reason: 'participant-with-end-conference-on-exit-left' }),
+      ]);
+  });
+
+  it('follows endConferenceOnExit as the platform updates it', () => {
+    const { join, leave, update } = commands();
+    given(
+      join(A, ROOM, { endConferenceOnExit: true }),
+      join(B, ROOM),
+      update(A, { endConferenceOnExit: false }),
+    )
+      .when(leave(A))
+      .then([{ type: 'ParticipantLeft', data: { callSid: A } }]);
+    given(join(A, ROOM), join(B, ROOM), update(B, { endConferenceOnExit: true }))
+      .when(leave(B))
+      .then([
+        { type: 'ParticipantLeft', data: { callSid: B } },
+        ...endOf([A], { callSidEndingConference: B }),
+      ]);
+  });
+
+  it('completes when the platform reports the conference ended, everyone leaving', () => {
+    const { join, endConference } = commands();
+    const first = join(A, ROOM);
+    const world = given(first, join(B, ROOM))
+      .when({
+        command: endConference({ conferenceSid: sidOf(first), reason: 'conference-ended-via-api' }),
+        room: ROOM,
+      })
+      .then(
+        endOf([A, B], {
+          conferenceSid: sidOf(first),
+          reason: 'conference-ended-via-api',
+          callSidEndingConference: null,
+        }),
+      );
+    expect(live(world)).toBeNull();
+  });
+
+  describe('a platform end once the room has opened again', () => {
+    const { clock, join, leave, endConference } = commands();
+    const earlier = join(A, ROOM);
+    const endedAt = platformTimestamp(clock.now() + 500);
+    const history = [earlier, leave(A)];
+    const newer = join(B, ROOM);
+    const platformSid = `CF${'e'.repeat(32)}`;
+
+    it('does not end a newer instance when its Timestamp is before the newer one opened', () => {
+      given(...history, newer)
+        .when({ command: endConference({ conferenceSid: sidOf(earlier), reportedAt: endedAt }), room: ROOM })
+        .thenNothingHappens();
+      given(...history, newer)
+        .when({ command: endConference({ conferenceSid: platformSid, reportedAt: endedAt }), room: ROOM })
+        .thenNothingHappens();
+    });
+
+    it('ends the live instance when its Timestamp is not before the live one opened', () => {
+      const later = platformTimestamp(Date.parse(newer.at) + 1000);
+      given(...history, newer)
+        .when({ command: endConference({ conferenceSid: platformSid, reportedAt: later }), room: ROOM })
+        .then(endOf([B], {}));
+    });
+
+    it('ends the live instance when its Timestamp is the very time the live one opened', () => {
+      given(...history, newer)
+        .when({
+          command: endConference({
+            conferenceSid: platformSid,
+            reportedAt: platformTimestamp(Date.parse(newer.at)),
+          }),
+          room: ROOM,
+        })
+        .then(endOf([B], {}));
+    });
+
+    it('ends the live instance when it names that instance, whatever its Timestamp', () => {
+      given(...history, newer)
+        .when({ command: endConference({ conferenceSid: sidOf(newer), reportedAt: endedAt }), room: ROOM })
+        .then(endOf([B], {}));
+    });
+
+    it('ends the live instance when it has no Timestamp to compare', () => {
+      given(...history, newer)
+        .when({ command: endConference({ conferenceSid: platformSid, reportedAt: null }), room: ROOM })
+        .then(endOf([B], {}));
+    });
+  });
+
+  it('ignores a platform end when no instance is live', () => {
+    const { join, leave, endConference } = commands();
+    given(join(A, ROOM), leave(A)).when({ command: endConference(), room: ROOM }).thenNothingHappens();
+  });
+});
+
+describe('capacity and room settings', () => {
+  it('rejects a join to a full instance and records nothing else', () => {
+    const { join } = commands();
+    const first = join(A, ROOM, { maxParticipants: 2 });
+    const world = given(first, join(B, ROOM))
+      .when(join(C, ROOM))
+      .then([
+        {
+          type: 'JoinRejected',
+          data: { callSid: C, reason: 'conference-full', conferenceSid: sidOf(first) },
+        },
+      ]);
+    expect(Object.keys(live(world)?.participants ?? {})).toEqual([A, B]);
+  });
+
+  it('admits a join again once a participant has left a full instance', () => {
+    const { join, leave } = commands();
+    given(join(A, ROOM, { maxParticipants: 2 }), join(B, ROOM), leave(B))
+      .when(join(C, ROOM))
+      .then([{ type: 'ParticipantJoined', data: { callSid: C } }]);
+  });
+
+  it('keeps the settings of the first participant for the whole instance', () => {
+    const { join } = commands();
+    given(join(A, ROOM, { maxParticipants: 2, region: 'us1' }))
+      .when(join(B, ROOM, { maxParticipants: 5, region: 'ie1' }))
+      .then([{ type: 'ParticipantJoined', data: { callSid: B } }, { type: 'ConferenceStarted' }]);
+    given(join(A, ROOM, { maxParticipants: 2 }), join(B, ROOM, { maxParticipants: 5 }))
+      .when(join(C, ROOM, { maxParticipants: 5 }))
+      .then([{ type: 'JoinRejected', data: { reason: 'conference-full' } }]);
+  });
+
+  it('lets the first participant of a new instance set its settings anew', () => {
+    const { join, leave } = commands();
+    const reopening = join(C, ROOM, { maxParticipants: 5, region: 'ie1' });
+    const world = given(
+      join(A, ROOM, { maxParticipants: 2, region: 'us1' }),
+      join(B, ROOM),
+      leave(A),
+      leave(B),
+    )
+      .when(reopening)
+      .then([
+        {
+          type: 'ConferenceOpened',
+          data: { conferenceSid: sidOf(reopening), maxParticipants: 5, region: 'ie1' },
+        },
+        { type: 'ParticipantJoined' },
+      ]);
+    expect(live(world)?.maxParticipants).toBe(5);
+  });
+});
+
+describe('labels and coaching', () => {
+  it('refuses a participantLabel already held by a participant of the instance', () => {
+    const { join } = commands();
+    given(join(A, ROOM, { label: 'host' }))
+      .when(join(B, ROOM, { label: 'host' }))
+      .thenRefused('duplicate-label');
+  });
+
+  it('frees a label when its holder leaves, and in the next instance', () => {
+    const { join, leave } = commands();
+    given(join(A, ROOM, { label: 'host' }), join(B, ROOM), leave(A))
+      .when(join(C, ROOM, { label: 'host' }))
+      .then([{ type: 'ParticipantJoined', data: { callSid: C, label: 'host' } }]);
+    given(join(A, ROOM, { label: 'host' }), leave(A))
+      .when(join(B, ROOM, { label: 'host' }))
+      .then([{ type: 'ConferenceOpened' }, { type: 'ParticipantJoined', data: { label: 'host' } }]);
+  });
+
+  it('refuses a coach whose call is not a participant of the instance', () => {
+    const { join } = commands();
+    given(join(A, ROOM))
+      .when(join(B, ROOM, { callSidToCoach: C }))
+      .thenRefused('coach-not-in-conference');
+    given()
+      .when(join(B, ROOM, { callSidToCoach: B }))
+      .thenRefused('coach-not-in-conference');
+  });
+
+  it('admits a coach of a present participant as coaching', () => {
+    const { join } = commands();
+    given(join(A, ROOM))
+      .when(join(B, ROOM, { callSidToCoach: A }))
+      .then([
+        { type: 'ParticipantJoined', data: { callSid: B, coaching: true, callSidToCoach: A } },
+        { type: 'ConferenceStarted' },
+      ]);
+  });
+});
+
+describe('calls', () => {
+  it('rejects any join of a call that has ended', () => {
+    const { join, hangUp } = commands();
+    const other = join(B, OTHER_ROOM);
+    given(join(A, ROOM), hangUp(A), other)
+      .when(join(A, OTHER_ROOM))
+      .then([
+        { type: 'JoinRejected', data: { callSid: A, reason: 'call-ended', conferenceSid: sidOf(other) } },
+      ]);
+    given(join(A, ROOM), hangUp(A))
+      .when(join(A, ROOM))
+      .then([{ type: 'JoinRejected', data: { callSid: A, reason: 'call-ended', conferenceSid: null } }]);
+  });
+
+  it('lets a call whose dial ended join again', () => {
+    const { join, leave } = commands();
+    const first = join(A, ROOM);
+    given(first, join(B, ROOM), leave(A))
+      .when(join(A, ROOM))
+      .then([{ type: 'ParticipantJoined', data: { conferenceSid: sidOf(first), callSid: A } }]);
+  });
+
+  it('takes a call out of the room it is live in before it joins another', () => {
+    const { join } = commands();
+    const first = join(A, ROOM);
+    const move = join(A, OTHER_ROOM);
+    const world = given(first, join(B, ROOM))
+      .when(move)
+      .then([
+        { type: 'ParticipantLeft', data: { conferenceSid: sidOf(first), callSid: A, reason: 'moved' } },
+        { type: 'ConferenceOpened', data: { friendlyName: OTHER_ROOM } },
+        { type: 'ParticipantJoined', data: { callSid: A } },
+      ]);
+    expect(Object.keys(live(world)?.participants ?? {})).toEqual([B]);
+    expect(Object.keys(live(world, OTHER_ROOM)?.participants ?? {})).toEqual([A]);
+    expect(world.calls.get(A)).toEqual({ room: OTHER_ROOM, ended: false });
+  });
+
+  it('routes a hang-up to the room the call joined last', () => {
+    const { join, hangUp } = commands();
+    const world = given(join(A, ROOM), join(B, ROOM), join(A, OTHER_ROOM))
+      .when(hangUp(A))
+      .then([
+        { type: 'ParticipantLeft', data: { callSid: A, reason: 'hung-up' } },
+        { type: 'ConferenceEnded', data: { reason: 'last-participant-left' } },
+        { type: 'CallEnded' },
+      ]);
+    expect(live(world, OTHER_ROOM)).toBeNull();
+    expect(Object.keys(live(world)?.participants ?? {})).toEqual([B]);
+  });
+
+  it('joins a call the platform reports joining when Conclave has not seen it', () => {
+    const { join } = commands();
+    given(join(A, ROOM))
+      .when(join(B, ROOM, {}, { via: 'callback', sequenceNumber: 2 }))
+      .then([
+        { type: 'ParticipantJoined', data: { callSid: B, sequenceNumber: 2 } },
+        { type: 'ConferenceStarted' },
+      ]);
+  });
+
+  it('ignores the platform reporting the join of a call Conclave has already seen', () => {
+    const { join, leave } = commands();
+    given(join(A, ROOM), join(B, ROOM))
+      .when(join(A, ROOM, {}, { via: 'callback', sequenceNumber: 1 }))
+      .thenNothingHappens();
+    given(join(A, ROOM), join(B, ROOM), leave(A))
+      .when(join(A, ROOM, {}, { via: 'callback', sequenceNumber: 1 }))
+      .thenNothingHappens();
+  });
+
+  it('remembers a leave that arrives before its join, so that the late join does not bring the call back', () => {
+    const { join, leave } = commands();
+    const early = { command: leave(C, 'left', 5), room: ROOM };
+    given(join(A, ROOM))
+      .when(early)
+      .then([{ type: 'UnknownCallLeft', data: { callSid: C, sequenceNumber: 5 } }]);
+    given(join(A, ROOM), early)
+      .when({ command: join(C, ROOM, {}, { via: 'callback', sequenceNumber: 4 }), room: ROOM })
+      .thenNothingHappens();
+    given(early)
+      .when({ command: join(C, ROOM, {}, { via: 'callback', sequenceNumber: 4 }), room: ROOM })
+      .thenNothingHappens();
+  });
+
+  it('ignores a dial end of a call that never joined', () => {
+    const { join, leave } = commands();
+    given(join(A, ROOM))
+      .when({ command: leave(C, 'dial-ended'), room: ROOM })
+      .thenNothingHappens();
+  });
+});
+
+describe('participant updates', () => {
+  it('replaces every flag with the reported snapshot', () => {
+    const { join, update } = commands();
+    const world = given(join(A, ROOM), join(B, ROOM), update(A, { muted: true }, 3))
+      .when(update(A, { hold: true }, 4))
+      .then([
+        { type: 'ParticipantUpdated', data: { callSid: A, muted: false, hold: true, sequenceNumber: 4 } },
+      ]);
+    expect(live(world)?.participants[A]).toMatchObject({ muted: false, hold: true });
+  });
+
+  it('ignores an update no newer than the one applied for that call', () => {
+    const { join, update } = commands();
+    const history = [
+      join(A, ROOM),
+      join(B, ROOM),
+      update(A, { hold: true }, 3),
+      update(A, { muted: true }, 5),
+    ];
+    given(...history)
+      .when(update(A, { muted: false }, 4))
+      .thenNothingHappens();
+    given(...history)
+      .when(update(A, { hold: true }, 5))
+      .thenNothingHappens();
+    given(...history)
+      .when(update(B, { muted: true }, 1))
+      .then([{ type: 'ParticipantUpdated', data: { callSid: B, muted: true } }]);
+  });
+
+  it('ignores a participant-leave older than an update already applied', () => {
+    const { join, update, leave } = commands();
+    const world = given(join(A, ROOM), join(B, ROOM), update(A, { muted: true }, 6))
+      .when({ command: leave(A, 'left', 5), room: ROOM })
+      .then([]);
+    expect(live(world)?.participants[A]).toBeDefined();
+  });
+
+  it('ignores a callback older than a participant-leave, even once the call is back', () => {
+    const { join, update, leave } = commands();
+    given(join(A, ROOM), join(B, ROOM), { command: leave(A, 'left', 6), room: ROOM }, join(A, ROOM))
+      .when(update(A, { muted: true }, 5))
+      .thenNothingHappens();
+  });
+
+  it('counts SequenceNumbers per instance, so a new instance starts afresh', () => {
+    const { join, update, leave } = commands();
+    given(join(A, ROOM), join(B, ROOM), update(A, { muted: true }, 9), leave(A), leave(B), join(A, ROOM))
+      .when(update(A, { muted: true }, 1))
+      .then([{ type: 'ParticipantUpdated', data: { callSid: A, muted: true } }]);
+  });
+
+  it('ignores an update for a call that is not a participant', () => {
+    const { join, leave, update } = commands();
+    given(join(A, ROOM), join(B, ROOM), leave(B))
+      .when(update(B, { muted: true }, 7))
+      .thenNothingHappens();
+  });
+});
+
+describe('duplicates', () => {
+  const { join, leave, hangUp, update, endConference } = commands();
+  const first = join(A, ROOM, { label: 'host' });
+  const history = [first, join(B, ROOM), join(C, OTHER_ROOM, { maxParticipants: 2 }), join(D, OTHER_ROOM)];
+  const roomy = 'all-hands';
+  const unseen = callSid(9);
+  const reported = join(unseen, ROOM, {}, { via: 'callback', sequenceNumber: 3 });
+  const recordsNothing: [string, Delivery][] = [
+    ['a voice join', { command: join(A, ROOM, { label: 'host' }) }],
+    ['a move to another room', { command: join(A, roomy) }],
+    ['a reported join', { command: reported, room: ROOM }],
+    ['a dial end', { command: leave(B) }],
+    ['a participant-leave', { command: leave(B, 'left', 4), room: ROOM }],
+    ['a participant-leave of an unseen call', { command: leave(unseen, 'left', 4), room: ROOM }],
+    ['a hang-up', { command: hangUp(A) }],
+    ['an update with a SequenceNumber', { command: update(A, { muted: true }, 2) }],
+    ['a platform end', { command: endConference({ conferenceSid: sidOf(first) }), room: ROOM }],
+  ];
+  // Without a SequenceNumber an update cannot be told from a new report of the same flags, and every
+  // refused attempt is worth its audit line; neither changes a room or a call.
+  const recordsAgain: [string, Delivery, ExpectedEvent][] = [
+    ['a join to a full room', { command: join(B, OTHER_ROOM) }, { type: 'JoinRejected' }],
+    ['an update without one', { command: update(A, { muted: true }) }, { type: 'ParticipantUpdated' }],
+  ];
+
+  it.each([
+    ...recordsNothing.map(([name, delivery]): [string, Delivery, ExpectedEvent[]] => [name, delivery, []]),
+    ...recordsAgain.map(([name, delivery, event]): [string, Delivery, ExpectedEvent[]] => [
+      name,
+      delivery,
+      [event],
+    ]),
+  ])('changes no room and no call when %s is delivered again', (_, delivery, again) => {
+    const once = given(...history, delivery);
+    const twice = once.when(delivery).then(again);
+    expect(twice.rooms).toEqual(once.world.rooms);
+    expect(twice.calls).toEqual(once.world.calls);
+  });
+});
