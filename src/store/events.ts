@@ -1,5 +1,6 @@
 // The event log: appends at gapless positions of a room's stream, and reads in commit order.
 
+import type { IdentifiedEvent } from '../domain/delivery.js';
 import type { RoomEvent } from '../domain/events.js';
 import type { RoomState } from '../domain/room.js';
 import type { Executor } from './executor.js';
@@ -11,11 +12,6 @@ export interface StoredEvent {
   globalPosition: string;
   id: string;
   recordedAt: Date;
-  event: RoomEvent;
-}
-
-export interface NewEvent {
-  id: string;
   event: RoomEvent;
 }
 
@@ -35,7 +31,7 @@ export async function appendToRoom(
   accountSid: string,
   room: string,
   expectedVersion: number,
-  events: NewEvent[],
+  events: IdentifiedEvent[],
   state: RoomState,
 ): Promise<number> {
   if (events.length === 0) return expectedVersion;

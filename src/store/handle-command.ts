@@ -3,11 +3,11 @@
 // only once all of it is committed and a read right after sees it.
 
 import { type Kysely, sql, type Transaction } from 'kysely';
-import { type CallState, evolveCall, initialCallState } from '../domain/call.js';
-import type { JoinConference, RoomCommand } from '../domain/commands.js';
-import { callSidOf, type RoomEvent } from '../domain/events.js';
-import { nextUlid } from '../domain/ids.js';
-import { decide, evolve, type Rejection } from '../domain/room.js';
+import { initialCallState } from '../domain/call.js';
+import type { RoomCommand } from '../domain/commands.js';
+import { plan, run } from '../domain/delivery.js';
+import type { RoomEvent } from '../domain/events.js';
+import type { Rejection } from '../domain/room.js';
 import { appendToRoom } from './events.js';
 import { claimInboxKey, findInboxOutcome, recordInboxOutcome } from './inbox.js';
 import { lockCall, lockRooms } from './locks.js';
@@ -48,11 +48,6 @@ export async function handleCommand(db: Kysely<DB>, delivery: Delivery): Promise
   }
 }
 
-interface Step {
-  room: string;
-  command: RoomCommand;
-}
-
 async function handleInTransaction(trx: Transaction<DB>, delivery: Delivery): Promise<Handled> {
   const { accountSid, key, command } = delivery;
   await sql.raw(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`).execute(trx);
@@ -65,80 +60,38 @@ async function handleInTransaction(trx: Transaction<DB>, delivery: Delivery): Pr
   const rooms = await lockRooms(
     trx,
     accountSid,
-    steps.map((s) => s.room),
+    steps.map((step) => step.room),
   );
+  const ran = run(
+    command,
+    steps,
+    rooms.map((room) => room.state),
+    call,
+  );
+  if ('rejection' in ran) throw new Refused(ran.rejection);
 
-  let callAfter = call;
-  let appended = 0;
   const produced: RoomEvent[] = [];
-  for (const [i, step] of steps.entries()) {
-    const room = rooms[i];
-    if (!room) continue;
-    const stepCommand = { ...step.command, id: nextUlid(command.id, appended) } as RoomCommand;
-    const decision = decide(stepCommand, room.state, callAfter);
-    if ('rejection' in decision) throw new Refused(decision.rejection);
-    const events = decision.events;
+  for (const [i, { room, events, state }] of ran.applied.entries()) {
     if (events.length === 0) continue;
-    room.state = events.reduce(evolve, room.state);
-    await appendToRoom(
-      trx,
-      accountSid,
-      room.name,
-      room.version,
-      events.map((event, n) => ({ id: nextUlid(stepCommand.id, n), event })),
-      room.state,
-    );
-    for (const event of events) {
-      if (callSid !== null && callSidOf(event) === callSid)
-        callAfter = evolveCall(callAfter, room.name, event);
+    await appendToRoom(trx, accountSid, room, rooms[i]?.version ?? 0, events, state);
+    for (const { event } of events) {
       await project(trx, accountSid, event);
+      produced.push(event);
     }
-    appended += events.length;
-    produced.push(...events);
   }
-  if (callSid !== null && (callAfter.room !== call.room || callAfter.ended !== call.ended)) {
+  if (callSid !== null && (ran.call.room !== call.room || ran.call.ended !== call.ended)) {
     await trx
       .updateTable('calls')
-      .set({ room: callAfter.room, ended: callAfter.ended })
+      .set({ room: ran.call.room, ended: ran.call.ended })
       .where('account_sid', '=', accountSid)
       .where('call_sid', '=', callSid)
       .execute();
   }
 
-  const target = rooms[rooms.length - 1];
-  const outcome = outcomeOf(command, produced, target?.state.live ?? null);
+  const target = ran.applied[ran.applied.length - 1]?.state.live ?? null;
+  const outcome = outcomeOf(command, produced, target);
   await recordInboxOutcome(trx, accountSid, key, outcome);
   return { duplicate: false, outcome };
-}
-
-/** Which room each part of the command goes to: the call's own room where Conclave knows it. */
-function plan(command: RoomCommand, call: CallState, namedRoom: string | null): Step[] {
-  switch (command.type) {
-    case 'JoinConference':
-      return planJoin(command, call);
-    case 'EndConference':
-      return namedRoom === null ? [] : [{ room: namedRoom, command }];
-    default: {
-      const room = call.room ?? namedRoom;
-      return room === null ? [] : [{ room, command }];
-    }
-  }
-}
-
-function planJoin(command: JoinConference, call: CallState): Step[] {
-  const target = command.data.friendlyName;
-  const join = { room: target, command };
-  // A call is in one place: our TwiML moving it to another room first takes it out of the one it is in.
-  if (command.data.via === 'voice' && call.room !== null && call.room !== target && !call.ended) {
-    const moved: RoomCommand = {
-      type: 'LeaveConference',
-      id: command.id,
-      at: command.at,
-      data: { callSid: command.data.callSid, reason: 'moved', sequenceNumber: null },
-    };
-    return [{ room: call.room, command: moved }, join];
-  }
-  return [join];
 }
 
 function outcomeOf(

@@ -414,6 +414,26 @@ describe('calls', () => {
     expect(Object.keys(live(world)?.participants ?? {})).toEqual([B]);
   });
 
+  it('applies a late callback about the room a call left to that room, not to the one it is in now', () => {
+    const { join, leave, update } = commands();
+    const world = given(join(A, ROOM), join(B, ROOM), join(A, OTHER_ROOM), join(C, OTHER_ROOM))
+      .when({ command: update(A, { muted: true }, 7), room: ROOM })
+      .then([]);
+    given(join(A, ROOM), join(B, ROOM), join(A, OTHER_ROOM), join(C, OTHER_ROOM))
+      .when({ command: leave(A, 'left', 8), room: ROOM })
+      .thenNothingHappens();
+    expect(live(world, OTHER_ROOM)?.participants[A]?.muted).toBe(false);
+  });
+
+  it('remembers a call that ended before its join arrived, so the join finds it ended', () => {
+    const { join, hangUp } = commands();
+    const world = given(hangUp(A))
+      .when(join(A, ROOM))
+      .then([{ type: 'JoinRejected', data: { callSid: A, reason: 'call-ended' } }]);
+    expect(live(world)).toBeNull();
+    expect(world.calls.get(A)).toEqual({ room: null, ended: true });
+  });
+
   it('joins a call the platform reports joining when Conclave has not seen it', () => {
     const { join } = commands();
     given(join(A, ROOM))
