@@ -1,8 +1,12 @@
-// Puts commands through the store exactly as the webhooks will, one transaction each.
+// Puts commands through the store exactly as the webhooks will, one transaction each, and gives each suite
+// its own accounts.
 
+import { beforeAll } from 'vitest';
 import type { RoomCommand } from '../../src/domain/commands.js';
+import { newAccount, saveAccount } from '../../src/store/accounts.js';
 import type { Database } from '../../src/store/database.js';
 import { handleCommand } from '../../src/store/handle-command.js';
+import type { TestApp } from '../helpers/app.js';
 
 export async function apply(
   database: Database,
@@ -26,4 +30,20 @@ export async function conferenceSidOf(database: Database, accountSid: string, ro
     .orderBy('sid', 'desc')
     .executeTakeFirstOrThrow();
   return row.sid;
+}
+
+/**
+ * Two fresh accounts on an app that several suites share, so that no suite sees another's conferences
+ * and the database boots once.
+ */
+export function useTenants(shared: TestApp): TestApp {
+  const context = {} as TestApp;
+  beforeAll(async () => {
+    const account = newAccount('Suite account');
+    const otherAccount = newAccount('Other suite account');
+    await saveAccount(shared.database.db, account);
+    await saveAccount(shared.database.db, otherAccount);
+    Object.assign(context, shared, { account, otherAccount });
+  });
+  return context;
 }

@@ -1,16 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useApp } from '../helpers/app.js';
+import type { TestApp } from '../helpers/app.js';
 import { Clock, callSid, commands } from '../helpers/commands.js';
-import { databaseKinds } from '../helpers/databases.js';
 import { asXml, asXmlAttributes, RestClient } from './client.js';
-import { apply, conferenceSidOf } from './seed.js';
+import { apply, conferenceSidOf, useTenants } from './seed.js';
 
 const start = Date.UTC(2026, 10, 26, 14); // a Thursday
 const LABEL = 'guest #1/a';
 
-for (const kind of databaseKinds) {
-  describe(`Participants and history (${kind.name})`, () => {
-    const t = useApp(kind);
+export function participantsSuite(shared: TestApp): void {
+  describe('Participants and history', () => {
+    const t = useTenants(shared);
     let client: RestClient;
     let standup: string;
     let done: string;

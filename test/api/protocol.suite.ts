@@ -1,17 +1,16 @@
 // What every REST request goes through: authentication, tenancy, methods, unknown paths, and paging.
 
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useApp } from '../helpers/app.js';
+import type { TestApp } from '../helpers/app.js';
 import { Clock, callSid, commands } from '../helpers/commands.js';
-import { databaseKinds } from '../helpers/databases.js';
 import { basic, RestClient } from './client.js';
-import { apply, conferenceSidOf } from './seed.js';
+import { apply, conferenceSidOf, useTenants } from './seed.js';
 
 type List = Record<string, unknown> & { conferences: { sid: string }[] };
 
-for (const kind of databaseKinds) {
-  describe(`REST protocol (${kind.name})`, () => {
-    const t = useApp(kind);
+export function protocolSuite(shared: TestApp): void {
+  describe('REST protocol', () => {
+    const t = useTenants(shared);
     const clock = new Clock(Date.UTC(2026, 10, 26, 8));
     const c = commands(clock);
     let client: RestClient;

@@ -1,17 +1,16 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useApp } from '../helpers/app.js';
+import type { TestApp } from '../helpers/app.js';
 import { Clock, callSid, commands } from '../helpers/commands.js';
-import { databaseKinds } from '../helpers/databases.js';
 import { asXml, asXmlAttributes, RestClient } from './client.js';
-import { apply, conferenceSidOf } from './seed.js';
+import { apply, conferenceSidOf, useTenants } from './seed.js';
 
 const dayA = Date.UTC(2026, 10, 24, 9); // a Tuesday
 const dayB = Date.UTC(2026, 10, 25, 9);
 const dayC = Date.UTC(2026, 10, 26, 9);
 
-for (const kind of databaseKinds) {
-  describe(`Conferences (${kind.name})`, () => {
-    const t = useApp(kind);
+export function conferencesSuite(shared: TestApp): void {
+  describe('Conferences', () => {
+    const t = useTenants(shared);
     let client: RestClient;
     let base: string;
     const sids = { alpha1: '', alpha2: '', beta: '', foreign: '' };
