@@ -43,5 +43,6 @@ export async function buildApp({ database, logger = false }: AppOptions): Promis
   });
 
   await app.register(health, { database });
+  await app.register(import('./api/plugin.js'), { database });
   return app;
 }

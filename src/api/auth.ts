@@ -1,0 +1,43 @@
+// HTTP Basic authentication with AccountSid:AuthToken, as Twilio's REST API does it. A valid account that
+// names another account in the path learns nothing: it gets the same 404 as for a resource that does not
+// exist.
+
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import { isSid } from '../domain/ids.js';
+import { findAccount } from '../store/accounts.js';
+import type { DB } from '../store/schema.js';
+import { authenticationRequired, notFound } from './errors.js';
+import { pathOf } from './format.js';
+
+interface Credentials {
+  username: string;
+  password: string;
+}
+
+function parseBasic(header: string | undefined): Credentials | undefined {
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
+  if (!match?.[1]) return undefined;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+// Hashing first gives equal lengths, so the comparison takes the same time whatever the guess.
+function sameSecret(expected: string, given: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(expected), digest(given));
+}
+
+export function authenticate(db: Kysely<DB>) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const credentials = parseBasic(request.headers.authorization);
+    if (!credentials || !isSid('AC', credentials.username)) throw authenticationRequired();
+    const account = await findAccount(db, credentials.username);
+    if (!account || !sameSecret(account.authToken, credentials.password)) throw authenticationRequired();
+    const { AccountSid } = request.params as { AccountSid?: string };
+    if (AccountSid !== undefined && AccountSid !== account.sid) throw notFound(pathOf(request.url));
+  };
+}

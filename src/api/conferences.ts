@@ -1,0 +1,70 @@
+// Conferences: the list with Twilio's filters (and Conclave's CallSid and PhoneNumber), and the fetch.
+
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import { type Conference, findConference, listConferences } from '../store/queries.js';
+import type { DB } from '../store/schema.js';
+import { notFound } from './errors.js';
+import { conferenceFilters } from './filters.js';
+import { formatOf, pathOf, withoutSuffix } from './format.js';
+import { parsePaging } from './paging.js';
+import { parseSid, Query } from './parameters.js';
+import { accountPath, conferenceJson } from './representation-json.js';
+import { type Names, sendPage, sendResource } from './respond.js';
+import { readOnly, withSuffixes } from './routes.js';
+
+const NAMES: Names = { list: 'conferences', item: 'Conference' };
+
+const parseConferenceSid = (name: string, value: string) => parseSid(name, 'CF', value);
+
+/** The conference a subresource path names, or the 404 Twilio gives for it. */
+export async function conferenceOf(
+  db: Kysely<DB>,
+  accountSid: string,
+  segment: string,
+  url: string,
+): Promise<Conference> {
+  const conference = await findConference(db, accountSid, parseConferenceSid('ConferenceSid', segment));
+  if (!conference) throw notFound(pathOf(url));
+  return conference;
+}
+
+export function conferenceRoutes(app: FastifyInstance, db: Kysely<DB>): void {
+  readOnly<{ AccountSid: string }>(
+    app,
+    withSuffixes('/Accounts/:AccountSid/Conferences'),
+    async (request, reply) => {
+      const format = formatOf(request.url);
+      const { AccountSid } = request.params;
+      const query = new Query(request.url);
+      const { filter, params } = conferenceFilters(query);
+      const paging = parsePaging(query, parseConferenceSid);
+      const page = await listConferences(db, AccountSid, filter, paging);
+      return sendPage(
+        reply,
+        format,
+        NAMES,
+        {
+          path: `${accountPath(AccountSid)}/Conferences`,
+          filters: params,
+          paging,
+          page,
+          keyOf: (c) => c.sid,
+        },
+        conferenceJson,
+      );
+    },
+  );
+
+  readOnly<{ AccountSid: string; Sid: string }>(
+    app,
+    ['/Accounts/:AccountSid/Conferences/:Sid'],
+    async (request, reply) => {
+      const format = formatOf(request.url);
+      const sid = parseConferenceSid('Sid', withoutSuffix(request.params.Sid));
+      const conference = await findConference(db, request.params.AccountSid, sid);
+      if (!conference) throw notFound(pathOf(request.url));
+      return sendResource(reply, format, NAMES, conference, conferenceJson);
+    },
+  );
+}

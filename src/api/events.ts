@@ -1,0 +1,51 @@
+// Conclave's extension: the event history of a conference, from the event log itself, paged like the
+// lists Twilio defines. Twilio keeps no such history behind its REST API.
+
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import { listConferenceEvents } from '../store/queries.js';
+import type { DB } from '../store/schema.js';
+import { conferenceOf } from './conferences.js';
+import { invalidParameter } from './errors.js';
+import { formatOf } from './format.js';
+import { parsePaging, unknownPageToken } from './paging.js';
+import { Query } from './parameters.js';
+import { conferencePath, eventIdOf, eventJson, eventSid } from './representation-json.js';
+import { type Names, sendPage } from './respond.js';
+import { readOnly, withSuffixes } from './routes.js';
+
+const NAMES: Names = { list: 'events', item: 'Event' };
+
+function parseEventSid(name: string, value: string): string {
+  const id = eventIdOf(value);
+  if (id === undefined) throw invalidParameter(name, 'expected EV followed by 32 hexadecimal digits');
+  return id;
+}
+
+export function eventRoutes(app: FastifyInstance, db: Kysely<DB>): void {
+  readOnly<{ AccountSid: string; ConferenceSid: string }>(
+    app,
+    withSuffixes('/Accounts/:AccountSid/Conferences/:ConferenceSid/Events'),
+    async (request, reply) => {
+      const format = formatOf(request.url);
+      const { AccountSid, ConferenceSid } = request.params;
+      const conference = await conferenceOf(db, AccountSid, ConferenceSid, request.url);
+      const paging = parsePaging(new Query(request.url), parseEventSid);
+      const page = await listConferenceEvents(db, AccountSid, conference.sid, paging);
+      if (!page) throw unknownPageToken();
+      return sendPage(
+        reply,
+        format,
+        NAMES,
+        {
+          path: `${conferencePath(AccountSid, conference.sid)}/Events`,
+          filters: [],
+          paging,
+          page,
+          keyOf: (event) => eventSid(event.id),
+        },
+        (event) => eventJson(AccountSid, conference.sid, event),
+      );
+    },
+  );
+}

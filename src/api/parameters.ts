@@ -1,0 +1,57 @@
+// Reading query parameters the way Twilio's clients send them: names raw or percent-encoded (the SDK sends
+// `DateCreated%3C`, people type `DateCreated<=`), each given at most once, and every bad value answered
+// with a 400 that names the parameter.
+
+import { isSid, type SidPrefix } from '../domain/ids.js';
+import { invalidParameter } from './errors.js';
+
+export class Query {
+  private readonly params: URLSearchParams;
+
+  constructor(url: string) {
+    const start = url.indexOf('?');
+    // URLSearchParams decodes names as well as values, so both spellings of `DateCreated<` meet here.
+    this.params = new URLSearchParams(start < 0 ? '' : url.slice(start + 1));
+  }
+
+  get(name: string): string | undefined {
+    const values = this.params.getAll(name);
+    if (values.length > 1) throw invalidParameter(name, 'given more than once');
+    return values[0];
+  }
+}
+
+/** A Sid of the given kind, its hex digits in lower case as Conclave stores them. */
+export function parseSid(name: string, prefix: SidPrefix, value: string): string {
+  if (!isSid(prefix, value))
+    throw invalidParameter(name, `expected ${prefix} followed by 32 hexadecimal digits`);
+  return prefix + value.slice(2).toLowerCase();
+}
+
+/** A day as YYYY-MM-DD, read as midnight UTC; returns its time in milliseconds. */
+export function parseDay(name: string, value: string): number {
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : undefined;
+  // The round trip rejects days that do not exist, such as 2021-02-30.
+  if (!day || Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== value) {
+    throw invalidParameter(name, 'expected a date as YYYY-MM-DD');
+  }
+  return day.getTime();
+}
+
+export function parseBoolean(name: string, value: string): boolean {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw invalidParameter(name, 'expected true or false');
+}
+
+export function parseEnum<T extends string>(name: string, allowed: readonly T[], value: string): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw invalidParameter(name, `expected one of ${allowed.join(', ')}`);
+}
+
+/** A whole number from `min` to `max`. */
+export function parseInteger(name: string, value: string, min: number, max: number): number {
+  const n = /^\d{1,16}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n >= min && n <= max)) throw invalidParameter(name, `expected a whole number from ${min} to ${max}`);
+  return n;
+}

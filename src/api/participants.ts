@@ -1,0 +1,71 @@
+// Participants of a conference: by default those connected now, as Twilio shows them; with a Status,
+// Conclave's history of everyone who took part. A participant is fetched by CallSid or by label.
+
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import { isSid } from '../domain/ids.js';
+import { findParticipant, listParticipants, type ParticipantKey } from '../store/queries.js';
+import type { DB } from '../store/schema.js';
+import { conferenceOf } from './conferences.js';
+import { notFound } from './errors.js';
+import { participantFilters, participantStatus } from './filters.js';
+import { formatOf, pathOf, withoutSuffix } from './format.js';
+import { parsePaging, unknownPageToken } from './paging.js';
+import { parseSid, Query } from './parameters.js';
+import { conferencePath, participantJson } from './representation-json.js';
+import { type Names, sendPage, sendResource } from './respond.js';
+import { readOnly, withSuffixes } from './routes.js';
+
+const NAMES: Names = { list: 'participants', item: 'Participant' };
+
+/** A path segment that is a CallSid names the call; anything else is a label. */
+function participantKey(segment: string): ParticipantKey {
+  return isSid('CA', segment) ? { callSid: parseSid('CallSid', 'CA', segment) } : { label: segment };
+}
+
+export function participantRoutes(app: FastifyInstance, db: Kysely<DB>): void {
+  readOnly<{ AccountSid: string; ConferenceSid: string }>(
+    app,
+    withSuffixes('/Accounts/:AccountSid/Conferences/:ConferenceSid/Participants'),
+    async (request, reply) => {
+      const format = formatOf(request.url);
+      const { AccountSid, ConferenceSid } = request.params;
+      const conference = await conferenceOf(db, AccountSid, ConferenceSid, request.url);
+      const query = new Query(request.url);
+      const { filter, params, history } = participantFilters(query);
+      const paging = parsePaging(query, (name, key) => parseSid(name, 'CA', key));
+      const page = await listParticipants(db, AccountSid, conference.sid, filter, paging);
+      if (!page) throw unknownPageToken();
+      return sendPage(
+        reply,
+        format,
+        NAMES,
+        {
+          path: `${conferencePath(AccountSid, conference.sid)}/Participants`,
+          filters: params,
+          paging,
+          page,
+          keyOf: (participant) => participant.callSid,
+        },
+        (participant, suffix) => participantJson(participant, suffix, history),
+      );
+    },
+  );
+
+  readOnly<{ AccountSid: string; ConferenceSid: string; CallSid: string }>(
+    app,
+    ['/Accounts/:AccountSid/Conferences/:ConferenceSid/Participants/:CallSid'],
+    async (request, reply) => {
+      const format = formatOf(request.url);
+      const { AccountSid, ConferenceSid, CallSid } = request.params;
+      const conferenceSid = parseSid('ConferenceSid', 'CF', ConferenceSid);
+      const { status, history } = participantStatus(new Query(request.url));
+      const key = participantKey(withoutSuffix(CallSid));
+      const participant = await findParticipant(db, AccountSid, conferenceSid, key, status);
+      if (!participant) throw notFound(pathOf(request.url));
+      return sendResource(reply, format, NAMES, participant, (item, suffix) =>
+        participantJson(item, suffix, history),
+      );
+    },
+  );
+}

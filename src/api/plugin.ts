@@ -1,0 +1,27 @@
+// The REST side: Twilio's 2010-04-01 Conference and Participant reads, plus Conclave's history, under
+// /2010-04-01. Everything in this scope, unknown paths included, is authenticated and answers errors in
+// Twilio's shape.
+
+import type { FastifyPluginAsync } from 'fastify';
+import type { Database } from '../store/database.js';
+import { authenticate } from './auth.js';
+import { conferenceRoutes } from './conferences.js';
+import { twilioErrorHandler, twilioNotFoundHandler } from './errors.js';
+import { eventRoutes } from './events.js';
+import { participantRoutes } from './participants.js';
+
+const api: FastifyPluginAsync<{ database: Database }> = async (app, { database }) => {
+  await app.register(
+    async (scope) => {
+      scope.setErrorHandler(twilioErrorHandler);
+      scope.setNotFoundHandler(twilioNotFoundHandler);
+      scope.addHook('onRequest', authenticate(database.db));
+      conferenceRoutes(scope, database.db);
+      participantRoutes(scope, database.db);
+      eventRoutes(scope, database.db);
+    },
+    { prefix: '/2010-04-01' },
+  );
+};
+
+export default api;

@@ -1,0 +1,107 @@
+// The JSON representations, field for field as Twilio's 2010-04-01 API has them (see the OpenAPI subset in
+// the shared reference). XML is rendered from these same objects.
+
+import { ulidToHex } from '../domain/ids.js';
+import type { Conference, ConferenceEvent, Participant } from '../store/queries.js';
+import type { XmlObject } from './representation-xml.js';
+
+const API_VERSION = '2010-04-01';
+// Twilio mixes a conference that asked for no region in us1.
+const DEFAULT_REGION = 'us1';
+
+/** RFC 2822 in UTC, as Twilio writes it: `Wed, 18 Aug 2010 20:20:06 +0000`. */
+export function rfc2822(date: Date): string {
+  return date.toUTCString().replace(/GMT$/, '+0000');
+}
+
+export function accountPath(accountSid: string): string {
+  return `/${API_VERSION}/Accounts/${accountSid}`;
+}
+
+export function conferencePath(accountSid: string, conferenceSid: string): string {
+  return `${accountPath(accountSid)}/Conferences/${conferenceSid}`;
+}
+
+export function conferenceJson(conference: Conference, suffix: string): XmlObject {
+  const path = conferencePath(conference.accountSid, conference.sid);
+  return {
+    account_sid: conference.accountSid,
+    api_version: API_VERSION,
+    call_sid_ending_conference: conference.callSidEndingConference,
+    date_created: rfc2822(conference.dateCreated),
+    date_updated: rfc2822(conference.dateUpdated),
+    friendly_name: conference.friendlyName,
+    reason_conference_ended: conference.reasonConferenceEnded,
+    region: conference.region ?? DEFAULT_REGION,
+    sid: conference.sid,
+    status: conference.status,
+    subresource_uris: {
+      participants: `${path}/Participants${suffix}`,
+      recordings: `${path}/Recordings${suffix}`,
+    },
+    uri: `${path}${suffix}`,
+  };
+}
+
+/**
+ * A participant. With `history` (the caller asked for a Status, Conclave's extension) it also says when
+ * the participant left and why; Twilio's own requests get Twilio's fields and nothing more.
+ */
+export function participantJson(participant: Participant, suffix: string, history: boolean): XmlObject {
+  const path = conferencePath(participant.accountSid, participant.conferenceSid);
+  return {
+    account_sid: participant.accountSid,
+    call_sid: participant.callSid,
+    call_sid_to_coach: participant.callSidToCoach,
+    coaching: participant.coaching,
+    conference_sid: participant.conferenceSid,
+    date_created: rfc2822(participant.dateCreated),
+    date_updated: rfc2822(participant.dateUpdated),
+    end_conference_on_exit: participant.endConferenceOnExit,
+    hold: participant.hold,
+    label: participant.label,
+    muted: participant.muted,
+    // Twilio fills it only in the answer to a participant create, which Conclave does not offer.
+    queue_time: null,
+    start_conference_on_enter: participant.startConferenceOnEnter,
+    status: participant.status,
+    uri: `${path}/Participants/${participant.callSid}${suffix}`,
+    ...(history
+      ? {
+          date_left: participant.dateLeft && rfc2822(participant.dateLeft),
+          left_reason: participant.leftReason,
+        }
+      : {}),
+  };
+}
+
+const EVENT_SID = /^EV[0-9a-fA-F]{32}$/;
+const BASE32 = '0123456789abcdefghijklmnopqrstuv';
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** An event's Sid: `EV` and the 32 hex digits of its ULID, like the conference Sids. */
+export function eventSid(id: string): string {
+  return `EV${ulidToHex(id)}`;
+}
+
+/** The event id (ULID) behind an event Sid, or undefined when the value is not one. */
+export function eventIdOf(sid: string): string | undefined {
+  if (!EVENT_SID.test(sid)) return undefined;
+  const digits = BigInt(`0x${sid.slice(2)}`)
+    .toString(32)
+    .padStart(26, '0');
+  return Array.from(digits, (digit) => CROCKFORD.charAt(BASE32.indexOf(digit))).join('');
+}
+
+export function eventJson(accountSid: string, conferenceSid: string, event: ConferenceEvent): XmlObject {
+  const data = (event.data ?? {}) as XmlObject;
+  return {
+    sid: eventSid(event.id),
+    account_sid: accountSid,
+    conference_sid: conferenceSid,
+    call_sid: typeof data.callSid === 'string' ? data.callSid : null,
+    type: event.type,
+    date_created: rfc2822(event.recordedAt),
+    data,
+  };
+}

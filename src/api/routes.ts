@@ -1,0 +1,27 @@
+// Registers a read-only resource: GET (and HEAD) reach the handler, every other method gets 405 before its
+// body is even parsed, so a POST with any content type is refused the same way.
+
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { methodNotAllowed } from './errors.js';
+
+const OTHER_METHODS = ['DELETE', 'PATCH', 'POST', 'PUT', 'OPTIONS'];
+
+async function refuse(request: FastifyRequest): Promise<never> {
+  throw methodNotAllowed(request.method);
+}
+
+export function readOnly<Params>(
+  app: FastifyInstance,
+  urls: string[],
+  handler: (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => Promise<FastifyReply>,
+): void {
+  for (const url of urls) {
+    app.get<{ Params: Params }>(url, handler);
+    app.route({ method: OTHER_METHODS, url, onRequest: refuse, handler: refuse });
+  }
+}
+
+/** A collection's path in its three spellings: no suffix and `.xml` for XML, `.json` for JSON. */
+export function withSuffixes(path: string): string[] {
+  return [path, `${path}.xml`, `${path}.json`];
+}
