@@ -16,7 +16,15 @@ export interface Database {
   db: Kysely<DB>;
   /** Runs a script of several statements on the connection `executor` is bound to. */
   runScript(executor: Kysely<DB>, script: string): Promise<void>;
+  /** Connections open, idle, and requests waiting for one. */
+  poolUsage(): PoolUsage;
   close(): Promise<void>;
+}
+
+export interface PoolUsage {
+  total: number;
+  idle: number;
+  waiting: number;
 }
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
@@ -42,6 +50,7 @@ function openPostgres(url: string, poolSize = 10): Database {
     db,
     // Without parameters, pg uses the simple query protocol, which accepts several statements.
     runScript: async (executor, script) => void (await sql.raw(script).execute(executor)),
+    poolUsage: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => db.destroy(),
   };
 }
@@ -55,6 +64,8 @@ async function openPglite(dataDir: string | null): Promise<Database> {
     db,
     // PGlite has one session: `exec` runs on it, inside whatever transaction the executor has open.
     runScript: async (_executor, script) => void (await pglite.exec(script)),
+    // One session, shared in turn: it is always open, and never reported idle.
+    poolUsage: () => ({ total: 1, idle: 0, waiting: 0 }),
     close: () => db.destroy(),
   };
 }

@@ -31,6 +31,20 @@ export type Outcome =
 
 export type Handled = { duplicate: boolean; outcome: Outcome } | { refused: Rejection };
 
+/** Timings for whoever watches the store (metrics); the store itself knows nothing of how they are kept. */
+export interface StoreObserver {
+  /** How long the call and room locks took to get, in seconds. */
+  lockWait(seconds: number): void;
+  /** How long the whole transaction took, commit included, in seconds. */
+  transaction(seconds: number): void;
+}
+
+const unobserved: StoreObserver = { lockWait: () => {}, transaction: () => {} };
+
+function seconds(since: bigint): number {
+  return Number(process.hrtime.bigint() - since) / 1e9;
+}
+
 class Refused extends Error {
   constructor(readonly rejection: Rejection) {
     super(rejection.message);
@@ -39,22 +53,34 @@ class Refused extends Error {
 
 const LOCK_TIMEOUT = '5s';
 
-export async function handleCommand(db: Kysely<DB>, delivery: Delivery): Promise<Handled> {
+export async function handleCommand(
+  db: Kysely<DB>,
+  delivery: Delivery,
+  observer: StoreObserver = unobserved,
+): Promise<Handled> {
+  const started = process.hrtime.bigint();
   try {
-    return await db.transaction().execute((trx) => handleInTransaction(trx, delivery));
+    const handled = await db.transaction().execute((trx) => handleInTransaction(trx, delivery, observer));
+    observer.transaction(seconds(started));
+    return handled;
   } catch (error) {
     if (error instanceof Refused) return { refused: error.rejection };
     throw error;
   }
 }
 
-async function handleInTransaction(trx: Transaction<DB>, delivery: Delivery): Promise<Handled> {
+async function handleInTransaction(
+  trx: Transaction<DB>,
+  delivery: Delivery,
+  observer: StoreObserver,
+): Promise<Handled> {
   const { accountSid, key, command } = delivery;
   await sql.raw(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`).execute(trx);
   if (!(await claimInboxKey(trx, accountSid, key, { result: 'ignored' }))) {
     return { duplicate: true, outcome: (await findInboxOutcome(trx, accountSid, key)) as Outcome };
   }
   const callSid = 'callSid' in command.data ? command.data.callSid : null;
+  const locking = process.hrtime.bigint();
   const call = callSid === null ? initialCallState : await lockCall(trx, accountSid, callSid);
   const steps = plan(command, call, delivery.room);
   const rooms = await lockRooms(
@@ -62,6 +88,7 @@ async function handleInTransaction(trx: Transaction<DB>, delivery: Delivery): Pr
     accountSid,
     steps.map((step) => step.room),
   );
+  observer.lockWait(seconds(locking));
   const ran = run(
     command,
     steps,
