@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import { health } from './health.js';
 import type { Database } from './store/database.js';
 import { isDatabaseUnavailable } from './store/errors.js';
+import { webhooks } from './webhooks/plugin.js';
 
 export interface AppOptions {
   config: Config;
@@ -16,7 +17,7 @@ export interface AppOptions {
 /** Webhook bodies are small forms; anything far larger is a mistake or an attack. */
 const BODY_LIMIT = 64 * 1024;
 
-export async function buildApp({ database, logger = false }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, database, logger = false }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger,
     bodyLimit: BODY_LIMIT,
@@ -43,5 +44,6 @@ export async function buildApp({ database, logger = false }: AppOptions): Promis
   });
 
   await app.register(health, { database });
+  await app.register(webhooks, { database, publicUrl: config.publicUrl });
   return app;
 }
