@@ -1,8 +1,9 @@
 // Sends webhooks to a test app as Twilio would: form bodies (or GET queries) signed by the official `twilio`
-// package with the account's auth token over PUBLIC_URL, path and query.
+// package with the account's auth token over PUBLIC_URL, path and query. A request is built once and may be
+// sent any number of times, as a platform redelivers it.
 
 import { randomBytes } from 'node:crypto';
-import type { LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import twilio from 'twilio';
 import { PUBLIC_URL, type TestApp } from '../helpers/app.js';
 
@@ -23,12 +24,23 @@ export interface SendOptions {
   headers?: Record<string, string>;
 }
 
+export interface WebhookRequest {
+  path: string;
+  form: Form;
+  options: SendOptions;
+}
+
 export function newCallSid(): string {
   return `CA${randomBytes(16).toString('hex')}`;
 }
 
 export function newConferenceSid(): string {
   return `CF${randomBytes(16).toString('hex')}`;
+}
+
+/** A time as Twilio writes it in callbacks (RFC 2822). */
+export function platformTime(ms = Date.now()): string {
+  return new Date(ms).toUTCString().replace('GMT', '+0000');
 }
 
 /** A participant's flags as a conference callback reports them. */
@@ -40,8 +52,7 @@ export interface Flags {
   startConferenceOnEnter?: boolean;
 }
 
-export function webhookClient(t: TestApp) {
-  const accountSid = () => t.account.sid;
+export function webhookClient(t: TestApp, app: FastifyInstance = t.app) {
   // The platform names each room's conference with a Sid of its own, the same on every callback.
   const platformSids = new Map<string, string>();
   const platformSid = (friendlyName: string) => {
@@ -50,7 +61,7 @@ export function webhookClient(t: TestApp) {
     return sid;
   };
 
-  async function send(path: string, form: Form, options: SendOptions = {}): Promise<LightMyRequestResponse> {
+  function send({ path, form, options }: WebhookRequest): Promise<LightMyRequestResponse> {
     const method = options.method ?? 'POST';
     const queryParams = method === 'GET' ? { ...options.query, ...form } : (options.query ?? {});
     const search = new URLSearchParams(queryParams).toString();
@@ -66,14 +77,14 @@ export function webhookClient(t: TestApp) {
     const headers: Record<string, string> = { ...options.headers };
     if (signature !== null) headers['x-twilio-signature'] = signature;
     if (options.token !== undefined) headers['i-twilio-idempotency-token'] = options.token;
-    if (method === 'GET') return t.app.inject({ method, url, headers });
+    if (method === 'GET') return app.inject({ method, url, headers });
     headers['content-type'] ??= 'application/x-www-form-urlencoded';
-    return t.app.inject({ method, url, headers, payload: new URLSearchParams(form).toString() });
+    return app.inject({ method, url, headers, payload: new URLSearchParams(form).toString() });
   }
 
   function callForm(callSid: string, extra: Form = {}): Form {
     return {
-      AccountSid: accountSid(),
+      AccountSid: t.account.sid,
       ApiVersion: '2010-04-01',
       CallSid: callSid,
       CallStatus: 'in-progress',
@@ -84,40 +95,33 @@ export function webhookClient(t: TestApp) {
     };
   }
 
-  return {
-    send,
-    callForm,
+  const requests = {
     /** The voice webhook of `callSid` for room `friendlyName`, <Conference> attributes in the query. */
     voice(callSid: string, friendlyName: string, attributes: Form = {}, options: SendOptions = {}) {
-      return send('/webhooks/voice', callForm(callSid, { CallStatus: 'ringing' }), {
-        ...options,
-        query: { FriendlyName: friendlyName, ...attributes },
-      });
+      return {
+        path: '/webhooks/voice',
+        form: callForm(callSid, { CallStatus: 'ringing' }),
+        options: { ...options, query: { FriendlyName: friendlyName, ...attributes } },
+      };
     },
-    callStatus(callSid: string, callStatus: string, options: SendOptions = {}) {
-      return send('/webhooks/call-status', callForm(callSid, { CallStatus: callStatus }), options);
+    callStatus(callSid: string, callStatus: string, options: SendOptions = {}): WebhookRequest {
+      return { path: '/webhooks/call-status', form: callForm(callSid, { CallStatus: callStatus }), options };
     },
-    dialAction(callSid: string, extra: Form = {}, options: SendOptions = {}) {
-      return send(
-        '/webhooks/dial-action',
-        callForm(callSid, { DialCallStatus: 'completed', DialBridged: 'true', ...extra }),
-        options,
-      );
+    dialAction(callSid: string, extra: Form = {}, options: SendOptions = {}): WebhookRequest {
+      const form = callForm(callSid, { DialCallStatus: 'completed', DialBridged: 'true', ...extra });
+      return { path: '/webhooks/dial-action', form, options };
     },
     /** A conference status callback; `extra` adds to or overrides Twilio's usual parameters. */
     conference(event: string, friendlyName: string, extra: Form = {}, options: SendOptions = {}) {
-      return send(
-        '/webhooks/conference-status',
-        {
-          AccountSid: accountSid(),
-          ConferenceSid: platformSid(friendlyName),
-          FriendlyName: friendlyName,
-          StatusCallbackEvent: event,
-          Timestamp: 'Thu, 26 Nov 2026 09:00:00 +0000',
-          ...extra,
-        },
-        options,
-      );
+      const form: Form = {
+        AccountSid: t.account.sid,
+        ConferenceSid: platformSid(friendlyName),
+        FriendlyName: friendlyName,
+        StatusCallbackEvent: event,
+        Timestamp: platformTime(),
+        ...extra,
+      };
+      return { path: '/webhooks/conference-status', form, options };
     },
     /** A participant event with every flag Twilio reports; the flags default to Twilio's defaults. */
     participant(
@@ -127,8 +131,8 @@ export function webhookClient(t: TestApp) {
       sequenceNumber: number,
       flags: Flags = {},
       options: SendOptions = {},
-    ) {
-      return this.conference(
+    ): WebhookRequest {
+      return requests.conference(
         event,
         friendlyName,
         {
@@ -143,6 +147,23 @@ export function webhookClient(t: TestApp) {
         options,
       );
     },
+  } satisfies Record<string, (...args: never[]) => WebhookRequest>;
+
+  type Requests = typeof requests;
+  const sending =
+    <K extends keyof Requests>(name: K) =>
+    (...args: Parameters<Requests[K]>) =>
+      send((requests[name] as (...a: Parameters<Requests[K]>) => WebhookRequest)(...args));
+
+  return {
+    send,
+    callForm,
+    requests,
+    voice: sending('voice'),
+    callStatus: sending('callStatus'),
+    dialAction: sending('dialAction'),
+    conference: sending('conference'),
+    participant: sending('participant'),
   };
 }
 

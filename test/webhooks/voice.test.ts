@@ -257,7 +257,11 @@ describe.each(databaseKinds)('voice webhook on $name', (kind) => {
     const form = Object.fromEntries(
       Object.entries({ ...client().callForm(newCallSid()), ...change }).filter(([, v]) => v !== undefined),
     ) as Record<string, string>;
-    const response = await client().send('/webhooks/voice', form, { query: { FriendlyName: 'missing' } });
+    const response = await client().send({
+      path: '/webhooks/voice',
+      form,
+      options: { query: { FriendlyName: 'missing' } },
+    });
     expect(response.statusCode).toBe(400);
     expect(response.body).toContain(reason);
   });
@@ -278,7 +282,7 @@ describe.each(databaseKinds)('voice webhook on $name', (kind) => {
       for (const v of Array.isArray(value) ? value : [value]) search.append(name, v);
     }
     const url = `/webhooks/voice${search.size > 0 ? `?${search}` : ''}`;
-    const response = await client().send(url, client().callForm(newCallSid()));
+    const response = await client().send({ path: url, form: client().callForm(newCallSid()), options: {} });
     expect(response.statusCode).toBe(400);
     expect(response.body).toContain(reason);
   });
