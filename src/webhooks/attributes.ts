@@ -1,18 +1,18 @@
 // The <Conference> attributes a voice webhook carries in its query, under their TwiML names, with Twilio's
 // defaults and ranges. All of them go back into the TwiML; those that shape the conference go into the join.
 
-import type { Beep, JoinAttributes, Record, Trim } from '../domain/events.js';
-import { badRequest, type Parameters } from './parameters.js';
+import type { Beep, JoinAttributes, Record as RecordMode, Trim } from '../domain/events.js';
+import { badRequest, type Params } from './parameters.js';
 
 const BEEPS: readonly Beep[] = ['true', 'false', 'onEnter', 'onExit'];
-const RECORDS: readonly Record[] = ['do-not-record', 'record-from-start'];
+const RECORDS: readonly RecordMode[] = ['do-not-record', 'record-from-start'];
 const TRIMS: readonly Trim[] = ['trim-silence', 'do-not-trim'];
 const REGIONS = ['us1', 'us2', 'ie1', 'de1', 'sg1', 'br1', 'au1', 'jp1'] as const;
 const JITTER_BUFFER_SIZES = ['small', 'medium', 'large', 'off'] as const;
 const METHODS = ['GET', 'POST'] as const;
 
-export const MIN_PARTICIPANTS = 2;
-export const MAX_PARTICIPANTS = 250;
+const MIN_PARTICIPANTS = 2;
+const MAX_PARTICIPANTS = 250;
 
 export interface ConferenceAttributes {
   muted: boolean;
@@ -25,7 +25,7 @@ export interface ConferenceAttributes {
   /** `''` is Twilio's way of asking for silence while waiting; null leaves Twilio's own music. */
   waitUrl: string | null;
   waitMethod: (typeof METHODS)[number];
-  record: Record;
+  record: RecordMode;
   trim: Trim;
   region: (typeof REGIONS)[number] | null;
   jitterBufferSize: (typeof JITTER_BUFFER_SIZES)[number];
@@ -48,7 +48,7 @@ export const DEFAULT_ATTRIBUTES: ConferenceAttributes = {
   jitterBufferSize: 'large',
 };
 
-export function parseConferenceAttributes(params: Parameters, publicUrl: string): ConferenceAttributes {
+export function parseConferenceAttributes(params: Params, publicUrl: string): ConferenceAttributes {
   const d = DEFAULT_ATTRIBUTES;
   return {
     muted: params.boolean('muted') ?? d.muted,
@@ -69,7 +69,7 @@ export function parseConferenceAttributes(params: Parameters, publicUrl: string)
 }
 
 /** Twilio resolves a relative waitUrl against the URL it requested, so relative ones are fine too. */
-function waitUrl(params: Parameters, publicUrl: string): string | null {
+function waitUrl(params: Params, publicUrl: string): string | null {
   const value = params.text('waitUrl');
   if (value === undefined || value === '') return value ?? DEFAULT_ATTRIBUTES.waitUrl;
   let url: URL;

@@ -4,12 +4,12 @@
 import type { FastifyRequest } from 'fastify';
 import { findAccount } from '../store/accounts.js';
 import type { Executor } from '../store/executor.js';
-import { missing, Parameters, WebhookError } from './parameters.js';
+import { missing, Params, WebhookError } from './parameters.js';
 import { type FormParams, isValidSignature } from './signature.js';
 
 export interface Authenticated {
   accountSid: string;
-  params: Parameters;
+  params: Params;
 }
 
 export async function authenticate(
@@ -17,7 +17,7 @@ export async function authenticate(
   publicUrl: string,
   request: FastifyRequest,
 ): Promise<Authenticated> {
-  const params = Parameters.of(request.query, request.body);
+  const params = Params.of(request.query, request.body);
   const accountSid = params.sid('AccountSid', 'AC') ?? missing('AccountSid');
   const account = await findAccount(db, accountSid);
   const header = request.headers['x-twilio-signature'];

@@ -38,14 +38,14 @@ function isCarriable(value: string): boolean {
   return true;
 }
 
-export const MAX_NAME_LENGTH = 128;
+const MAX_NAME_LENGTH = 128;
 
-export class Parameters {
+export class Params {
   private constructor(private readonly values: FormParams) {}
 
   /** The query and the form body together; the body wins where both name the same parameter. */
-  static of(query: unknown, body: unknown): Parameters {
-    return new Parameters({ ...asForm(query), ...asForm(body) });
+  static of(query: unknown, body: unknown): Params {
+    return new Params({ ...asForm(query), ...asForm(body) });
   }
 
   text(name: string): string | undefined {

@@ -60,5 +60,16 @@ export const webhooks: FastifyPluginAsync<WebhooksOptions> = async (app, { datab
         return reply.type('text/xml').send(twiml);
       },
     });
+    // The route exists, so "not found" would mislead a sender that picked the wrong method.
+    app.route({
+      method: ['DELETE', 'PATCH', 'PUT'],
+      url: route.path,
+      handler: (_request, reply) =>
+        reply
+          .code(405)
+          .header('allow', 'GET, POST')
+          .type('text/plain')
+          .send('Method not allowed: use POST or GET'),
+    });
   }
 };

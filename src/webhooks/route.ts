@@ -2,11 +2,11 @@
 
 import type { RoomCommand } from '../domain/commands.js';
 import type { Outcome } from '../store/handle-command.js';
-import type { Parameters } from './parameters.js';
+import type { Params } from './parameters.js';
 import type { CallbackUrls } from './twiml.js';
 
 export interface Webhook {
-  params: Parameters;
+  params: Params;
   publicUrl: string;
   urls: CallbackUrls;
   /**

@@ -424,6 +424,29 @@ describe.each(databaseKinds)('callbacks on $name', (kind) => {
         expect(response.headers['content-type']).toMatch(/^text\/plain/);
       });
 
+      it('takes a form whose content type names its charset', async () => {
+        const request = build(newCallSid());
+        const headers = { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' };
+        const response = await client().send({ ...request, options: { ...request.options, headers } });
+        expect(response.statusCode).toBeLessThan(300);
+      });
+
+      it('refuses an idempotency token longer than 256 characters with 400', async () => {
+        const request = build(newCallSid());
+        const response = await client().send({
+          ...request,
+          options: { ...request.options, token: 'k'.repeat(257) },
+        });
+        expect(response.statusCode).toBe(400);
+        expect(response.body).toBe('I-Twilio-Idempotency-Token is longer than 256 characters');
+      });
+
+      it.each(['PUT', 'DELETE', 'PATCH'] as const)('answers %s with 405', async (method) => {
+        const response = await t.app.inject({ method, url: build(newCallSid()).path });
+        expect(response.statusCode).toBe(405);
+        expect(response.headers.allow).toBe('GET, POST');
+      });
+
       it('refuses a body that is not a form with 415', async () => {
         const request = build(newCallSid());
         const response = await t.app.inject({

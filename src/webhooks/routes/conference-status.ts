@@ -7,18 +7,18 @@ import type { RoomCommand } from '../../domain/commands.js';
 import { REASONS_CONFERENCE_ENDED } from '../../domain/events.js';
 import { DEFAULT_ATTRIBUTES, joinAttributes } from '../attributes.js';
 import { mintCommandId } from '../command-id.js';
-import { missing, type Parameters } from '../parameters.js';
+import { missing, type Params } from '../parameters.js';
 import type { WebhookRoute } from '../route.js';
 
 interface Reported {
-  params: Parameters;
+  params: Params;
   friendlyName: string;
   conferenceSid: string | null;
   sequenceNumber: number | null;
   reportedAt: string | null;
 }
 
-function callSidOf(params: Parameters): string {
+function reportedCallSid(params: Params): string {
   return params.sid('CallSid', 'CA') ?? missing('CallSid');
 }
 
@@ -30,7 +30,7 @@ function join({ params, friendlyName, sequenceNumber }: Reported): RoomCommand {
     type: 'JoinConference',
     ...mintCommandId(),
     data: {
-      callSid: callSidOf(params),
+      callSid: reportedCallSid(params),
       friendlyName,
       from: null,
       to: null,
@@ -51,7 +51,7 @@ function leave({ params, sequenceNumber }: Reported): RoomCommand {
   return {
     type: 'LeaveConference',
     ...mintCommandId(),
-    data: { callSid: callSidOf(params), reason: 'left', sequenceNumber },
+    data: { callSid: reportedCallSid(params), reason: 'left', sequenceNumber },
   };
 }
 
@@ -61,7 +61,7 @@ function update({ params, sequenceNumber }: Reported): RoomCommand {
     type: 'UpdateParticipant',
     ...mintCommandId(),
     data: {
-      callSid: callSidOf(params),
+      callSid: reportedCallSid(params),
       flags: {
         muted: params.boolean('Muted') ?? missing('Muted'),
         hold: params.boolean('Hold') ?? missing('Hold'),
