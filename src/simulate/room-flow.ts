@@ -42,6 +42,9 @@ interface Dialled {
 const twimlParser = new XMLParser({
   ignoreAttributes: false,
   attributeNamePrefix: '',
+  textNodeName: 'name',
+  trimValues: false,
+  parseTagValue: false,
   parseAttributeValue: false,
 });
 
@@ -167,6 +170,11 @@ class InstanceFlow {
   private read(twiml: string): Dialled | null {
     const dial = (twimlParser.parse(twiml) as { Response?: { Dial?: DialElement } }).Response?.Dial;
     if (dial === undefined) return null;
+    if (dial.Conference.name !== this.friendlyName) {
+      throw new Error(
+        `asked to join ${JSON.stringify(this.friendlyName)}, the TwiML names ${JSON.stringify(dial.Conference.name)}`,
+      );
+    }
     return {
       dialAction: this.pathOf(dial.action),
       conferenceStatus: this.pathOf(dial.Conference.statusCallback),
@@ -274,5 +282,5 @@ function shuffled<T>(values: T[], random: () => number): T[] {
 
 interface DialElement {
   action: string;
-  Conference: { statusCallback: string };
+  Conference: { name: string; statusCallback: string };
 }

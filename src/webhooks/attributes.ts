@@ -2,7 +2,8 @@
 // defaults and ranges. All of them go back into the TwiML; those that shape the conference go into the join.
 
 import type { Beep, JoinAttributes, Record as RecordMode, Trim } from '../domain/events.js';
-import { badRequest, type Params } from './parameters.js';
+import { badRequest } from './errors.js';
+import type { Params } from './parameters.js';
 
 const BEEPS: readonly Beep[] = ['true', 'false', 'onEnter', 'onExit'];
 const RECORDS: readonly RecordMode[] = ['do-not-record', 'record-from-start'];

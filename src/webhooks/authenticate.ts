@@ -4,7 +4,8 @@
 import type { FastifyRequest } from 'fastify';
 import { findAccount } from '../store/accounts.js';
 import type { Executor } from '../store/executor.js';
-import { missing, Params, WebhookError } from './parameters.js';
+import { missing, WebhookError } from './errors.js';
+import { Params } from './parameters.js';
 import { type FormParams, isValidSignature } from './signature.js';
 
 export interface Authenticated {

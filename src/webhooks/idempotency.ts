@@ -3,7 +3,7 @@
 // request that repeats another's key word for word is taken for a retry of it, which is all the payload
 // can say.
 
-import { badRequest } from './parameters.js';
+import { badRequest } from './errors.js';
 
 export const IDEMPOTENCY_HEADER = 'i-twilio-idempotency-token';
 

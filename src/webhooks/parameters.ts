@@ -2,25 +2,8 @@
 // is the sender's mistake: a 400 whose plain message names the parameter and what it should have been.
 
 import { isSid, type SidPrefix } from '../domain/ids.js';
+import { badRequest } from './errors.js';
 import type { FormParams } from './signature.js';
-
-/** An answer other than success that a route decides on; the app's error handler sends it as plain text. */
-export class WebhookError extends Error {
-  constructor(
-    readonly statusCode: 400 | 403,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export function badRequest(message: string): WebhookError {
-  return new WebhookError(400, message);
-}
-
-export function missing(name: string): never {
-  throw badRequest(`${name} is missing`);
-}
 
 /** Quotes a value the sender gave, cut short: an error message is no place to echo a whole body. */
 function quote(value: string): string {

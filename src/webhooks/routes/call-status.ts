@@ -3,7 +3,7 @@
 
 import { TERMINAL_CALL_STATUSES } from '../../domain/events.js';
 import { mintCommandId } from '../command-id.js';
-import { missing } from '../parameters.js';
+import { missing } from '../errors.js';
 import type { WebhookRoute } from '../route.js';
 
 export const callStatus: WebhookRoute = {

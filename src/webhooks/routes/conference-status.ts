@@ -7,7 +7,8 @@ import type { RoomCommand } from '../../domain/commands.js';
 import { REASONS_CONFERENCE_ENDED } from '../../domain/events.js';
 import { DEFAULT_ATTRIBUTES, joinAttributes } from '../attributes.js';
 import { mintCommandId } from '../command-id.js';
-import { missing, type Params } from '../parameters.js';
+import { missing } from '../errors.js';
+import type { Params } from '../parameters.js';
 import type { WebhookRoute } from '../route.js';
 
 interface Reported {

@@ -2,7 +2,7 @@
 // the call itself may go on. Empty TwiML ends it, as a <Dial> with no action would.
 
 import { mintCommandId } from '../command-id.js';
-import { missing } from '../parameters.js';
+import { missing } from '../errors.js';
 import type { WebhookRoute } from '../route.js';
 import { emptyResponse } from '../twiml.js';
 

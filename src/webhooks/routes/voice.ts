@@ -4,7 +4,7 @@
 
 import { joinAttributes, parseConferenceAttributes } from '../attributes.js';
 import { mintCommandId } from '../command-id.js';
-import { missing } from '../parameters.js';
+import { missing } from '../errors.js';
 import type { WebhookRoute } from '../route.js';
 import { conferenceFull, dialConference, hangUp } from '../twiml.js';
 
