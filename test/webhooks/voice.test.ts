@@ -245,15 +245,15 @@ describe.each(databaseKinds)('voice webhook on $name', (kind) => {
   });
 
   it.each([
-    ['CallSid', { CallSid: undefined }, 'CallSid is missing'],
-    ['AccountSid', { AccountSid: undefined }, 'AccountSid is missing'],
+    ['no CallSid', { CallSid: undefined }, 'CallSid is missing'],
+    ['no AccountSid', { AccountSid: undefined }, 'AccountSid is missing'],
     [
       'a malformed CallSid',
       { CallSid: 'CA-not-a-sid' },
       "CallSid is 'CA-not-a-sid': expected CA followed by",
     ],
     ['a malformed AccountSid', { AccountSid: 'AC12' }, "AccountSid is 'AC12': expected AC followed by"],
-  ])('refuses a request without %s with 400', async (_, change, reason) => {
+  ])('refuses a request with %s with 400', async (_, change, reason) => {
     const form = Object.fromEntries(
       Object.entries({ ...client().callForm(newCallSid()), ...change }).filter(([, v]) => v !== undefined),
     ) as Record<string, string>;
