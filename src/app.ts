@@ -2,10 +2,13 @@
 // tests drive it through inject() and the server decides where it listens.
 
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import api from './api/plugin.js';
 import type { Config } from './config.js';
 import { health } from './health.js';
+import { metricsPlugin } from './metrics.js';
 import type { Database } from './store/database.js';
 import { isDatabaseUnavailable } from './store/errors.js';
+import { webhooks } from './webhooks/plugin.js';
 
 export interface AppOptions {
   config: Config;
@@ -16,7 +19,7 @@ export interface AppOptions {
 /** Webhook bodies are small forms; anything far larger is a mistake or an attack. */
 const BODY_LIMIT = 64 * 1024;
 
-export async function buildApp({ database, logger = false }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, database, logger = false }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger,
     bodyLimit: BODY_LIMIT,
@@ -42,7 +45,9 @@ export async function buildApp({ database, logger = false }: AppOptions): Promis
     return reply.code(status).type('text/plain').send(error.message);
   });
 
+  await app.register(metricsPlugin, { database });
   await app.register(health, { database });
-  await app.register(import('./api/plugin.js'), { database });
+  await app.register(webhooks, { database, publicUrl: config.publicUrl, metrics: app.metrics });
+  await app.register(api, { database });
   return app;
 }

@@ -5,6 +5,8 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.js';
 import { announce, closeOnSignals, startServer } from './server.js';
+import { runSimulation } from './simulate/command.js';
+import { type SimulationOptions, simulationOptions } from './simulate/options.js';
 import { listAccounts, newAccount, saveAccount } from './store/accounts.js';
 import { type Database, openDatabase } from './store/database.js';
 import { isDatabaseUnavailable } from './store/errors.js';
@@ -176,6 +178,40 @@ const commands: Record<string, Command> = {
       throw new UsageError(
         `expected 'list' or 'add', got ${action === undefined ? 'nothing' : `'${action}'`}`,
       );
+    },
+  },
+  simulate: {
+    summary: `Drive signed call flows against a running Conclave, as a telephony edge would.
+Callers join rooms with mixed attributes, moderators end conferences, mutes and holds come through
+conference callbacks, calls leave by hang-up or by leaving the dial, and some deliveries are repeated.
+Prints a summary; exits 1 if any request failed.
+  --url URL          where the server listens, e.g. http://127.0.0.1:3000
+  --public-url URL   the server's PUBLIC_URL, when requests reach it by another URL (default: --url)
+  --account AC…      the account (default: TWILIO_ACCOUNT_SID)
+  --token TOKEN      its auth token (default: TWILIO_AUTH_TOKEN)
+  --rooms N          rooms played at once (default 3)
+  --callers N        callers per conference (default 4)
+  --duration S       seconds over which each room's calls are spread (default 10; 0 for full speed)`,
+    usage:
+      'Usage: conclave simulate --url URL --account AC… --token TOKEN [--public-url URL] [--rooms N] [--callers N] [--duration S]',
+    async run(args) {
+      const parsed = helpOr(args, this, {
+        url: { type: 'string' },
+        'public-url': { type: 'string' },
+        account: { type: 'string' },
+        token: { type: 'string' },
+        rooms: { type: 'string' },
+        callers: { type: 'string' },
+        duration: { type: 'string' },
+      });
+      if (!parsed) return 0;
+      let options: SimulationOptions;
+      try {
+        options = simulationOptions(parsed.values, process.env);
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+      return runSimulation(options);
     },
   },
 };

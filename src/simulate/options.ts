@@ -1,0 +1,79 @@
+// What `conclave simulate` is asked to do, checked before anything is sent.
+
+export interface SimulationOptions {
+  /** Where requests go, e.g. http://127.0.0.1:3000. */
+  url: string;
+  /** What the server checks signatures against (its PUBLIC_URL), when requests reach it by another URL. */
+  publicUrl: string;
+  accountSid: string;
+  authToken: string;
+  rooms: number;
+  /** Callers per room and per conference instance. */
+  callers: number;
+  /** Seconds over which each room's calls are spread; 0 sends as fast as the server answers. */
+  duration: number;
+}
+
+export const DEFAULTS = { rooms: 3, callers: 4, duration: 10 };
+
+type Values = Record<string, string | boolean | undefined>;
+
+export class OptionError extends Error {}
+
+function text(values: Values, name: string, fallback?: string): string {
+  const value = values[name];
+  if (typeof value === 'string' && value !== '') return value;
+  if (fallback !== undefined && fallback !== '') return fallback;
+  throw new OptionError(`--${name} is required`);
+}
+
+function numeric(values: Values, name: string, fallback: number, max: number, whole: boolean): number {
+  const value = values[name];
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  const min = whole ? 1 : 0;
+  if (
+    typeof value !== 'string' ||
+    value.trim() === '' ||
+    !(n >= min && n <= max) ||
+    (whole && !Number.isInteger(n))
+  ) {
+    throw new OptionError(`--${name} takes ${whole ? 'a whole number' : 'a number'} from ${min} to ${max}`);
+  }
+  return n;
+}
+
+function httpUrl(name: string, value: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new OptionError(`--${name} is not a URL`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new OptionError(`--${name} must be an http(s) URL`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
+/** Reads the options; the account and token may come from TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN
+ * instead, which keeps the token out of the shell's history. */
+export function simulationOptions(
+  values: Values,
+  env: Record<string, string | undefined>,
+): SimulationOptions {
+  const url = httpUrl('url', text(values, 'url'));
+  const accountSid = text(values, 'account', env.TWILIO_ACCOUNT_SID);
+  if (!/^AC[0-9a-fA-F]{32}$/.test(accountSid)) {
+    throw new OptionError('--account must be AC followed by 32 hexadecimal digits');
+  }
+  return {
+    url,
+    publicUrl: httpUrl('public-url', text(values, 'public-url', url)),
+    accountSid,
+    authToken: text(values, 'token', env.TWILIO_AUTH_TOKEN),
+    rooms: numeric(values, 'rooms', DEFAULTS.rooms, 10_000, true),
+    callers: numeric(values, 'callers', DEFAULTS.callers, 250, true),
+    duration: numeric(values, 'duration', DEFAULTS.duration, 3600, false),
+  };
+}

@@ -1,0 +1,39 @@
+// Who sent a webhook: the account it names, proven by the X-Twilio-Signature made with that account's auth
+// token over the URL as the edge saw it (PUBLIC_URL and the path and query) and the form parameters.
+
+import type { FastifyRequest } from 'fastify';
+import { findAccount } from '../store/accounts.js';
+import type { Executor } from '../store/executor.js';
+import { missing, WebhookError } from './errors.js';
+import { Params } from './parameters.js';
+import { type FormParams, isValidSignature } from './signature.js';
+
+export interface Authenticated {
+  accountSid: string;
+  params: Params;
+}
+
+export async function authenticate(
+  db: Executor,
+  publicUrl: string,
+  request: FastifyRequest,
+): Promise<Authenticated> {
+  const params = Params.of(request.query, request.body);
+  const accountSid = params.sid('AccountSid', 'AC') ?? missing('AccountSid');
+  const account = await findAccount(db, accountSid);
+  const header = request.headers['x-twilio-signature'];
+  // A GET carries its parameters in the signed URL; a form body is signed parameter by parameter.
+  const signedParams = request.body && request.method === 'POST' ? (request.body as FormParams) : {};
+  // An unknown account costs the same work and gets the same answer as a wrong signature, so neither the
+  // time nor the answer tells which accounts exist.
+  const valid = isValidSignature(
+    account?.authToken ?? '',
+    typeof header === 'string' ? header : undefined,
+    publicUrl + request.url,
+    signedParams,
+  );
+  if (!account || !valid) {
+    throw new WebhookError(403, 'Forbidden: X-Twilio-Signature is missing or does not match the request');
+  }
+  return { accountSid, params };
+}

@@ -1,0 +1,95 @@
+// The parameters of one webhook, read one at a time with the check each needs. A value that fails its check
+// is the sender's mistake: a 400 whose plain message names the parameter and what it should have been.
+
+import { isSid, type SidPrefix } from '../domain/ids.js';
+import { badRequest } from './errors.js';
+import type { FormParams } from './signature.js';
+
+/** Quotes a value the sender gave, cut short: an error message is no place to echo a whole body. */
+function quote(value: string): string {
+  const chars = [...value];
+  return `'${chars.length > 40 ? `${chars.slice(0, 40).join('')}…` : value}'`;
+}
+
+// PostgreSQL text cannot hold NUL and XML 1.0 cannot carry the other C0 controls, U+FFFE, U+FFFF or a lone
+// surrogate; none of them belongs in a room name, a label or a Sid anyway.
+function isCarriable(value: string): boolean {
+  for (const ch of value) {
+    const code = ch.codePointAt(0) ?? 0;
+    if (code < 0x20 || (code >= 0xd800 && code <= 0xdfff) || code === 0xfffe || code === 0xffff) return false;
+  }
+  return true;
+}
+
+const MAX_NAME_LENGTH = 128;
+
+export class Params {
+  private constructor(private readonly values: FormParams) {}
+
+  /** The query and the form body together; the body wins where both name the same parameter. */
+  static of(query: unknown, body: unknown): Params {
+    return new Params({ ...asForm(query), ...asForm(body) });
+  }
+
+  text(name: string): string | undefined {
+    const value = this.values[name];
+    if (value === undefined) return undefined;
+    if (Array.isArray(value)) throw badRequest(`${name} is given ${value.length} times: expected it once`);
+    if (!isCarriable(value)) {
+      throw badRequest(`${name} holds a control character or an invalid code point`);
+    }
+    return value;
+  }
+
+  /** A room name or a participant label: 1 to 128 characters, not all blank. */
+  name(name: string): string | undefined {
+    return this.parsed(name, `1 to ${MAX_NAME_LENGTH} characters, not all blank`, (value) =>
+      value.trim() !== '' && [...value].length <= MAX_NAME_LENGTH ? value : undefined,
+    );
+  }
+
+  sid(name: string, prefix: SidPrefix): string | undefined {
+    return this.parsed(name, `${prefix} followed by 32 hexadecimal digits`, (value) =>
+      isSid(prefix, value) ? value : undefined,
+    );
+  }
+
+  boolean(name: string): boolean | undefined {
+    return this.parsed(name, 'true or false', (value) =>
+      value === 'true' ? true : value === 'false' ? false : undefined,
+    );
+  }
+
+  choice<T extends string>(name: string, allowed: readonly T[]): T | undefined {
+    return this.parsed(name, `one of ${allowed.join(', ')}`, (value) =>
+      (allowed as readonly string[]).includes(value) ? (value as T) : undefined,
+    );
+  }
+
+  integer(name: string, min: number, max: number): number | undefined {
+    return this.parsed(name, `a whole number from ${min} to ${max}`, (value) => {
+      const n = Number(value);
+      return /^\d+$/.test(value) && n >= min && n <= max ? n : undefined;
+    });
+  }
+
+  /** A provider time (RFC 2822 in Twilio's callbacks), as ISO 8601. */
+  timestamp(name: string): string | undefined {
+    return this.parsed(name, 'a date and time such as Wed, 18 Aug 2010 20:20:06 +0000', (value) => {
+      const ms = Date.parse(value);
+      return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+    });
+  }
+
+  private parsed<T>(name: string, expected: string, parse: (value: string) => T | undefined): T | undefined {
+    const value = this.text(name);
+    if (value === undefined) return undefined;
+    const result = parse(value);
+    if (result === undefined) throw badRequest(`${name} is ${quote(value)}: expected ${expected}`);
+    return result;
+  }
+}
+
+function asForm(value: unknown): FormParams {
+  return typeof value === 'object' && value !== null ? (value as FormParams) : {};
+}

@@ -1,0 +1,110 @@
+// Twilio's request signature: HMAC-SHA1, keyed with the account's auth token, over the URL that was
+// requested followed by every form parameter's name and value in name order, base64-encoded. The sender
+// and Conclave may spell the same URL differently (a default port written or not, a query escaped one way
+// or another), so every spelling that Twilio's own validator accepts is tried.
+
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { parse, stringify } from 'node:querystring';
+
+/** Form parameters as a form parser yields them: a repeated name gives an array. */
+export type FormParams = Record<string, string | string[] | undefined>;
+
+export function computeSignature(authToken: string, url: string, params: FormParams): string {
+  let signed = url;
+  for (const name of Object.keys(params).sort()) {
+    const value = params[name];
+    if (value === undefined) continue;
+    const values = Array.isArray(value) ? [...new Set(value)].sort() : [value];
+    for (const v of values) signed += name + v;
+  }
+  return createHmac('sha1', authToken).update(signed, 'utf8').digest('base64');
+}
+
+export function isValidSignature(
+  authToken: string,
+  signature: string | undefined,
+  url: string,
+  params: FormParams,
+): boolean {
+  if (signature === undefined) return false;
+  const given = Buffer.from(signature);
+  // Every candidate is checked, so the time taken does not tell which spelling came close.
+  let valid = false;
+  for (const candidate of urlSpellings(url)) {
+    const expected = Buffer.from(computeSignature(authToken, candidate, params));
+    if (expected.length === given.length && timingSafeEqual(expected, given)) valid = true;
+  }
+  return valid;
+}
+
+const DEFAULT_PORTS: Record<string, string> = { 'http:': '80', 'https:': '443' };
+
+/** The spellings of `url` that a sender may have signed: as received, then as a WHATWG URL
+ * re-serialises it, then with its query re-encoded by Node's legacy querystring; each without a port and
+ * with the scheme's default port. */
+export function urlSpellings(url: string): string[] {
+  const received = [withoutPort(url), withDefaultPort(url)];
+  let normalised: string;
+  try {
+    normalised = new URL(url).href;
+  } catch {
+    return unique(received);
+  }
+  const normalisedForms = [withoutPort(normalised), withDefaultPort(normalised)];
+  return unique([...received, ...normalisedForms, ...normalisedForms.map(withLegacyQuery)]);
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}
+
+// Splits by hand rather than through URL, which would re-escape the path and query and so change the
+// very characters that were signed.
+const AUTHORITY = /^([a-z][a-z0-9+.-]*:)\/\/([^/?#]*)/i;
+
+interface Parts {
+  scheme: string;
+  userInfo: string;
+  host: string;
+  port: string | null;
+  rest: string;
+}
+
+function split(url: string): Parts | null {
+  const match = AUTHORITY.exec(url);
+  if (!match) return null;
+  const [prefix, scheme = '', authority = ''] = match;
+  const at = authority.lastIndexOf('@');
+  const hostAndPort = authority.slice(at + 1);
+  // In an IPv6 literal the colons inside the brackets do not start a port.
+  const colon = hostAndPort.indexOf(':', hostAndPort.lastIndexOf(']') + 1);
+  return {
+    scheme,
+    userInfo: authority.slice(0, at + 1),
+    host: colon === -1 ? hostAndPort : hostAndPort.slice(0, colon),
+    port: colon === -1 ? null : hostAndPort.slice(colon + 1),
+    rest: url.slice(prefix.length),
+  };
+}
+
+function join(parts: Parts, port: string | null): string {
+  return `${parts.scheme}//${parts.userInfo}${parts.host}${port === null ? '' : `:${port}`}${parts.rest}`;
+}
+
+function withoutPort(url: string): string {
+  const parts = split(url);
+  return parts ? join(parts, null) : url;
+}
+
+function withDefaultPort(url: string): string {
+  const parts = split(url);
+  if (!parts || parts.port !== null) return url;
+  const port = DEFAULT_PORTS[parts.scheme.toLowerCase()];
+  return port === undefined ? url : join(parts, port);
+}
+
+function withLegacyQuery(url: string): string {
+  const start = url.indexOf('?');
+  if (start === -1 || start === url.length - 1) return url;
+  return `${url.slice(0, start)}?${stringify(parse(url.slice(start + 1)))}`;
+}

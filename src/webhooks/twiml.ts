@@ -1,0 +1,82 @@
+// The TwiML documents Conclave answers with. The builder escapes every value, so a room name or a label
+// holding & < > " ' or any Unicode reaches the platform exactly as the caller wrote it.
+
+import { XMLBuilder } from 'fast-xml-parser';
+import type { ConferenceAttributes } from './attributes.js';
+
+const builder = new XMLBuilder({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@',
+  textNodeName: '#text',
+  suppressEmptyNode: true,
+  // Otherwise an attribute whose value is "true" is written bare (<Conference beep>), which is not XML.
+  suppressBooleanAttributes: false,
+});
+
+/** The conference events Conclave asks to be told about: every one that changes what it records. */
+export const STATUS_CALLBACK_EVENTS = 'start end join leave mute hold modify';
+
+export interface CallbackUrls {
+  dialAction: string;
+  conferenceStatus: string;
+}
+
+function document(response: object | ''): string {
+  return builder.build({
+    '?xml': { '@version': '1.0', '@encoding': 'UTF-8' },
+    Response: response,
+  }) as string;
+}
+
+type XmlAttributes = { [name: `@${string}`]: string };
+
+function attributesOf(values: { [name: string]: string | number | boolean | null }): XmlAttributes {
+  const out: XmlAttributes = {};
+  for (const [name, value] of Object.entries(values)) {
+    if (value !== null) out[`@${name}`] = String(value);
+  }
+  return out;
+}
+
+export function dialConference(
+  friendlyName: string,
+  attributes: ConferenceAttributes,
+  urls: CallbackUrls,
+): string {
+  return document({
+    Dial: {
+      // The room rides along, so that a late action for a room the call has since left is not taken for
+      // a leave of the room it is in now.
+      ...attributesOf({
+        action: `${urls.dialAction}?FriendlyName=${encodeURIComponent(friendlyName)}`,
+        method: 'POST',
+      }),
+      Conference: {
+        ...attributesOf({
+          ...attributes,
+          statusCallback: urls.conferenceStatus,
+          statusCallbackMethod: 'POST',
+          statusCallbackEvent: STATUS_CALLBACK_EVENTS,
+        }),
+        '#text': friendlyName,
+      },
+    },
+  });
+}
+
+/** For a caller turned away from a full conference: say so, then hang up. */
+export function conferenceFull(): string {
+  return document({
+    Say: 'Sorry, this conference has reached its maximum number of participants. Please call again later.',
+    Hangup: '',
+  });
+}
+
+export function hangUp(): string {
+  return document({ Hangup: '' });
+}
+
+/** Nothing more to do: the platform ends the call, as it would after a <Dial> with no action. */
+export function emptyResponse(): string {
+  return document('');
+}

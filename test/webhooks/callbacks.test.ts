@@ -1,0 +1,490 @@
+import twilio from 'twilio';
+import { describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { openDatabase } from '../../src/store/database.js';
+import { PUBLIC_URL, testConfig, useApp } from '../helpers/app.js';
+import { databaseKinds } from '../helpers/databases.js';
+import {
+  type Flags,
+  type Form,
+  newCallSid,
+  newConferenceSid,
+  platformTime,
+  type WebhookRequest,
+  webhookClient,
+} from './client.js';
+import { parseTwiml } from './parse-twiml.js';
+import { conferences, connectedCallSids, countRows, participants, snapshot } from './read-models.js';
+
+describe.each(databaseKinds)('callbacks on $name', (kind) => {
+  const t = useApp(kind);
+  const client = () => webhookClient(t);
+
+  /** Opens `room` with the calls given, through the voice webhook; returns the conference Sid. */
+  async function roomWith(room: string, ...calls: string[]): Promise<string> {
+    for (const call of calls) expect((await client().voice(call, room)).statusCode).toBe(200);
+    const [conference] = await conferences(t, room);
+    return conference?.sid ?? '';
+  }
+
+  async function participant(conferenceSid: string, callSid: string) {
+    return (await participants(t, conferenceSid)).find((p) => p.call_sid === callSid);
+  }
+
+  /** Sends `send` and checks that it was answered and left the account's state as it was. */
+  async function expectNoChange(send: () => Promise<{ statusCode: number }>, status = 204) {
+    const before = await snapshot(t);
+    expect((await send()).statusCode).toBe(status);
+    expect(await snapshot(t)).toEqual(before);
+  }
+
+  /** As expectNoChange, for a request Conclave does not act on at all: not even its delivery is kept. */
+  async function expectIgnored(send: () => Promise<{ statusCode: number }>) {
+    const inbox = await countRows(t, 'inbox');
+    await expectNoChange(send);
+    expect(await countRows(t, 'inbox')).toBe(inbox);
+  }
+
+  describe('call status', () => {
+    it.each(['completed', 'busy', 'failed', 'no-answer', 'canceled'])(
+      'a terminal CallStatus (%s) ends the call, which leaves its conference',
+      async (status) => {
+        const [leaving, staying] = [newCallSid(), newCallSid()];
+        const sid = await roomWith(`call status ${status}`, leaving, staying);
+        const response = await client().callStatus(leaving, status);
+        expect(response.statusCode).toBe(204);
+        expect(response.body).toBe('');
+        expect(await participant(sid, leaving)).toMatchObject({ status: 'complete', left_reason: 'hung-up' });
+        expect(await connectedCallSids(t, sid)).toEqual([staying]);
+        const call = await t.database.db
+          .selectFrom('calls')
+          .select('ended')
+          .where('account_sid', '=', t.account.sid)
+          .where('call_sid', '=', leaving)
+          .executeTakeFirst();
+        expect(call?.ended).toBe(true);
+      },
+    );
+
+    it('the last call hanging up completes the conference', async () => {
+      const call = newCallSid();
+      await roomWith('last to hang up', call);
+      await client().callStatus(call, 'completed');
+      expect(await conferences(t, 'last to hang up')).toEqual([
+        expect.objectContaining({
+          status: 'completed',
+          reason_conference_ended: 'last-participant-left',
+          call_sid_ending_conference: call,
+        }),
+      ]);
+    });
+
+    it.each(['queued', 'initiated', 'ringing', 'in-progress', 'answered'])(
+      'a progress status (%s) is acknowledged and changes nothing',
+      async (status) => {
+        const call = newCallSid();
+        await roomWith(`progress ${status}`, call);
+        await expectIgnored(() => client().callStatus(call, status));
+      },
+    );
+
+    it.each([
+      ['CallStatus', 'CallStatus is missing'],
+      ['CallSid', 'CallSid is missing'],
+    ])('refuses a request without %s with 400', async (name, reason) => {
+      const form = client().callForm(newCallSid());
+      delete form[name];
+      const response = await client().send({ path: '/webhooks/call-status', form, options: {} });
+      expect(response.statusCode).toBe(400);
+      expect(response.body).toBe(reason);
+    });
+  });
+
+  describe('dial action', () => {
+    it('takes the call out of the conference and answers TwiML that ends it; the call may join again', async () => {
+      const [leaving, staying] = [newCallSid(), newCallSid()];
+      const sid = await roomWith('dial action', leaving, staying);
+      const response = await client().dialAction(leaving, { DialCallStatus: 'answered' });
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['content-type']).toMatch(/^text\/xml/);
+      expect(parseTwiml(response.body)).toEqual({});
+      expect(await participant(sid, leaving)).toMatchObject({
+        status: 'complete',
+        left_reason: 'dial-ended',
+      });
+      expect(await connectedCallSids(t, sid)).toEqual([staying]);
+
+      const elsewhere = await roomWith('after the dial', leaving);
+      expect(await connectedCallSids(t, elsewhere)).toEqual([leaving]);
+    });
+
+    it('for a call in no conference, answers the same and records nothing', async () => {
+      await expectNoChange(() => client().dialAction(newCallSid()), 200);
+    });
+    it('for the room a call has since left, leaves the room it is in now alone', async () => {
+      const [moving, other] = [newCallSid(), newCallSid()];
+      await roomWith('left behind', moving, other);
+      const now = await roomWith('moved to', moving);
+      const late = await client().dialAction(moving, {}, { query: { FriendlyName: 'left behind' } });
+      expect(late.statusCode).toBe(200);
+      expect(await connectedCallSids(t, now)).toEqual([moving]);
+    });
+
+    it('refuses a request without CallSid with 400', async () => {
+      const form = client().callForm(newCallSid());
+      delete form.CallSid;
+      const response = await client().send({ path: '/webhooks/dial-action', form, options: {} });
+      expect(response.statusCode).toBe(400);
+      expect(response.body).toBe('CallSid is missing');
+    });
+  });
+
+  describe('conference status', () => {
+    // The room takes an end dated before its instance opened for an end of an earlier instance, and Twilio's
+    // Timestamp has no milliseconds: an end in the second the instance opened would be dropped.
+    const endTime = () => platformTime(Date.now() + 1000);
+
+    it('participant-join for a call Conclave did not place joins it with the flags reported', async () => {
+      const [placed, added] = [newCallSid(), newCallSid()];
+      const sid = await roomWith('added by the platform', placed);
+      const response = await client().conference('participant-join', 'added by the platform', {
+        CallSid: added,
+        SequenceNumber: '2',
+        ParticipantLabel: 'supervisor',
+        Muted: 'true',
+        Hold: 'false',
+        Coaching: 'false',
+        EndConferenceOnExit: 'true',
+        StartConferenceOnEnter: 'false',
+      });
+      expect(response.statusCode).toBe(204);
+      expect(await participant(sid, added)).toMatchObject({
+        status: 'connected',
+        label: 'supervisor',
+        muted: true,
+        end_conference_on_exit: true,
+        start_conference_on_enter: false,
+        from_number: null,
+        to_number: null,
+      });
+      expect(await conferences(t, 'added by the platform')).toEqual([
+        expect.objectContaining({ status: 'in-progress' }),
+      ]);
+    });
+
+    it('participant-join for an unknown call in an empty room opens a conference', async () => {
+      const call = newCallSid();
+      await client().participant('participant-join', 'opened by a callback', call, 1);
+      const [conference] = await conferences(t, 'opened by a callback');
+      expect(conference?.status).toBe('init');
+      expect(await connectedCallSids(t, conference?.sid ?? '')).toEqual([call]);
+    });
+
+    it('participant-join for a call Conclave placed changes nothing', async () => {
+      const call = newCallSid();
+      await roomWith('placed by TwiML', call);
+      await expectNoChange(() => client().participant('participant-join', 'placed by TwiML', call, 1, {}));
+    });
+
+    it('participant-leave takes the call out', async () => {
+      const [leaving, staying] = [newCallSid(), newCallSid()];
+      const sid = await roomWith('leave callback', leaving, staying);
+      const response = await client().participant('participant-leave', 'leave callback', leaving, 3);
+      expect(response.statusCode).toBe(204);
+      expect(await participant(sid, leaving)).toMatchObject({ status: 'complete', left_reason: 'left' });
+      expect(await connectedCallSids(t, sid)).toEqual([staying]);
+    });
+
+    it.each<[string, Flags, object]>([
+      ['participant-mute', { muted: true }, { muted: true, hold: false, coaching: false }],
+      ['participant-hold', { hold: true }, { muted: false, hold: true, coaching: false }],
+      [
+        'participant-modify',
+        { endConferenceOnExit: true, coaching: true },
+        { end_conference_on_exit: true, coaching: true },
+      ],
+    ])('%s records the flags reported', async (event, flags, expected) => {
+      const call = newCallSid();
+      const sid = await roomWith(`flags ${event}`, call);
+      expect((await client().participant(event, `flags ${event}`, call, 4, flags)).statusCode).toBe(204);
+      expect(await participant(sid, call)).toMatchObject(expected);
+    });
+
+    it.each([
+      ['participant-unmute', 'muted'],
+      ['participant-unhold', 'hold'],
+    ] as const)('%s clears the flag', async (event, flag) => {
+      const call = newCallSid();
+      const room = `clears ${flag}`;
+      const sid = await roomWith(room, call);
+      await client().participant(event.replace('un', ''), room, call, 1, { [flag]: true });
+      expect(await participant(sid, call)).toMatchObject({ [flag]: true });
+      await client().participant(event, room, call, 2, { [flag]: false });
+      expect(await participant(sid, call)).toMatchObject({ [flag]: false });
+    });
+
+    it('conference-end completes the conference with the reason and the ending call reported', async () => {
+      const [first, second] = [newCallSid(), newCallSid()];
+      const sid = await roomWith('ended by the platform', first, second);
+      const response = await client().conference('conference-end', 'ended by the platform', {
+        Timestamp: endTime(),
+        SequenceNumber: '9',
+        ReasonConferenceEnded: 'participant-with-end-conference-on-exit-kicked',
+        CallSidEndingConference: second,
+        ParticipantLabelEndingConference: 'host',
+        Reason: 'Participant kicked',
+      });
+      expect(response.statusCode).toBe(204);
+      expect(await conferences(t, 'ended by the platform')).toEqual([
+        expect.objectContaining({
+          sid,
+          status: 'completed',
+          reason_conference_ended: 'participant-with-end-conference-on-exit-kicked',
+          call_sid_ending_conference: second,
+        }),
+      ]);
+      expect(await connectedCallSids(t, sid)).toEqual([]);
+      expect(await participant(sid, first)).toMatchObject({ left_reason: 'conference-ended' });
+    });
+
+    it('conference-end with a reason Conclave does not know still completes the conference', async () => {
+      await roomWith('new reason', newCallSid());
+      await client().conference('conference-end', 'new reason', {
+        ReasonConferenceEnded: 'something-new',
+        Timestamp: endTime(),
+      });
+      expect(await conferences(t, 'new reason')).toEqual([
+        expect.objectContaining({ status: 'completed', reason_conference_ended: null }),
+      ]);
+    });
+
+    it('conference-end for an earlier instance of the room leaves the running one alone', async () => {
+      await roomWith('later instance', newCallSid());
+      await expectNoChange(() =>
+        client().conference('conference-end', 'later instance', {
+          ConferenceSid: newConferenceSid(),
+          ReasonConferenceEnded: 'last-participant-left',
+          Timestamp: platformTime(Date.now() - 3_600_000),
+        }),
+      );
+    });
+
+    it.each([
+      'conference-start',
+      'participant-speech-start',
+      'participant-speech-stop',
+      'announcement-end',
+      'announcement-fail',
+      'conference-record-end',
+      'an-event-from-the-future',
+      'constructor',
+    ])('%s is acknowledged and changes nothing', async (event) => {
+      const call = newCallSid();
+      await roomWith(`ignored ${event}`, call);
+      await expectIgnored(() =>
+        client().conference(event, `ignored ${event}`, { CallSid: call, SequenceNumber: '5', Muted: 'true' }),
+      );
+    });
+
+    it('refuses a participantLabel already in use in the conference with 400', async () => {
+      const room = 'callback labels';
+      await client().voice(newCallSid(), room, { participantLabel: 'agent' });
+      const response = await client().conference('participant-join', room, {
+        CallSid: newCallSid(),
+        ParticipantLabel: 'agent',
+      });
+      expect(response.statusCode).toBe(400);
+      expect(response.body).toMatch(/participantLabel 'agent' is already in use/);
+    });
+
+    const participantForm: Form = {
+      CallSid: newCallSid(),
+      SequenceNumber: '1',
+      Muted: 'true',
+      Hold: 'false',
+      Coaching: 'false',
+      EndConferenceOnExit: 'false',
+    };
+
+    it.each([
+      ['StatusCallbackEvent missing', { StatusCallbackEvent: undefined }, 'StatusCallbackEvent is missing'],
+      ['FriendlyName missing', { FriendlyName: undefined }, 'FriendlyName is missing'],
+      ['CallSid missing', { CallSid: undefined }, 'CallSid is missing'],
+      ['Muted missing', { Muted: undefined }, 'Muted is missing'],
+      ['Hold missing', { Hold: undefined }, 'Hold is missing'],
+      ['Muted malformed', { Muted: 'yes' }, "Muted is 'yes': expected true or false"],
+      ['Coaching malformed', { Coaching: '0' }, "Coaching is '0': expected true or false"],
+      [
+        'SequenceNumber negative',
+        { SequenceNumber: '-1' },
+        "SequenceNumber is '-1': expected a whole number",
+      ],
+      [
+        'SequenceNumber not a number',
+        { SequenceNumber: 'x' },
+        "SequenceNumber is 'x': expected a whole number",
+      ],
+      ['SequenceNumber fractional', { SequenceNumber: '1.5' }, "SequenceNumber is '1.5'"],
+      ['Timestamp malformed', { Timestamp: 'yesterday' }, "Timestamp is 'yesterday': expected a date"],
+      [
+        'ConferenceSid malformed',
+        { ConferenceSid: 'CF1' },
+        "ConferenceSid is 'CF1': expected CF followed by",
+      ],
+      ['CallSid malformed', { CallSid: 'CAzz' }, "CallSid is 'CAzz': expected CA followed by"],
+    ])('refuses a participant-mute with %s with 400, recording nothing', async (_, change, reason) => {
+      const room = 'malformed callbacks';
+      const call = newCallSid();
+      await roomWith(room, call);
+      const request = client().requests.conference('participant-mute', room, {
+        ...participantForm,
+        CallSid: call,
+      });
+      const form = Object.fromEntries(
+        Object.entries({ ...request.form, ...change }).filter(([, value]) => value !== undefined),
+      ) as Form;
+      await expectNoChange(() => client().send({ ...request, form }), 400);
+      expect((await client().send({ ...request, form })).body).toContain(reason);
+    });
+
+    it('refuses a conference-end with a malformed CallSidEndingConference with 400', async () => {
+      const response = await client().conference('conference-end', 'malformed end', {
+        CallSidEndingConference: 'CA',
+      });
+      expect(response.statusCode).toBe(400);
+      expect(response.body).toContain("CallSidEndingConference is 'CA'");
+    });
+  });
+
+  describe('every route', () => {
+    const routes = [
+      ['voice', (call: string) => client().requests.voice(call, 'signed room')],
+      ['call-status', (call: string) => client().requests.callStatus(call, 'completed')],
+      ['dial-action', (call: string) => client().requests.dialAction(call)],
+      [
+        'conference-status',
+        (call: string) => client().requests.participant('participant-join', 'signed room', call, 1),
+      ],
+    ] as const;
+
+    function urlOf(request: WebhookRequest): string {
+      const query = new URLSearchParams(request.options.query ?? {}).toString();
+      return `${PUBLIC_URL}${request.path}${query ? `?${query}` : ''}`;
+    }
+
+    async function expectForbidden(send: () => Promise<{ statusCode: number; body: string }>) {
+      const events = await countRows(t, 'events');
+      const inbox = await countRows(t, 'inbox');
+      const response = await send();
+      expect(response.statusCode).toBe(403);
+      expect(response.body).toBe('Forbidden: X-Twilio-Signature is missing or does not match the request');
+      expect(await countRows(t, 'events')).toBe(events);
+      expect(await countRows(t, 'inbox')).toBe(inbox);
+    }
+
+    describe.each(routes)('%s', (_, build) => {
+      it('accepts a request signed by the twilio package, by POST and by GET', async () => {
+        expect((await client().send(build(newCallSid()))).statusCode).toBeLessThan(300);
+        const byGet = build(newCallSid());
+        const response = await client().send({ ...byGet, options: { ...byGet.options, method: 'GET' } });
+        expect(response.statusCode).toBeLessThan(300);
+      });
+
+      it('accepts a signature over the URL spelled with its default port', async () => {
+        const request = build(newCallSid());
+        const signedUrl = urlOf(request).replace(PUBLIC_URL, 'https://conclave.test:443');
+        const response = await client().send({ ...request, options: { ...request.options, signedUrl } });
+        expect(response.statusCode).toBeLessThan(300);
+      });
+
+      it('refuses an unknown account with 403 and records nothing', async () => {
+        const request = build(newCallSid());
+        const stranger = `AC${'f'.repeat(32)}`;
+        await expectForbidden(() =>
+          client().send({
+            ...request,
+            form: { ...request.form, AccountSid: stranger },
+            options: { ...request.options, authToken: 'f'.repeat(32) },
+          }),
+        );
+      });
+
+      it('refuses a missing, wrong or mismatched signature with 403 and records nothing', async () => {
+        const request = build(newCallSid());
+        const send = (options: object, form = request.form) =>
+          client().send({ ...request, form, options: { ...request.options, ...options } });
+        await expectForbidden(() => send({ signature: null }));
+        await expectForbidden(() => send({ signature: 'bm90IGEgc2lnbmF0dXJl' }));
+        await expectForbidden(() => send({ authToken: t.otherAccount.authToken }));
+        await expectForbidden(() => send({ signedUrl: `https://elsewhere.test${request.path}` }));
+        // Signed as it was, then a parameter changed on the way.
+        const original = twilio.getExpectedTwilioSignature(t.account.authToken, urlOf(request), request.form);
+        await expectForbidden(() => send({ signature: original }, { ...request.form, From: '+15559999' }));
+      });
+
+      it('refuses a body over the size limit with 413, never 500', async () => {
+        const request = build(newCallSid());
+        const response = await client().send({
+          ...request,
+          form: { ...request.form, Padding: 'x'.repeat(70 * 1024) },
+        });
+        expect(response.statusCode).toBe(413);
+        expect(response.headers['content-type']).toMatch(/^text\/plain/);
+      });
+
+      it('takes a form whose content type names its charset', async () => {
+        const request = build(newCallSid());
+        const headers = { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' };
+        const response = await client().send({ ...request, options: { ...request.options, headers } });
+        expect(response.statusCode).toBeLessThan(300);
+      });
+
+      it('refuses an idempotency token longer than 256 characters with 400', async () => {
+        const request = build(newCallSid());
+        const response = await client().send({
+          ...request,
+          options: { ...request.options, token: 'k'.repeat(257) },
+        });
+        expect(response.statusCode).toBe(400);
+        expect(response.body).toBe('I-Twilio-Idempotency-Token is longer than 256 characters');
+      });
+
+      it.each(['PUT', 'DELETE', 'PATCH'] as const)('answers %s with 405', async (method) => {
+        const response = await t.app.inject({ method, url: build(newCallSid()).path });
+        expect(response.statusCode).toBe(405);
+        expect(response.headers.allow).toBe('GET, POST');
+      });
+
+      it('refuses a body that is not a form with 415', async () => {
+        const request = build(newCallSid());
+        const response = await t.app.inject({
+          method: 'POST',
+          url: request.path,
+          headers: { 'content-type': 'application/json' },
+          payload: JSON.stringify(request.form),
+        });
+        expect(response.statusCode).toBe(415);
+      });
+    });
+  });
+});
+
+describe('webhooks while the database does not answer', () => {
+  it('answer 503 so that the platform retries', async () => {
+    const database = await openDatabase({ kind: 'postgres', url: 'postgres://conclave@127.0.0.1:1/none' });
+    const app = await buildApp({ config: testConfig(), database });
+    try {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/webhooks/call-status',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'x' },
+        payload: new URLSearchParams({ AccountSid: `AC${'1'.repeat(32)}`, CallSid: newCallSid() }).toString(),
+      });
+      expect(response.statusCode).toBe(503);
+      expect(response.headers['content-type']).toMatch(/^text\/plain/);
+    } finally {
+      await app.close();
+      await database.close();
+    }
+  });
+});
