@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
+import { loggerOptions } from './logging.js';
 import { ensureDevelopmentAccount, findAccount, listAccounts, saveAccount } from './store/accounts.js';
 import { type Database, openDatabase } from './store/database.js';
 import { migrate } from './store/migrate.js';
@@ -56,18 +57,7 @@ export async function startServer(
   const app = await buildApp({
     config,
     database,
-    logger: {
-      level: config.logLevel,
-      redact: {
-        paths: [
-          'req.headers.authorization',
-          'req.headers["x-twilio-signature"]',
-          '*.authToken',
-          '*.auth_token',
-        ],
-        censor: '[redacted]',
-      },
-    },
+    logger: loggerOptions(config.logLevel),
   });
   const address = await app.listen({ port: config.port, host: config.host });
   let closing: Promise<void> | undefined;

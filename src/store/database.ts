@@ -42,8 +42,11 @@ function openPostgres(url: string, poolSize = 10): Database {
     idle_in_transaction_session_timeout: 10_000,
     application_name: 'conclave',
   });
-  // An idle client that loses its server emits 'error' on the pool; the next checkout reconnects.
+  // A client that loses its server emits 'error': through the pool while idle, on itself while checked out
+  // (inside a transaction, between two queries). Unheard, either would crash the process; the query in
+  // flight, if any, fails on its own, and the next checkout opens a new connection.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
     kind: 'postgres',

@@ -1,0 +1,82 @@
+// SIGTERM in the middle of a stream of webhooks: what was answered 2xx is stored, what was not answered 2xx
+// is not, and the process exits 0.
+
+import { randomBytes } from 'node:crypto';
+import twilio from 'twilio';
+import { describe, expect, it } from 'vitest';
+import { startCli } from '../helpers/cli.js';
+import { postgresKind } from '../helpers/databases.js';
+
+const PUBLIC_URL = 'https://conclave.test';
+const SID = `AC${randomBytes(16).toString('hex')}`;
+const TOKEN = randomBytes(16).toString('hex');
+
+async function sendJoin(address: string, callSid: string): Promise<number | 'refused'> {
+  const path = `/webhooks/voice?FriendlyName=${encodeURIComponent(`drain ${callSid.slice(-1)}`)}`;
+  const form = {
+    AccountSid: SID,
+    ApiVersion: '2010-04-01',
+    CallSid: callSid,
+    CallStatus: 'ringing',
+    Direction: 'inbound',
+    From: '+15550100',
+    To: '+15550199',
+  };
+  try {
+    const response = await fetch(address + path, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-twilio-signature': twilio.getExpectedTwilioSignature(TOKEN, PUBLIC_URL + path, form),
+      },
+      body: new URLSearchParams(form),
+    });
+    await response.text();
+    return response.status;
+  } catch {
+    return 'refused';
+  }
+}
+
+describe.skipIf(!postgresKind)('graceful shutdown under load', () => {
+  it('stores every webhook answered 2xx and none of the others, then exits 0', async () => {
+    const database = await (postgresKind as NonNullable<typeof postgresKind>).create();
+    try {
+      const server = await startCli({
+        DATABASE_URL: database.url as string,
+        PUBLIC_URL,
+        TWILIO_ACCOUNT_SID: SID,
+        TWILIO_AUTH_TOKEN: TOKEN,
+      });
+      const answers = new Map<string, number | 'refused'>();
+      let stopped: Promise<number | null> | undefined;
+      // Eight senders keep requests in flight; the signal goes out once a hundred are answered.
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          for (let n = 0; n < 60; n++) {
+            const callSid = `CA${randomBytes(16).toString('hex')}`;
+            answers.set(callSid, await sendJoin(server.address, callSid));
+            if (answers.size === 100) stopped = server.stop();
+          }
+        }),
+      );
+      expect(await stopped).toBe(0);
+
+      const stored = new Set(
+        (await database.db.selectFrom('participants').select('call_sid').execute()).map(
+          (row) => row.call_sid,
+        ),
+      );
+      const accepted = [...answers].filter(([, status]) => status === 200).map(([call]) => call);
+      const turnedAway = [...answers].filter(([, status]) => status !== 200);
+      expect(accepted.length).toBeGreaterThanOrEqual(100);
+      expect(turnedAway.length).toBeGreaterThan(0);
+      expect(accepted.filter((call) => !stored.has(call))).toEqual([]);
+      expect(turnedAway.filter(([call]) => stored.has(call))).toEqual([]);
+      // Refused cleanly: a 503 while closing, or no connection at all; never a 500.
+      expect(turnedAway.every(([, status]) => status === 503 || status === 'refused')).toBe(true);
+    } finally {
+      await database.drop();
+    }
+  });
+});

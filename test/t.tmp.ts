@@ -1,0 +1,17 @@
+import { PGlite } from '@electric-sql/pglite';
+import { rmSync } from 'node:fs';
+rmSync('/tmp/pgt', { recursive: true, force: true });
+let t = Date.now();
+const c = new PGlite(); await c.waitReady; console.log('memory', Date.now() - t);
+await c.exec('create table x(a int); insert into x values (42)');
+t = Date.now();
+const dump = await c.dumpDataDir('gzip'); console.log('dump', Date.now() - t, dump.size);
+await c.close();
+t = Date.now();
+const d = new PGlite('/tmp/pgt', { loadDataDir: dump }); await d.waitReady; console.log('dir from dump', Date.now() - t, (await d.query('select a from x')).rows);
+await d.close();
+t = Date.now();
+const e = new PGlite('/tmp/pgt'); await e.waitReady; console.log('reopen', Date.now() - t, (await e.query('select a from x')).rows);
+await e.close();
+t = Date.now();
+const f = new PGlite({ loadDataDir: dump }); await f.waitReady; console.log('memory from dump', Date.now() - t);
