@@ -33,28 +33,43 @@ const pglite: DatabaseKind = {
   },
 };
 
+export interface EmptyDatabase {
+  url: string;
+  /** Drops it, whoever is still connected. */
+  drop(): Promise<void>;
+}
+
+/** A new, empty database on the server behind `adminUrl`, under a random name. */
+export async function createEmptyPostgres(adminUrl: string): Promise<EmptyDatabase> {
+  const name = `conclave_test_${randomBytes(6).toString('hex')}`;
+  await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.href,
+    drop: () => adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+  };
+}
+
 function postgres(adminUrl: string): DatabaseKind {
   return {
     name: 'postgres',
     async create() {
-      const name = `conclave_test_${randomBytes(6).toString('hex')}`;
-      await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
-      const url = new URL(adminUrl);
-      url.pathname = `/${name}`;
-      const database = await openDatabase({ kind: 'postgres', url: url.href, poolSize: 10 });
+      const empty = await createEmptyPostgres(adminUrl);
+      const database = await openDatabase({ kind: 'postgres', url: empty.url, poolSize: 10 });
       await migrate(database);
       const replicas: Database[] = [];
       return {
         ...database,
-        url: url.href,
+        url: empty.url,
         async openReplica(poolSize = 10) {
-          const replica = await openDatabase({ kind: 'postgres', url: url.href, poolSize });
+          const replica = await openDatabase({ kind: 'postgres', url: empty.url, poolSize });
           replicas.push(replica);
           return replica;
         },
         async drop() {
           await Promise.all([database, ...replicas].map((d) => d.close()));
-          await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+          await empty.drop();
         },
       };
     },
