@@ -5,6 +5,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
+import { holdsDatabase, loadTemplate } from './pglite-template.js';
 import type { DB } from './schema.js';
 
 export type DatabaseTarget =
@@ -59,8 +60,15 @@ function openPostgres(url: string, poolSize = 10): Database {
 }
 
 async function openPglite(dataDir: string | null): Promise<Database> {
-  const pglite = dataDir === null ? new PGlite() : new PGlite(dataDir);
+  const template = dataDir === null || !holdsDatabase(dataDir) ? loadTemplate() : undefined;
+  const options = template ? { loadDataDir: template } : {};
+  const pglite = dataDir === null ? new PGlite(options) : new PGlite(dataDir, options);
   await pglite.waitReady;
+  return pgliteDatabase(pglite);
+}
+
+/** Kysely over an open PGlite; also how the build prepares the template. */
+export function pgliteDatabase(pglite: PGlite): Database {
   const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
   return {
     kind: 'pglite',

@@ -1,11 +1,11 @@
 // Applies the numbered SQL files in sql/ once each, in order. Replicas may start together: the whole run
 // holds a transaction-scoped advisory lock, so the second waits and then finds nothing left to do.
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import type { Database } from './database.js';
+import { packageRoot } from './package-root.js';
 
 // An arbitrary constant that names Conclave's migration lock among the database's advisory locks.
 const MIGRATION_LOCK = 4_211_987_330_651_734n;
@@ -15,17 +15,7 @@ export interface Migration {
   script: string;
 }
 
-function findSqlDirectory(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'sql', '001_event_store.sql'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('the sql/ directory of migrations was not found');
-    dir = parent;
-  }
-  return join(dir, 'sql');
-}
-
-export function loadMigrations(directory = findSqlDirectory()): Migration[] {
+export function loadMigrations(directory = join(packageRoot(), 'sql')): Migration[] {
   return readdirSync(directory)
     .filter((file) => /^\d+_[\w-]+\.sql$/.test(file))
     .sort()

@@ -1,5 +1,6 @@
+import { PGlite } from '@electric-sql/pglite';
 import { describe, expect, it } from 'vitest';
-import { type Database, openDatabase } from '../../src/store/database.js';
+import { type Database, pgliteDatabase } from '../../src/store/database.js';
 import { isMigrated, loadMigrations, migrate } from '../../src/store/migrate.js';
 import { databaseKinds, postgresKind } from '../helpers/databases.js';
 
@@ -23,7 +24,8 @@ describe.each(databaseKinds)('migrations on $name', (kind) => {
 
 describe('readiness before migrations', () => {
   it('reports an empty database as not migrated', async () => {
-    const database = await openDatabase({ kind: 'pglite', dataDir: null });
+    // Straight from initdb: openDatabase would start from the build's migrated template.
+    const database = pgliteDatabase(new PGlite());
     try {
       expect(await isMigrated(database)).toBe(false);
     } finally {
