@@ -31,6 +31,23 @@ declare module 'fastify' {
   }
 }
 
+/** A gauge read from the database at each scrape, so that every replica reports the same truth. */
+function liveGauge(
+  registry: Registry,
+  name: string,
+  help: string,
+  count: () => Promise<{ n: string }>,
+): void {
+  new Gauge({
+    name,
+    help,
+    registers: [registry],
+    async collect() {
+      this.set(Number((await count()).n));
+    },
+  });
+}
+
 export function createMetrics(database: Database): Metrics {
   const registry = new Registry();
   const outcomes = new Counter({
@@ -63,32 +80,20 @@ export function createMetrics(database: Database): Metrics {
       this.set({ state: 'waiting' }, usage.waiting);
     },
   });
-  new Gauge({
-    name: 'conclave_live_conferences',
-    help: 'Conferences not completed',
-    registers: [registry],
-    async collect() {
-      const row = await database.db
-        .selectFrom('conferences')
-        .select((eb) => eb.fn.countAll<string>().as('n'))
-        .where('status', '<>', 'completed')
-        .executeTakeFirstOrThrow();
-      this.set(Number(row.n));
-    },
-  });
-  new Gauge({
-    name: 'conclave_live_participants',
-    help: 'Participants connected to a conference',
-    registers: [registry],
-    async collect() {
-      const row = await database.db
-        .selectFrom('participants')
-        .select((eb) => eb.fn.countAll<string>().as('n'))
-        .where('status', '=', 'connected')
-        .executeTakeFirstOrThrow();
-      this.set(Number(row.n));
-    },
-  });
+  liveGauge(registry, 'conclave_live_conferences', 'Conferences not completed', () =>
+    database.db
+      .selectFrom('conferences')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('status', '<>', 'completed')
+      .executeTakeFirstOrThrow(),
+  );
+  liveGauge(registry, 'conclave_live_participants', 'Participants connected to a conference', () =>
+    database.db
+      .selectFrom('participants')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('status', '=', 'connected')
+      .executeTakeFirstOrThrow(),
+  );
   return {
     registry,
     webhookOutcome: (outcome) => outcomes.inc({ outcome }),
