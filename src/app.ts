@@ -14,12 +14,19 @@ export interface AppOptions {
   config: Config;
   database: Database;
   logger?: FastifyServerOptions['logger'];
+  /** Milliseconds since the epoch; the default is the system clock. */
+  clock?: () => number;
 }
 
 /** Webhook bodies are small forms; anything far larger is a mistake or an attack. */
 const BODY_LIMIT = 64 * 1024;
 
-export async function buildApp({ config, database, logger = false }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({
+  config,
+  database,
+  logger = false,
+  clock = Date.now,
+}: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger,
     bodyLimit: BODY_LIMIT,
@@ -47,7 +54,7 @@ export async function buildApp({ config, database, logger = false }: AppOptions)
 
   await app.register(metricsPlugin, { database });
   await app.register(health, { database });
-  await app.register(webhooks, { database, publicUrl: config.publicUrl, metrics: app.metrics });
+  await app.register(webhooks, { database, publicUrl: config.publicUrl, metrics: app.metrics, clock });
   await app.register(api, { database });
   return app;
 }

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { type Database, openDatabase } from '../src/store/database.js';
-import { build, PUBLIC_URL, type TestApp } from './helpers/app.js';
+import { build, type TestApp } from './helpers/app.js';
 import { postgresKind } from './helpers/databases.js';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.js';
 import { newCallSid, webhookClient } from './webhooks/client.js';

@@ -21,6 +21,8 @@ export interface WebhooksOptions {
   /** PUBLIC_URL: what signatures are checked against and callback URLs are built from. */
   publicUrl: string;
   metrics: Metrics;
+  /** Milliseconds since the epoch; tests set it to replay traffic from other days. */
+  clock: () => number;
 }
 
 function outcomeLabel(handled: Handled): WebhookOutcome {
@@ -36,7 +38,7 @@ const ROUTES: readonly WebhookRoute[] = [voice, callStatus, dialAction, conferen
 
 export const webhooks: FastifyPluginAsync<WebhooksOptions> = async (
   app,
-  { database, publicUrl, metrics },
+  { database, publicUrl, metrics, clock },
 ) => {
   // Webhooks are forms; any other body type is refused (415) before a route runs.
   app.removeAllContentTypeParsers();
@@ -57,6 +59,7 @@ export const webhooks: FastifyPluginAsync<WebhooksOptions> = async (
           params,
           publicUrl,
           urls,
+          now: clock(),
           async deliver(command, keyFields, room) {
             const key = deliveryKey(route.path, request.headers[IDEMPOTENCY_HEADER], keyFields);
             const handled = await handleCommand(

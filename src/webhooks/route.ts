@@ -9,6 +9,8 @@ export interface Webhook {
   params: Params;
   publicUrl: string;
   urls: CallbackUrls;
+  /** When the request arrived, by the app's clock: the time of whatever it records. */
+  now: number;
   /**
    * Runs `command` once per delivery. `keyFields` tell this delivery from others when the platform sent no
    * idempotency token; `room` is the room the request names, where it names one.

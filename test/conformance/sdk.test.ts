@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectValidJson } from '../api/client.js';
 import { build, type TestApp } from '../helpers/app.js';
 import { databaseKinds } from '../helpers/databases.js';
-import { CALLS, CONFERENCE_COUNT, DAY_MS, FIRST_DAY, GUEST_LABEL, populate } from './seed.js';
+import { CALLS, CONFERENCE_COUNT, DAY_MS, Edge, FIRST_DAY, GUEST_LABEL, populate } from './seed.js';
 
 // With a region or edge set, the SDK rewrites the host name of baseUrl.
 delete process.env.TWILIO_REGION;
@@ -44,10 +44,12 @@ for (const kind of databaseKinds) {
     let all: ConferenceInstance[];
 
     beforeAll(async () => {
-      t = await build(kind);
+      const edge = new Edge(FIRST_DAY);
+      t = await build(kind, {}, { clock: edge.clock });
       await t.app.listen({ port: 0, host: '127.0.0.1' });
       const { port } = t.app.server.address() as AddressInfo;
-      await populate(t.database, t.account.sid);
+      edge.attach(t);
+      await populate(edge);
       client = twilio(t.account.sid, t.account.authToken, { httpClient: new ValidatingClient() });
       client.api.baseUrl = `http://127.0.0.1:${port}`;
       all = await client.conferences.list({ pageSize: 50 });

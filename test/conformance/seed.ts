@@ -1,11 +1,10 @@
-// The one place the conformance suite fills Conclave. The edge below plays the telephony platform: calls
-// join rooms, are muted or held, leave and hang up. Today each step goes to the store through
-// handleCommand, with the commands the webhook plugin builds from those webhooks; switching the suite to
-// signed webhooks against the listening server means changing this file only.
+// The one place the conformance suite fills Conclave: the edge below plays the telephony platform, sending
+// signed webhooks as Twilio would (voice, conference callbacks, dial action, call status). It also keeps the
+// app's clock, so that a scenario can spread its calls over several days.
 
-import type { Database } from '../../src/store/database.js';
-import { apply } from '../api/seed.js';
-import { Clock, type Commands, commands } from '../helpers/commands.js';
+import type { LightMyRequestResponse } from 'fastify';
+import type { TestApp } from '../helpers/app.js';
+import { type Form, webhookClient } from '../webhooks/client.js';
 
 export interface JoinOptions {
   label?: string;
@@ -19,52 +18,76 @@ export interface JoinOptions {
 }
 
 export class Edge {
-  private commands: Commands;
+  private ms: number;
+  private readonly rooms = new Map<string, string>();
+  private sequence = 0;
+  private client: ReturnType<typeof webhookClient> | undefined;
 
-  constructor(
-    private readonly database: Database,
-    private readonly accountSid: string,
-    start: number,
-  ) {
-    this.commands = commands(new Clock(start));
+  constructor(start: number) {
+    this.ms = start;
+  }
+
+  /** The app's clock: every request the edge sends arrives a second after the one before. */
+  readonly clock = (): number => {
+    this.ms += 1000;
+    return this.ms;
+  };
+
+  /** Sends to this app from now on. */
+  attach(t: TestApp): void {
+    this.client = webhookClient(t);
   }
 
   /** Goes on at a later time: the calls that follow happen from `ms` on, a second apart. */
   at(ms: number): void {
-    this.commands = commands(new Clock(ms));
+    this.ms = ms;
   }
 
   /** The call's voice webhook, answered with <Dial><Conference>room</Conference></Dial>. */
   async join(call: string, room: string, options: JoinOptions = {}): Promise<void> {
-    const { label, muted, startConferenceOnEnter, endConferenceOnExit, coach, from, to } = options;
-    const attributes = {
-      ...(label === undefined ? {} : { label }),
-      ...(muted === undefined ? {} : { muted }),
-      ...(startConferenceOnEnter === undefined ? {} : { startConferenceOnEnter }),
-      ...(endConferenceOnExit === undefined ? {} : { endConferenceOnExit }),
-      ...(coach === undefined ? {} : { callSidToCoach: coach }),
-    };
-    const numbers = { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
-    await this.send(this.commands.join(call, room, attributes, numbers));
+    const query: Form = {};
+    if (options.label !== undefined) query.participantLabel = options.label;
+    if (options.muted !== undefined) query.muted = String(options.muted);
+    if (options.startConferenceOnEnter !== undefined) {
+      query.startConferenceOnEnter = String(options.startConferenceOnEnter);
+    }
+    if (options.endConferenceOnExit !== undefined)
+      query.endConferenceOnExit = String(options.endConferenceOnExit);
+    if (options.coach !== undefined) query.coach = options.coach;
+    const request = this.sender().requests.voice(call, room, query);
+    if (options.from !== undefined) request.form.From = options.from;
+    if (options.to !== undefined) request.form.To = options.to;
+    this.rooms.set(call, room);
+    expectOk(await this.sender().send(request));
   }
 
-  /** The conference callback for a participant-mute, -hold or -modify. */
+  /** The conference callback for a participant-hold (carrying every flag, as Twilio's do). */
   async update(call: string, flags: { muted?: boolean; hold?: boolean; coaching?: boolean }): Promise<void> {
-    await this.send(this.commands.update(call, flags));
+    const room = this.rooms.get(call) ?? '';
+    this.sequence += 1;
+    expectOk(await this.sender().participant('participant-hold', room, call, this.sequence, flags));
   }
 
   /** The <Dial action> request: the call left its conference and goes on. */
   async leave(call: string): Promise<void> {
-    await this.send(this.commands.leave(call));
+    const query = { FriendlyName: this.rooms.get(call) ?? '' };
+    expectOk(await this.sender().dialAction(call, {}, { query }));
   }
 
   /** The call's status callback with CallStatus=completed. */
   async hangUp(call: string): Promise<void> {
-    await this.send(this.commands.hangUp(call));
+    expectOk(await this.sender().callStatus(call, 'completed'));
   }
 
-  private async send(command: Parameters<typeof apply>[2][number]): Promise<void> {
-    await apply(this.database, this.accountSid, [command]);
+  private sender(): ReturnType<typeof webhookClient> {
+    if (!this.client) throw new Error('the edge is not attached to an app');
+    return this.client;
+  }
+}
+
+function expectOk(response: LightMyRequestResponse): void {
+  if (response.statusCode >= 300) {
+    throw new Error(`webhook answered ${response.statusCode}: ${response.body}`);
   }
 }
 
@@ -96,8 +119,8 @@ export const CONFERENCE_COUNT = 259;
  * conference with a host, a muted and held guest and a coach, a conference waiting for its second
  * caller, and one ended by its chair leaving.
  */
-export async function populate(database: Database, accountSid: string): Promise<void> {
-  const edge = new Edge(database, accountSid, FIRST_DAY + 9 * 60 * 60 * 1000);
+export async function populate(edge: Edge): Promise<void> {
+  edge.at(FIRST_DAY + 9 * 60 * 60 * 1000);
   const shortCall = async (i: number) => {
     await edge.join(call(i + 1), `load-${i}`, { from: `+1555000${String(i).padStart(4, '0')}` });
     await edge.hangUp(call(i + 1));

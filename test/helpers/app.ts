@@ -3,7 +3,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
-import { buildApp } from '../../src/app.js';
+import { type AppOptions, buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { type Account, newAccount, saveAccount } from '../../src/store/accounts.js';
 import type { DatabaseKind, TestDatabase } from './databases.js';
@@ -23,14 +23,18 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   return { ...loadConfig({ PUBLIC_URL }), ...overrides };
 }
 
-export async function build(kind: DatabaseKind, overrides: Partial<Config> = {}): Promise<TestApp> {
+export async function build(
+  kind: DatabaseKind,
+  overrides: Partial<Config> = {},
+  options: Pick<AppOptions, 'clock'> = {},
+): Promise<TestApp> {
   const database = await kind.create();
   const account = newAccount('Test account');
   const otherAccount = newAccount('Other account');
   await saveAccount(database.db, account);
   await saveAccount(database.db, otherAccount);
   const config = testConfig(overrides);
-  const app = await buildApp({ config, database });
+  const app = await buildApp({ config, database, ...options });
   await app.ready();
   return { app, database, account, otherAccount, config };
 }

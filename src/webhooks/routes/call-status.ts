@@ -8,12 +8,12 @@ import type { WebhookRoute } from '../route.js';
 
 export const callStatus: WebhookRoute = {
   path: '/webhooks/call-status',
-  async handle({ params, deliver }) {
+  async handle({ params, now, deliver }) {
     const callSid = params.sid('CallSid', 'CA') ?? missing('CallSid');
     const status = params.text('CallStatus') || missing('CallStatus');
     const callStatus = TERMINAL_CALL_STATUSES.find((terminal) => terminal === status);
     if (callStatus === undefined) return null;
-    await deliver({ type: 'EndCall', ...mintCommandId(), data: { callSid, callStatus } }, [
+    await deliver({ type: 'EndCall', ...mintCommandId(now), data: { callSid, callStatus } }, [
       callSid,
       callStatus,
     ]);

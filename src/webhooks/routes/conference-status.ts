@@ -17,6 +17,7 @@ interface Reported {
   conferenceSid: string | null;
   sequenceNumber: number | null;
   reportedAt: string | null;
+  now: number;
 }
 
 function reportedCallSid(params: Params): string {
@@ -25,11 +26,11 @@ function reportedCallSid(params: Params): string {
 
 // A call Conclave did not place (added through the platform's API, say) joins here; for a call our TwiML
 // placed, the room already has it and the join changes nothing.
-function join({ params, friendlyName, sequenceNumber }: Reported): RoomCommand {
+function join({ params, friendlyName, sequenceNumber, now }: Reported): RoomCommand {
   const d = DEFAULT_ATTRIBUTES;
   return {
     type: 'JoinConference',
-    ...mintCommandId(),
+    ...mintCommandId(now),
     data: {
       callSid: reportedCallSid(params),
       friendlyName,
@@ -48,19 +49,19 @@ function join({ params, friendlyName, sequenceNumber }: Reported): RoomCommand {
   };
 }
 
-function leave({ params, sequenceNumber }: Reported): RoomCommand {
+function leave({ params, sequenceNumber, now }: Reported): RoomCommand {
   return {
     type: 'LeaveConference',
-    ...mintCommandId(),
+    ...mintCommandId(now),
     data: { callSid: reportedCallSid(params), reason: 'left', sequenceNumber },
   };
 }
 
 /** Each flag is required: one left out and taken as false would silently undo an earlier change. */
-function update({ params, sequenceNumber }: Reported): RoomCommand {
+function update({ params, sequenceNumber, now }: Reported): RoomCommand {
   return {
     type: 'UpdateParticipant',
-    ...mintCommandId(),
+    ...mintCommandId(now),
     data: {
       callSid: reportedCallSid(params),
       flags: {
@@ -75,11 +76,11 @@ function update({ params, sequenceNumber }: Reported): RoomCommand {
   };
 }
 
-function end({ params, conferenceSid, reportedAt }: Reported): RoomCommand {
+function end({ params, conferenceSid, reportedAt, now }: Reported): RoomCommand {
   const reason = params.text('ReasonConferenceEnded');
   return {
     type: 'EndConference',
-    ...mintCommandId(),
+    ...mintCommandId(now),
     data: {
       conferenceSid,
       // A reason Twilio adds later still ends the conference: recorded without a reason, not refused.
@@ -103,7 +104,7 @@ const COMMANDS = new Map<string, (reported: Reported) => RoomCommand>([
 
 export const conferenceStatus: WebhookRoute = {
   path: '/webhooks/conference-status',
-  async handle({ params, deliver }) {
+  async handle({ params, now, deliver }) {
     const event = params.text('StatusCallbackEvent') || missing('StatusCallbackEvent');
     const toCommand = COMMANDS.get(event);
     if (toCommand === undefined) return null;
@@ -113,6 +114,7 @@ export const conferenceStatus: WebhookRoute = {
       conferenceSid: params.sid('ConferenceSid', 'CF') ?? null,
       sequenceNumber: params.integer('SequenceNumber', 0, Number.MAX_SAFE_INTEGER) ?? null,
       reportedAt: params.timestamp('Timestamp') ?? null,
+      now,
     };
     const command = toCommand(reported);
     const callSid = 'callSid' in command.data ? command.data.callSid : null;

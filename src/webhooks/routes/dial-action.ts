@@ -8,12 +8,12 @@ import { emptyResponse } from '../twiml.js';
 
 export const dialAction: WebhookRoute = {
   path: '/webhooks/dial-action',
-  async handle({ params, deliver }) {
+  async handle({ params, now, deliver }) {
     const callSid = params.sid('CallSid', 'CA') ?? missing('CallSid');
     await deliver(
       {
         type: 'LeaveConference',
-        ...mintCommandId(),
+        ...mintCommandId(now),
         data: { callSid, reason: 'dial-ended', sequenceNumber: null },
       },
       [callSid, params.text('DialCallStatus') ?? null],

@@ -10,14 +10,14 @@ import { conferenceFull, dialConference, hangUp } from '../twiml.js';
 
 export const voice: WebhookRoute = {
   path: '/webhooks/voice',
-  async handle({ params, publicUrl, urls, deliver }) {
+  async handle({ params, publicUrl, urls, now, deliver }) {
     const callSid = params.sid('CallSid', 'CA') ?? missing('CallSid');
     const friendlyName = params.name('FriendlyName') ?? missing('FriendlyName');
     const attributes = parseConferenceAttributes(params, publicUrl);
     const outcome = await deliver(
       {
         type: 'JoinConference',
-        ...mintCommandId(),
+        ...mintCommandId(now),
         data: {
           callSid,
           friendlyName,
