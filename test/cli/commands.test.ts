@@ -19,7 +19,8 @@ async function withEmbedded<T>(dataDir: string, run: (database: Database) => Pro
   }
 }
 
-describe('conclave commands on the embedded database', () => {
+// Each case starts the command several times, each start booting PGlite: generous bounds against hangs.
+describe('conclave commands on the embedded database', { timeout: 120_000 }, () => {
   it('verify passes on a consistent log, names a tampered row, and rebuild repairs it', async () => {
     const dataDir = join(tempDir(), 'data');
     const env = { DATA_DIR: dataDir };

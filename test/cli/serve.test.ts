@@ -8,7 +8,7 @@ function developmentAccount(output: string) {
   };
 }
 
-describe('conclave serve on the embedded database', () => {
+describe('conclave serve on the embedded database', { timeout: 60_000 }, () => {
   it('is ready within 10 s from nothing, prints a development account, and keeps it across a restart', async () => {
     const dataDir = tempDir();
     const started = Date.now();
