@@ -1,4 +1,4 @@
-// The dashboard's stylesheet and script, served by Conclave at paths that name their content, so that a
+// The dashboard's stylesheet, script and icon, served by Conclave at paths that name their content, so that a
 // browser may keep them for good and nothing is ever fetched from elsewhere. They live here as text
 // because the build compiles TypeScript only; the script is plain JavaScript for any current browser.
 
@@ -29,6 +29,7 @@ a { color: var(--accent); }
 }
 .brand { font-weight: 700; font-size: 1.15rem; color: inherit; text-decoration: none; }
 .account { margin: 0; flex: 1; min-width: 0; }
+.account .sid { display: block; }
 .sid, .call, .number { color: var(--muted); font-size: .85rem; overflow-wrap: anywhere; }
 .search { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; padding: .75rem 1rem 0; }
 .search label { font-weight: 600; }
@@ -192,14 +193,18 @@ const SCRIPT = `'use strict';
 })();
 `;
 
+const ICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><circle cx="8" cy="8" r="7" fill="#0a58d6"/><circle cx="8" cy="8" r="3" fill="#fff"/></svg>`;
+
 function hashed(name: string, extension: string, content: string): string {
   return `/assets/${name}-${createHash('sha256').update(content).digest('hex').slice(0, 12)}.${extension}`;
 }
 
 export const STYLE_PATH = hashed('dashboard', 'css', STYLE);
 export const SCRIPT_PATH = hashed('dashboard', 'js', SCRIPT);
+export const ICON_PATH = hashed('icon', 'svg', ICON);
 
 export const ASSETS: ReadonlyMap<string, { type: string; body: string }> = new Map([
   [STYLE_PATH, { type: 'text/css; charset=utf-8', body: STYLE }],
   [SCRIPT_PATH, { type: 'text/javascript; charset=utf-8', body: SCRIPT }],
+  [ICON_PATH, { type: 'image/svg+xml', body: ICON }],
 ]);

@@ -187,7 +187,7 @@ describe.each(databaseKinds)('dashboard pages on $name', (kind) => {
       expect(participant(GUEST)).toContain('data-mark="muted"');
       expect(participant(GUEST)).toContain('data-mark="on hold"');
       expect(participant(GUEST)).not.toContain('moderator');
-      expect(participant(COACH)).toContain('data-mark="coaching"');
+      expect(participant(COACH)).toContain('data-mark="coaching">coaching &lt;b&gt;host&lt;/b&gt;</span>');
     });
 
     it('lists completed conferences with how they ended', async () => {

@@ -27,7 +27,7 @@ export interface ConferenceView {
 
 function left(participant: ParticipantSummary) {
   const when = participant.dateLeft === null ? '' : html` at ${timeOf(participant.dateLeft)}`;
-  return html`<span class="meta">${leaveReasonText(participant.leftReason)}${when}</span>`;
+  return html`<span class="meta">${leaveReasonText(participant.leftReason)}${when}</span> <span class="call">${participant.callSid}</span>`;
 }
 
 export function conferencePage(account: Account, view: ConferenceView, feed: string, now: Date): string {
@@ -47,10 +47,10 @@ export function conferencePage(account: Account, view: ConferenceView, feed: str
   ${
     present.length === 0
       ? html`<p class="empty">Nobody is connected.</p>`
-      : html`<ul class="people">${present.map((p) => participantItem(p, html`<span class="call">${p.callSid}</span>`))}</ul>`
+      : html`<ul class="people">${present.map((p) => participantItem(p, participants, html`<span class="call">${p.callSid}</span>`))}</ul>`
   }
   <h2>Left (${gone.length})</h2>
-  ${gone.length === 0 ? html`<p class="empty">Nobody has left.</p>` : html`<ul class="people">${gone.map((p) => participantItem(p, left(p)))}</ul>`}
+  ${gone.length === 0 ? html`<p class="empty">Nobody has left.</p>` : html`<ul class="people">${gone.map((p) => participantItem(p, participants, left(p)))}</ul>`}
 </section>
 <section id="timeline" data-live-region aria-labelledby="timeline-heading">
   <h2 id="timeline-heading">Timeline</h2>

@@ -32,13 +32,22 @@ export function participantName(participant: ParticipantSummary): string {
   return participant.label ?? participant.from ?? participant.callSid;
 }
 
-/** A participant with their number where a label names them, and a mark for each flag that is on. */
-export function participantItem(participant: ParticipantSummary, detail: Html | string = ''): Html {
-  const marks = flagMarks(participant);
+/**
+ * A participant with their number where a label names them, and a mark for each flag that is on; a coach's
+ * mark names whom they coach when `others` (the rest of the conference) holds them.
+ */
+export function participantItem(
+  participant: ParticipantSummary,
+  others: ParticipantSummary[],
+  detail: Html | string = '',
+): Html {
+  const coached = others.find((other) => other.callSid === participant.callSidToCoach);
+  const text = (mark: string) =>
+    mark === 'coaching' && coached ? `coaching ${participantName(coached)}` : mark;
   return html`<li data-call="${participant.callSid}">
   <span class="who">${participantName(participant)}</span>
   ${participant.label !== null && participant.from !== null ? html`<span class="number">${participant.from}</span>` : ''}
-  ${marks.map((mark) => html`<span class="mark" data-mark="${mark}">${mark}</span>`)}
+  ${flagMarks(participant).map((mark) => html`<span class="mark" data-mark="${mark}">${text(mark)}</span>`)}
   ${detail}
 </li>`;
 }
@@ -55,7 +64,7 @@ export function liveCard(conference: ConferenceSummary, present: ParticipantSumm
   ${
     present.length === 0
       ? html`<p class="empty">Nobody is connected.</p>`
-      : html`<ul class="people" aria-label="Participants of ${conference.friendlyName}">${present.map((p) => participantItem(p))}</ul>`
+      : html`<ul class="people" aria-label="Participants of ${conference.friendlyName}">${present.map((p) => participantItem(p, present))}</ul>`
   }
 </li>`;
 }

@@ -1,8 +1,8 @@
 // The frame of every dashboard page: who is signed in, the search box, the live-update status line, and
-// the one stylesheet and one script, both served by Conclave itself.
+// one stylesheet, one script and an icon, all served by Conclave itself.
 
 import type { Account } from '../../store/accounts.js';
-import { SCRIPT_PATH, STYLE_PATH } from '../assets.js';
+import { ICON_PATH, SCRIPT_PATH, STYLE_PATH } from '../assets.js';
 import { type Html, html } from '../html.js';
 
 export interface PageOptions {
@@ -42,6 +42,7 @@ export function page({ title, account, search = '', feed, content }: PageOptions
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · Conclave</title>
+<link rel="icon" href="${ICON_PATH}" type="image/svg+xml">
 <link rel="stylesheet" href="${STYLE_PATH}">
 <script src="${SCRIPT_PATH}" defer></script>
 </head>
