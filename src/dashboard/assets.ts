@@ -164,7 +164,8 @@ const SCRIPT = `'use strict';
         if (!response.ok) return;
         swap(new DOMParser().parseFromString(await response.text(), 'text/html'));
       } while (stale);
-    } catch (error) {
+    } catch {
+      // The server is out of reach: the next change tries again.
       stale = false;
     } finally {
       reading = false;

@@ -60,7 +60,7 @@ function plural(n: number, one: string): string {
 export function liveCard(conference: ConferenceSummary, present: ParticipantSummary[], now: Date): Html {
   return html`<li class="card" data-conference="${conference.sid}">
   <h3><a href="${conferencePath(conference.sid)}">${conference.friendlyName}</a></h3>
-  <p class="meta">${statusBadge(conference.status)} ${lifetime(conference, now)} · <span data-count>${plural(present.length, 'participant')}</span></p>
+  <p class="meta">${statusBadge(conference.status)} ${lifetime(conference, now)} · ${plural(present.length, 'participant')}</p>
   ${
     present.length === 0
       ? html`<p class="empty">Nobody is connected.</p>`
