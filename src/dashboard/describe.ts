@@ -35,21 +35,32 @@ const FLAG_CHANGES: [keyof ParticipantFlags, string, string][] = [
   ['endConferenceOnExit', 'became a moderator', 'is no longer a moderator'],
 ];
 
-export function endReasonText(reason: string | null): string {
-  return (reason !== null && END_REASONS[reason as ReasonConferenceEnded]) || 'ended';
+/** Why a conference ended, in words, where it is known. */
+export function endReasonText(reason: string | null): string | null {
+  return (reason !== null && END_REASONS[reason as ReasonConferenceEnded]) || null;
 }
 
 export function leaveReasonText(reason: string | null): string {
   return (reason !== null && LEAVE_REASONS[reason as LeaveReason]) || 'left';
 }
 
-/** The flags that are on, as marks: what the dashboard shows beside a participant. */
-export function flagMarks(flags: Omit<ParticipantFlags, 'callSidToCoach'>): string[] {
-  const marks: string[] = [];
-  if (flags.muted) marks.push('muted');
-  if (flags.hold) marks.push('on hold');
-  if (flags.coaching) marks.push('coaching');
-  if (flags.endConferenceOnExit) marks.push('moderator');
+export interface Mark {
+  flag: 'muted' | 'on hold' | 'coaching' | 'moderator';
+  text: string;
+}
+
+/** The flags that are on, as marks: what the dashboard shows beside a participant. A coach's mark names
+ * whom they coach, where that is known. */
+export function flagMarks(
+  flags: Omit<ParticipantFlags, 'callSidToCoach'>,
+  coached: string | null = null,
+): Mark[] {
+  const marks: Mark[] = [];
+  if (flags.muted) marks.push({ flag: 'muted', text: 'muted' });
+  if (flags.hold) marks.push({ flag: 'on hold', text: 'on hold' });
+  if (flags.coaching)
+    marks.push({ flag: 'coaching', text: coached === null ? 'coaching' : `coaching ${coached}` });
+  if (flags.endConferenceOnExit) marks.push({ flag: 'moderator', text: 'moderator' });
   return marks;
 }
 
@@ -66,9 +77,13 @@ export class Narrator {
   }
 
   /** A call's label, else its number, else its Sid. */
-  who(callSid: string | null): string {
-    if (callSid === null) return 'someone';
+  who(callSid: string): string {
     return this.names.get(callSid) ?? callSid;
+  }
+
+  private marks(flags: ParticipantFlags): string[] {
+    const coached = flags.callSidToCoach === null ? null : this.who(flags.callSidToCoach);
+    return flagMarks(flags, coached).map((mark) => mark.text);
   }
 
   describe(event: RoomEvent): Description {
@@ -84,10 +99,9 @@ export class Narrator {
         const name = d.label ?? d.from;
         if (name !== null) this.name(d.callSid, name);
         this.flags.set(d.callSid, d);
-        const marks = flagMarks(d);
+        const marks = this.marks(d);
         const number = d.label !== null && d.from !== null ? ` from ${d.from}` : '';
-        const coaching = d.callSidToCoach === null ? '' : `, coaching ${this.who(d.callSidToCoach)}`;
-        const detail = marks.length === 0 ? '' : ` (${marks.join(', ')}${coaching})`;
+        const detail = marks.length === 0 ? '' : ` (${marks.join(', ')})`;
         return { kind: 'join', text: `${this.who(d.callSid)} joined${number}${detail}` };
       }
       case 'ParticipantUpdated': {
@@ -96,7 +110,7 @@ export class Narrator {
         this.flags.set(d.callSid, d);
         const who = this.who(d.callSid);
         if (before === undefined) {
-          const marks = flagMarks(d);
+          const marks = this.marks(d);
           return {
             kind: 'change',
             text: `${who} is now ${marks.length === 0 ? 'unflagged' : marks.join(', ')}`,
@@ -115,8 +129,9 @@ export class Narrator {
         };
       case 'ConferenceEnded': {
         const { reason, callSidEndingConference } = event.data;
+        const why = endReasonText(reason);
         const by = callSidEndingConference === null ? '' : ` (${this.who(callSidEndingConference)})`;
-        return { kind: 'conference', text: `Conference ended: ${endReasonText(reason)}${by}` };
+        return { kind: 'conference', text: `Conference ended${why === null ? '' : `: ${why}`}${by}` };
       }
       case 'JoinRejected': {
         const why =

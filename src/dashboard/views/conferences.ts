@@ -25,7 +25,8 @@ export function lifetime(conference: ConferenceSummary, now: Date): Html {
     return html`running for ${runningSince(conference.dateCreated, now)}`;
   }
   const ran = formatDuration(conference.dateUpdated.getTime() - conference.dateCreated.getTime());
-  return html`ended ${timeOf(conference.dateUpdated, true)} after ${ran}: ${endReasonText(conference.reasonConferenceEnded)}`;
+  const why = endReasonText(conference.reasonConferenceEnded);
+  return html`ended ${timeOf(conference.dateUpdated, true)} after ${ran}${why === null ? '' : `: ${why}`}`;
 }
 
 export function participantName(participant: ParticipantSummary): string {
@@ -42,12 +43,11 @@ export function participantItem(
   detail: Html | string = '',
 ): Html {
   const coached = others.find((other) => other.callSid === participant.callSidToCoach);
-  const text = (mark: string) =>
-    mark === 'coaching' && coached ? `coaching ${participantName(coached)}` : mark;
+  const marks = flagMarks(participant, coached ? participantName(coached) : null);
   return html`<li data-call="${participant.callSid}">
   <span class="who">${participantName(participant)}</span>
   ${participant.label !== null && participant.from !== null ? html`<span class="number">${participant.from}</span>` : ''}
-  ${flagMarks(participant).map((mark) => html`<span class="mark" data-mark="${mark}">${text(mark)}</span>`)}
+  ${marks.map((mark) => html`<span class="mark" data-mark="${mark.flag}">${mark.text}</span>`)}
   ${detail}
 </li>`;
 }
