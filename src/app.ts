@@ -4,6 +4,7 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import api from './api/plugin.js';
 import type { Config } from './config.js';
+import { dashboard } from './dashboard/plugin.js';
 import { health } from './health.js';
 import { metricsPlugin } from './metrics.js';
 import type { Database } from './store/database.js';
@@ -56,5 +57,6 @@ export async function buildApp({
   await app.register(health, { database });
   await app.register(webhooks, { database, publicUrl: config.publicUrl, metrics: app.metrics, clock });
   await app.register(api, { database });
+  await app.register(dashboard, { database, publicUrl: config.publicUrl });
   return app;
 }

@@ -1,0 +1,101 @@
+// GET /live: the signed-in account's changes as Server-Sent Events, fed by the process's one reader of
+// the event log. Each message's id is its cursor in the log (transaction_id:global_position): a browser
+// that reconnects sends the last one back as Last-Event-ID and resumes right after it, at any replica.
+
+import type { ServerResponse } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { callSidOf } from '../domain/events.js';
+import { isSid } from '../domain/ids.js';
+import type { Account } from '../store/accounts.js';
+import { type FeedCursor, type FeedEvent, formatCursor, parseCursor } from '../store/feed.js';
+import { Narrator } from './describe.js';
+import type { FeedHub } from './feed-hub.js';
+
+/** A browser this far behind is cut off; it reconnects and catches up from the log instead. */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+const RECONNECT_MS = 2000;
+
+/** The feed a page follows: its changes after the position the page was read at. */
+export function feedPath(after: FeedCursor, conferenceSid?: string): string {
+  const query = new URLSearchParams({ after: formatCursor(after) });
+  if (conferenceSid !== undefined) query.set('conference', conferenceSid);
+  return `/live?${query}`;
+}
+
+function message({ cursor, room, id, event }: FeedEvent): string {
+  const { kind, text } = new Narrator().describe(event);
+  const data = {
+    id,
+    type: event.type,
+    room,
+    conferenceSid: 'conferenceSid' in event.data ? event.data.conferenceSid : null,
+    callSid: callSidOf(event),
+    kind,
+    summary: `${room}: ${text}`,
+  };
+  return `id: ${formatCursor(cursor)}\nevent: change\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+export interface LiveOptions {
+  hub: FeedHub;
+  /** Open streams, for ending them when the server closes. */
+  streams: Set<ServerResponse>;
+}
+
+function badRequest(reply: FastifyReply, reason: string) {
+  return reply.code(400).type('text/plain').send(reason);
+}
+
+export async function live(
+  request: FastifyRequest<{ Querystring: Record<string, string | undefined> }>,
+  reply: FastifyReply,
+  account: Account,
+  { hub, streams }: LiveOptions,
+) {
+  const lastEventId = request.headers['last-event-id'];
+  const given = typeof lastEventId === 'string' && lastEventId !== '' ? lastEventId : request.query.after;
+  const after = given === undefined ? null : parseCursor(given);
+  if (after === undefined) {
+    return badRequest(reply, 'Last-Event-ID and after take a cursor: transaction_id:global_position');
+  }
+  const conferenceSid = request.query.conference ?? null;
+  if (conferenceSid !== null && !isSid('CF', conferenceSid)) {
+    return badRequest(reply, 'conference takes a conference Sid: CF followed by 32 hexadecimal digits');
+  }
+
+  reply.hijack();
+  const stream = reply.raw;
+  stream.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    // Proxies that buffer responses would hold the events back.
+    'x-accel-buffering': 'no',
+  });
+  stream.write(`retry: ${RECONNECT_MS}\n\n`);
+  streams.add(stream);
+  let closed = false;
+  let unsubscribe: (() => void) | undefined;
+  stream.on('close', () => {
+    closed = true;
+    streams.delete(stream);
+    unsubscribe?.();
+  });
+  const listener = {
+    send(events: FeedEvent[]) {
+      stream.write(events.map(message).join(''));
+      if (stream.writableLength > MAX_BUFFERED_BYTES) stream.destroy();
+    },
+    ping() {
+      stream.write(': keep-alive\n\n');
+    },
+  };
+  try {
+    unsubscribe = await hub.subscribe({ accountSid: account.sid, conferenceSid }, after, listener);
+    if (closed) unsubscribe();
+  } catch (error) {
+    // The browser reconnects from the last event it got, once the database answers again.
+    request.log.warn({ err: error }, 'live feed: catching up from the event log failed');
+    stream.end();
+  }
+}

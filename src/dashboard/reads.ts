@@ -1,0 +1,105 @@
+// What each dashboard page shows, read from the read models and, for a timeline, the event log.
+
+import type { Kysely } from 'kysely';
+import type { RoomEvent } from '../domain/events.js';
+import { isSid } from '../domain/ids.js';
+import {
+  type ConferenceSummary,
+  conferencesNamed,
+  liveConferences,
+  participantCounts,
+  participantsOf,
+  recentlyCompletedConferences,
+} from '../store/dashboard.js';
+import { findConference, listConferenceEvents, listConferences } from '../store/queries.js';
+import type { DB } from '../store/schema.js';
+import { Narrator } from './describe.js';
+import type { ConferenceView } from './views/conference.js';
+import { participantName } from './views/conferences.js';
+import type { Listed, Overview } from './views/overview.js';
+
+const LIVE_SHOWN = 100;
+const COMPLETED_SHOWN = 20;
+const FOUND_SHOWN = 50;
+const TIMELINE_SHOWN = 1000;
+
+async function withCounts(db: Kysely<DB>, accountSid: string, conferences: ConferenceSummary[]) {
+  const counts = await participantCounts(
+    db,
+    accountSid,
+    conferences.map((c) => c.sid),
+  );
+  return conferences.map(
+    (conference): Listed => ({ conference, participants: counts.get(conference.sid) ?? 0 }),
+  );
+}
+
+export async function readOverview(db: Kysely<DB>, accountSid: string): Promise<Overview> {
+  const [live, completed] = await Promise.all([
+    liveConferences(db, accountSid, LIVE_SHOWN + 1),
+    recentlyCompletedConferences(db, accountSid, COMPLETED_SHOWN),
+  ]);
+  const shown = live.slice(0, LIVE_SHOWN);
+  const present = await participantsOf(
+    db,
+    accountSid,
+    shown.map((c) => c.sid),
+    true,
+  );
+  return {
+    live: shown.map((conference) => ({
+      conference,
+      present: present.filter((p) => p.conferenceSid === conference.sid),
+    })),
+    moreLive: live.length > LIVE_SHOWN,
+    completed: await withCounts(db, accountSid, completed),
+  };
+}
+
+/** A phone number as participants' numbers are stored (E.164): its digits, with the + if given. */
+function phoneNumberIn(text: string): string | undefined {
+  if (!/^\+?[\d\s().-]+$/.test(text)) return undefined;
+  const digits = text.replace(/\D/g, '');
+  if (digits.length < 3) return undefined;
+  return `${text.startsWith('+') ? '+' : ''}${digits}`;
+}
+
+/** Conferences whose room name holds the text, or that the CallSid, phone number or Sid it is took part in. */
+export async function search(db: Kysely<DB>, accountSid: string, text: string): Promise<Listed[]> {
+  const page = { size: FOUND_SHOWN, cursor: null };
+  const phoneNumber = phoneNumberIn(text);
+  const found = await Promise.all([
+    conferencesNamed(db, accountSid, text, FOUND_SHOWN),
+    isSid('CA', text) ? listConferences(db, accountSid, { callSid: text }, page).then((p) => p.items) : [],
+    phoneNumber === undefined
+      ? []
+      : listConferences(db, accountSid, { phoneNumber }, page).then((p) => p.items),
+    isSid('CF', text) ? findConference(db, accountSid, text).then((c) => (c ? [c] : [])) : [],
+  ]);
+  const bySid = new Map<string, ConferenceSummary>();
+  for (const conference of found.flat()) bySid.set(conference.sid, conference);
+  const conferences = [...bySid.values()].sort((a, b) => (a.sid < b.sid ? 1 : -1)).slice(0, FOUND_SHOWN);
+  return withCounts(db, accountSid, conferences);
+}
+
+export async function readConference(
+  db: Kysely<DB>,
+  accountSid: string,
+  sid: string,
+): Promise<ConferenceView | undefined> {
+  const conference = await findConference(db, accountSid, sid);
+  if (!conference) return undefined;
+  const [participants, events] = await Promise.all([
+    participantsOf(db, accountSid, [sid], false),
+    listConferenceEvents(db, accountSid, sid, { size: TIMELINE_SHOWN, cursor: null }),
+  ]);
+  const narrator = new Narrator();
+  // Names from the read model cover calls whose join is older than the events shown.
+  for (const participant of participants) narrator.name(participant.callSid, participantName(participant));
+  const timeline = (events?.items ?? []).reverse().map((stored) => ({
+    id: stored.id,
+    at: stored.recordedAt,
+    ...narrator.describe({ type: stored.type, data: stored.data } as RoomEvent),
+  }));
+  return { conference, participants, timeline, earlier: events?.more ?? false };
+}

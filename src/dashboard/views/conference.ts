@@ -1,0 +1,72 @@
+// One conference: its status and lifetime, who is in it now, who left and why, and its timeline from the
+// event log.
+
+import type { Account } from '../../store/accounts.js';
+import type { ConferenceSummary, ParticipantSummary } from '../../store/dashboard.js';
+import type { EntryKind } from '../describe.js';
+import { leaveReasonText } from '../describe.js';
+import { timeOf } from '../format.js';
+import { html } from '../html.js';
+import { lifetime, participantItem, statusBadge } from './conferences.js';
+import { page } from './layout.js';
+
+export interface TimelineEntry {
+  id: string;
+  at: Date;
+  kind: EntryKind;
+  text: string;
+}
+
+export interface ConferenceView {
+  conference: ConferenceSummary;
+  participants: ParticipantSummary[];
+  timeline: TimelineEntry[];
+  /** Whether older events exist than the timeline shows. */
+  earlier: boolean;
+}
+
+function left(participant: ParticipantSummary) {
+  const when = participant.dateLeft === null ? '' : html` at ${timeOf(participant.dateLeft)}`;
+  return html`<span class="meta">${leaveReasonText(participant.leftReason)}${when}</span> <span class="call">${participant.callSid}</span>`;
+}
+
+export function conferencePage(account: Account, view: ConferenceView, feed: string, now: Date): string {
+  const { conference, participants, timeline, earlier } = view;
+  const present = participants.filter((p) => p.connected);
+  const gone = participants.filter((p) => !p.connected);
+  return page({
+    title: conference.friendlyName,
+    account,
+    feed,
+    content: html`<p><a href="/">All conferences</a></p>
+<h1>${conference.friendlyName}</h1>
+<section id="conference-state" data-live-region aria-label="State">
+  <p class="meta">${statusBadge(conference.status)} ${lifetime(conference, now)}</p>
+  <p class="meta">Opened ${timeOf(conference.dateCreated, true)} · <span class="call">${conference.sid}</span></p>
+  <h2>In the conference now (${present.length})</h2>
+  ${
+    present.length === 0
+      ? html`<p class="empty">Nobody is connected.</p>`
+      : html`<ul class="people">${present.map((p) => participantItem(p, participants, html`<span class="call">${p.callSid}</span>`))}</ul>`
+  }
+  <h2>Left (${gone.length})</h2>
+  ${gone.length === 0 ? html`<p class="empty">Nobody has left.</p>` : html`<ul class="people">${gone.map((p) => participantItem(p, participants, left(p)))}</ul>`}
+</section>
+<section id="timeline" data-live-region aria-labelledby="timeline-heading">
+  <h2 id="timeline-heading">Timeline</h2>
+  ${earlier ? html`<p class="note">Older events are not shown.</p>` : ''}
+  <ol class="history">${timeline.map(
+    (entry) =>
+      html`<li data-kind="${entry.kind}" data-event="${entry.id}">${timeOf(entry.at)}<span class="what">${entry.text}</span></li>`,
+  )}</ol>
+</section>`,
+  });
+}
+
+export function notFoundPage(account: Account): string {
+  return page({
+    title: 'Not found',
+    account,
+    content: html`<h1>Not found</h1><p>There is no such conference in this account. <a href="/">All conferences</a></p>`,
+  });
+}
