@@ -1,5 +1,6 @@
 // Races need a real server: PGlite has one connection and serialises everything. Each pool here stands for
-// one Conclave replica.
+// one Conclave replica; five connections each keep the suite well inside the server's connection limit
+// while other test files run beside it.
 
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -21,7 +22,7 @@ describe.skipIf(!postgresKind)('concurrent webhooks on PostgreSQL', () => {
   async function replicas(count: number): Promise<Database[]> {
     database = await (postgresKind as NonNullable<typeof postgresKind>).create();
     const others = await Promise.all(
-      Array.from({ length: count - 1 }, () => (database as TestDatabase).openReplica()),
+      Array.from({ length: count - 1 }, () => (database as TestDatabase).openReplica(5)),
     );
     return [database, ...others];
   }
