@@ -1,12 +1,14 @@
-// Opens the database, applies migrations, makes sure an account exists, and listens. On SIGTERM or SIGINT
-// it stops accepting, lets requests in flight finish (within a bound), closes the pool and exits 0.
+// Opens the database, applies migrations, makes sure an account exists, listens, and sweeps for lost leaves
+// on an interval. On SIGTERM or SIGINT it stops accepting, lets requests in flight finish (within a bound),
+// closes the pool and exits 0.
 
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions } from 'fastify';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { ensureDevelopmentAccount, findAccount, listAccounts, saveAccount } from './store/accounts.js';
 import { type Database, openDatabase } from './store/database.js';
 import { migrate } from './store/migrate.js';
+import { reap } from './store/reaper.js';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 export const DEVELOPMENT_ACCOUNT_NAME = 'Development account';
@@ -41,9 +43,72 @@ async function prepareAccounts(config: Config, database: Database): Promise<stri
   ];
 }
 
+/** Pino's settings: the level configured, and never a token or a signature in a line. */
+export function loggerOptions(config: Config): Exclude<FastifyServerOptions['logger'], boolean | undefined> {
+  return {
+    level: config.logLevel,
+    redact: {
+      paths: [
+        'req.headers.authorization',
+        'req.headers["x-twilio-signature"]',
+        '*.authToken',
+        '*.auth_token',
+      ],
+      censor: '[redacted]',
+    },
+  };
+}
+
+/** At most a minute between sweeps, and four per MAX_CALL_DURATION when that is short. */
+function reapInterval(maxCallDuration: number): number {
+  return Math.min(60_000, Math.max(1000, maxCallDuration * 250));
+}
+
+/**
+ * Sweeps for participants whose leave was lost, at once and then on an interval, one sweep at a time. A
+ * sweep that fails (the database is down) is logged and tried again at the next tick.
+ */
+export function startReaper(
+  database: Database,
+  maxCallDuration: number,
+  log: FastifyBaseLogger,
+  now: () => number = Date.now,
+): { stop(): Promise<void> } {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let sweeping: Promise<void> = Promise.resolve();
+  const tick = () => {
+    sweeping = reap(database, { now: now(), maxCallDuration })
+      .then(
+        (reaped) => {
+          if (reaped && reaped.timedOut > 0)
+            log.info({ reaped }, 'timed out participants whose leave was lost');
+        },
+        (error: unknown) => log.warn({ err: error }, 'the reaper could not sweep; it tries again'),
+      )
+      .finally(() => {
+        if (!stopped) timer = setTimeout(tick, reapInterval(maxCallDuration));
+      });
+  };
+  tick();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await sweeping;
+    },
+  };
+}
+
+export interface ServerOptions {
+  print?: (line: string) => void;
+  /** The reaper's clock. */
+  now?: () => number;
+}
+
 export async function startServer(
   config: Config,
-  print: (line: string) => void = console.log,
+  { print = console.log, now = Date.now }: ServerOptions = {},
 ): Promise<Server> {
   const database = await openDatabase(config.database);
   try {
@@ -53,26 +118,13 @@ export async function startServer(
     await database.close();
     throw error;
   }
-  const app = await buildApp({
-    config,
-    database,
-    logger: {
-      level: config.logLevel,
-      redact: {
-        paths: [
-          'req.headers.authorization',
-          'req.headers["x-twilio-signature"]',
-          '*.authToken',
-          '*.auth_token',
-        ],
-        censor: '[redacted]',
-      },
-    },
-  });
+  const app = await buildApp({ config, database, logger: loggerOptions(config) });
   const address = await app.listen({ port: config.port, host: config.host });
+  const reaper = startReaper(database, config.maxCallDuration, app.log, now);
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      await reaper.stop();
       await app.close();
       await database.close();
     })();

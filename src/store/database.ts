@@ -44,6 +44,10 @@ function openPostgres(url: string, poolSize = 10): Database {
   });
   // An idle client that loses its server emits 'error' on the pool; the next checkout reconnects.
   pool.on('error', () => {});
+  // A client checked out between two statements of a transaction has no query to fail when its server
+  // goes away, so pg emits 'error' on the client itself, which unheard would end the process. Heard, the
+  // transaction's next statement fails as unavailable (503) and the pool drops the client on release.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
     kind: 'postgres',
