@@ -189,12 +189,16 @@ function decideEndCall(command: EndCall, room: RoomState, call: CallState): Deci
 function decideUpdate(command: UpdateParticipant, room: RoomState): Decision {
   const { callSid, flags, sequenceNumber } = command.data;
   const live = room.live;
-  if (!live?.participants[callSid] || isStale(live, callSid, sequenceNumber)) return none;
+  const current = live?.participants[callSid];
+  if (!live || !current || isStale(live, callSid, sequenceNumber)) return none;
+  // A report that the participant is coaching but names no one to coach does not end the coaching: it
+  // goes on with the call it coached. Only a report that it stopped coaching clears that call.
+  const callSidToCoach = flags.coaching ? (flags.callSidToCoach ?? current.callSidToCoach) : null;
   return {
     events: [
       {
         type: 'ParticipantUpdated',
-        data: { conferenceSid: live.sid, callSid, ...flags, sequenceNumber, at: command.at },
+        data: { conferenceSid: live.sid, callSid, ...flags, callSidToCoach, sequenceNumber, at: command.at },
       },
     ],
   };

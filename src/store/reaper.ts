@@ -18,7 +18,8 @@ export interface ReapOptions {
 export interface Reaped {
   /** Participants found connected for too long. */
   found: number;
-  /** Of those, the ones this sweep took out (a webhook may have got there first). */
+  /** Of those, the ones this sweep timed out: a webhook may have got there first, or a moderator's time-out
+   * may have ended the conference, taking the others out with it. */
   timedOut: number;
 }
 

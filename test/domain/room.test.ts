@@ -478,6 +478,21 @@ describe('calls', () => {
 });
 
 describe('participant updates', () => {
+  it('keeps whom a coach coaches when a report says it is coaching without naming the call', () => {
+    const { join, update } = commands();
+    const world = given(join(A, ROOM), join(B, ROOM, { callSidToCoach: A }))
+      .when(update(B, { muted: true, coaching: true, callSidToCoach: null }, 2))
+      .then([{ type: 'ParticipantUpdated', data: { callSid: B, coaching: true, callSidToCoach: A } }]);
+    expect(live(world)?.participants[B]).toMatchObject({ coaching: true, callSidToCoach: A });
+  });
+
+  it('clears whom a coach coached once a report says it no longer coaches', () => {
+    const { join, update } = commands();
+    given(join(A, ROOM), join(B, ROOM, { callSidToCoach: A }))
+      .when(update(B, { coaching: false, callSidToCoach: A }, 2))
+      .then([{ type: 'ParticipantUpdated', data: { callSid: B, coaching: false, callSidToCoach: null } }]);
+  });
+
   it('replaces every flag with the reported snapshot', () => {
     const { join, update } = commands();
     const world = given(join(A, ROOM), join(B, ROOM), update(A, { muted: true }, 3))

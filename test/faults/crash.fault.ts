@@ -5,26 +5,25 @@
 
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../helpers/cli.js';
-import { postgresKind, type TestDatabase } from '../helpers/databases.js';
+import { postgresKind } from '../helpers/databases.js';
 import { Edge, httpTransport, playRooms, seeded } from './edge.js';
 import { expectInvariants } from './invariants.js';
 import { Ledger, report } from './ledger.js';
-import { expectVerified, freePort, killHard, serve, tenant } from './servers.js';
+import { expectVerified, freePort, killHard, serve, tenant, useDatabases } from './servers.js';
 
 const KILLS = 5;
 const ROOMS = 14;
 const CALLERS = 5;
 
 describe.skipIf(!postgresKind)('crash: kill -9 mid-stream', () => {
-  let database: TestDatabase | undefined;
+  const fresh = useDatabases();
   let server: RunningServer | undefined;
   afterAll(async () => {
     if (server) await killHard(server);
-    await database?.drop();
   });
 
   it('loses nothing acknowledged and shows nothing half-written', async () => {
-    database = await (postgresKind as NonNullable<typeof postgresKind>).create();
+    const database = await fresh();
     const url = database.url as string;
     const { account, edge: edgeAccount } = await tenant(database);
     const port = String(await freePort());
@@ -59,7 +58,12 @@ describe.skipIf(!postgresKind)('crash: kill -9 mid-stream', () => {
     expect(counts.acknowledged).toBe(ledger.deliveries.length);
     await expectInvariants(database);
     await expectVerified(url);
-    report('crash', counts, { seed, kills: killedAt.length, calls: flows.calls });
+    report('crash', {
+      ...counts,
+      seed,
+      kills: killedAt.length,
+      calls: flows.calls,
+    });
     console.log(`[faults] crash: killed after ${killedAt.join(', ')} acknowledged requests`);
   });
 });

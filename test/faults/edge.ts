@@ -10,14 +10,7 @@ import type { SimulationOptions } from '../../src/simulate/options.js';
 import { type FlowCounts, runRoom } from '../../src/simulate/room-flow.js';
 import { type Answer, Sender, Tally } from '../../src/simulate/sender.js';
 import { computeSignature } from '../../src/webhooks/signature.js';
-import type { Form, Ledger } from './ledger.js';
-
-export interface Request {
-  /** Path and query, e.g. /webhooks/voice?FriendlyName=x. */
-  target: string;
-  headers: Record<string, string>;
-  body: string;
-}
+import type { Form, Ledger, Request } from './ledger.js';
 
 /** Sends one attempt; null when no answer came. */
 export type Transport = (request: Request) => Promise<Answer | null>;
@@ -77,7 +70,7 @@ export class Edge extends Sender {
       },
       body: new URLSearchParams(form).toString(),
     };
-    const delivery = this.ledger.open(token, path, form, query);
+    const delivery = this.ledger.open(request, token, path, form, query);
     const giveUpAt = Date.now() + this.deadlineMs;
     for (let backoff = 25; ; backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)) {
       const started = performance.now();

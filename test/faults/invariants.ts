@@ -37,6 +37,8 @@ const RULES: Record<string, RawBuilder<unknown>> = {
     SELECT c.sid FROM conferences c WHERE c.status = 'in-progress' AND NOT EXISTS (
       SELECT 1 FROM events e WHERE e.account_sid = c.account_sid AND e.type = 'ConferenceStarted'
       AND e.data ->> 'conferenceSid' = c.sid)`,
+  'a coach coaches a call, and only a coach does': sql`
+    SELECT conference_sid, call_sid FROM participants WHERE coaching <> (call_sid_to_coach IS NOT NULL)`,
   'a call that has ended is connected nowhere': sql`
     SELECT p.call_sid FROM participants p
     JOIN calls k ON k.account_sid = p.account_sid AND k.call_sid = p.call_sid

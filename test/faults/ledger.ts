@@ -10,7 +10,16 @@ import type { Database } from '../../src/store/database.js';
 
 export type Form = Record<string, string>;
 
+/** One attempt as it goes on the wire, the same for every retry of a delivery. */
+export interface Request {
+  /** Path and query, e.g. /webhooks/voice?FriendlyName=x. */
+  target: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
 export interface Delivery {
+  request: Request;
   token: string;
   /** The route's path, without the query that callback URLs may carry. */
   path: string;
@@ -70,9 +79,9 @@ export class Ledger extends EventEmitter {
   unavailable = 0;
   slowestUnavailableMs = 0;
 
-  open(token: string, path: string, form: Form, query: Form): Delivery {
+  open(request: Request, token: string, path: string, form: Form, query: Form): Delivery {
     const route = path.split('?')[0] ?? path;
-    const delivery: Delivery = { token, path: route, form, query, statuses: [], acknowledged: null };
+    const delivery: Delivery = { request, token, path: route, form, query, statuses: [], acknowledged: null };
     this.deliveries.push(delivery);
     return delivery;
   }
@@ -163,8 +172,7 @@ function missingEffect(delivery: Delivery, recorded: Set<string>): string | null
 }
 
 /** One line of counts for the run's output. */
-export function report(scenario: string, counts: Counts, extra: Record<string, number | string> = {}): void {
-  const fields = { ...counts, ...extra };
+export function report(scenario: string, fields: Record<string, number | string>): void {
   const text = Object.entries(fields)
     .map(([name, value]) => `${name} ${value}`)
     .join(', ');

@@ -78,7 +78,8 @@ describe.skipIf(postgresBin() === undefined)('database outage', () => {
     expect(counts.acknowledged).toBe(ledger.deliveries.length - 1);
     await expectInvariants(database);
     await expectVerified(cluster.url);
-    report('outage', counts, {
+    report('outage', {
+      ...counts,
       seed,
       'answered 503': ledger.unavailable,
       'slowest 503 ms': ledger.slowestUnavailableMs,

@@ -6,12 +6,12 @@
 
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../helpers/cli.js';
-import { postgresKind, type TestDatabase } from '../helpers/databases.js';
+import { postgresKind } from '../helpers/databases.js';
 import { newCallSid } from '../webhooks/client.js';
 import { Edge, type EdgeAccount, httpTransport, seeded } from './edge.js';
 import { expectInvariants } from './invariants.js';
 import { Ledger, report } from './ledger.js';
-import { expectVerified, killHard, serve, tenant } from './servers.js';
+import { expectVerified, killHard, serve, tenant, useDatabases } from './servers.js';
 
 const REPLICAS = 3;
 const ROOMS = ['replica room 0', 'replica room 1', 'replica room 2', 'replica room 3'];
@@ -61,9 +61,13 @@ async function callLife(edge: Edge, account: EdgeAccount, random: Random, seq: (
   if (random() < 0.5) await participant('participant-mute');
   const way = random();
   if (way < 0.35) {
-    await edge.send('/webhooks/dial-action', form({ CallStatus: 'in-progress', DialCallStatus: 'answered' }), {
-      FriendlyName: room,
-    });
+    await edge.send(
+      '/webhooks/dial-action',
+      form({ CallStatus: 'in-progress', DialCallStatus: 'answered' }),
+      {
+        FriendlyName: room,
+      },
+    );
     // A call whose dial ended may dial in again.
     if (random() < 0.5) await join(pick(ROOMS));
   } else if (way < 0.6) {
@@ -73,15 +77,14 @@ async function callLife(edge: Edge, account: EdgeAccount, random: Random, seq: (
 }
 
 describe.skipIf(!postgresKind)('replicas: three processes on one database', () => {
-  let database: TestDatabase | undefined;
+  const fresh = useDatabases();
   const servers: RunningServer[] = [];
   afterAll(async () => {
     await Promise.all(servers.map(killHard));
-    await database?.drop();
   });
 
   it('keeps every invariant of the rooms under joins and leaves sprayed over all three', async () => {
-    database = await (postgresKind as NonNullable<typeof postgresKind>).create();
+    const database = await fresh();
     const url = database.url as string;
     const { account, edge: edgeAccount } = await tenant(database);
     servers.push(...(await Promise.all(Array.from({ length: REPLICAS }, () => serve(url)))));
@@ -119,7 +122,8 @@ describe.skipIf(!postgresKind)('replicas: three processes on one database', () =
       .where('type', '=', 'JoinRejected')
       .executeTakeFirstOrThrow();
     await expectVerified(url);
-    report('replicas', counts, {
+    report('replicas', {
+      ...counts,
       seed,
       replicas: REPLICAS,
       calls: CALLS,

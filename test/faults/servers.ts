@@ -3,11 +3,29 @@
 
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { expect } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import { type Account, newAccount, saveAccount } from '../../src/store/accounts.js';
 import type { Database } from '../../src/store/database.js';
 import { type RunningServer, runCli, startCli } from '../helpers/cli.js';
+import { postgresKind, type TestDatabase } from '../helpers/databases.js';
 import type { EdgeAccount } from './edge.js';
+
+/**
+ * Makes fresh PostgreSQL databases for the enclosing describe block and drops them after it. Called before
+ * the block registers its other clean-ups, whose servers must stop before the databases go (vitest runs
+ * afterAll hooks last registered first).
+ */
+export function useDatabases(): () => Promise<TestDatabase> {
+  const databases: TestDatabase[] = [];
+  afterAll(async () => {
+    await Promise.all(databases.map((database) => database.drop()));
+  });
+  return async () => {
+    const database = await (postgresKind as NonNullable<typeof postgresKind>).create();
+    databases.push(database);
+    return database;
+  };
+}
 
 /** What every server of a scenario shares: the same public URL, whatever port each listens on. */
 export const PUBLIC_URL = 'http://conclave.faults.test';
