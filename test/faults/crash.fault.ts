@@ -50,6 +50,8 @@ describe.skipIf(!postgresKind)('crash: kill -9 mid-stream', () => {
       await killHard(server);
       server = await serve(url, { PORT: port });
       expect(server.address).toBe(address);
+      // Whatever the kill cut short is wholly there or wholly absent: the invariants hold right after it.
+      await expectInvariants(database);
     }
     const flows = await traffic;
     await server.stop();

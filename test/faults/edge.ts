@@ -10,7 +10,7 @@ import type { SimulationOptions } from '../../src/simulate/options.js';
 import { type FlowCounts, runRoom } from '../../src/simulate/room-flow.js';
 import { type Answer, Sender, Tally } from '../../src/simulate/sender.js';
 import { computeSignature } from '../../src/webhooks/signature.js';
-import type { Form, Ledger, Request } from './ledger.js';
+import type { Delivery, Form, Ledger, Request } from './ledger.js';
 
 /** Sends one attempt; null when no answer came. */
 export type Transport = (request: Request) => Promise<Answer | null>;
@@ -45,15 +45,29 @@ export interface EdgeAccount {
 /** Longest a retry waits, so that a server back from a fault is found within a few tenths of a second. */
 const MAX_BACKOFF_MS = 400;
 
+export interface EdgeOptions {
+  /** How long one delivery is retried before the edge gives up on it, as Twilio's budget does. */
+  deadlineMs?: number;
+  /** The share of deliveries sent twice at once, as when a retry races the attempt it repeats. */
+  doubled?: number;
+  random?: () => number;
+}
+
 export class Edge extends Sender {
+  private readonly deadlineMs: number;
+  private readonly doubled: number;
+  private readonly pick: () => number;
+
   constructor(
     private readonly account: EdgeAccount,
     private readonly transport: Transport,
     readonly ledger: Ledger,
-    /** How long one delivery is retried before the edge gives up on it, as Twilio's budget does. */
-    private readonly deadlineMs = 60_000,
+    { deadlineMs = 60_000, doubled = 0, random = Math.random }: EdgeOptions = {},
   ) {
     super(simulationOptions(account), new Tally(), 0);
+    this.deadlineMs = deadlineMs;
+    this.doubled = doubled;
+    this.pick = random;
   }
 
   /** Signs `form` for `path` + `query` and delivers it until it gets an answer other than 503. */
@@ -71,10 +85,17 @@ export class Edge extends Sender {
       body: new URLSearchParams(form).toString(),
     };
     const delivery = this.ledger.open(request, token, path, form, query);
+    if (this.pick() >= this.doubled) return this.deliver(delivery);
+    const [first, second] = await Promise.all([this.deliver(delivery), this.deliver(delivery)]);
+    this.ledger.compare(delivery, first, second);
+    return first;
+  }
+
+  private async deliver(delivery: Delivery): Promise<Answer> {
     const giveUpAt = Date.now() + this.deadlineMs;
     for (let backoff = 25; ; backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)) {
       const started = performance.now();
-      const answer = await this.transport(request);
+      const answer = await this.transport(delivery.request);
       this.ledger.answered(delivery, answer?.status ?? null, answer?.body ?? '', performance.now() - started);
       if (answer !== null && answer.status !== 503) return answer;
       // Retrying is the edge's own policy, not a wait for the server: it tries again until it answers.

@@ -199,6 +199,18 @@ function arbitraries(ours: Tenant, theirs: Tenant) {
   };
   const segment = (text: string, raw: boolean) => (raw ? text : percentEncoded(text));
 
+  // Encodings and proxies' headers that a webhook route does not expect.
+  const extraHeaders = fc.option(
+    fc.constantFrom<Record<string, string>>(
+      { 'content-encoding': 'gzip' },
+      { 'content-encoding': 'br, deflate' },
+      { 'x-forwarded-host': 'evil.test', 'x-forwarded-proto': 'https' },
+      { host: 'evil.test:1' },
+      { accept: 'application/json;q=0' },
+      { 'i-twilio-idempotency-token': 'ÿ' },
+    ),
+    { freq: 2, nil: {} },
+  );
   const bool = fc.constantFrom('true', 'false');
   const wellFormed = fc
     .record({
@@ -252,6 +264,7 @@ function arbitraries(ours: Tenant, theirs: Tenant) {
           nil: undefined,
         }),
         raw: fc.boolean(),
+        extraHeaders: careful ? fc.constant({}) : extraHeaders,
         // A body that is not the form, for the hostile ones.
         rawBody: careful
           ? fc.constant(undefined)
@@ -268,7 +281,7 @@ function arbitraries(ours: Tenant, theirs: Tenant) {
         const isGet = r.method === 'GET';
         const signedParams = isGet ? {} : form;
         const token = r.names?.account.authToken ?? ours.account.authToken;
-        const headers: Record<string, string> = {};
+        const headers: Record<string, string> = { ...r.extraHeaders };
         if (r.contentType !== '') headers['content-type'] = r.contentType;
         if (r.token !== undefined) headers['i-twilio-idempotency-token'] = r.token;
         const signing = {

@@ -75,6 +75,9 @@ export class Ledger extends EventEmitter {
   ok = 0;
   /** Answers of 500 or above other than 503, which nothing may ever get. */
   readonly failures: string[] = [];
+  /** Deliveries sent twice at once, and those of them whose two answers differ. */
+  raced = 0;
+  readonly inconsistent: string[] = [];
   /** 503 answers, and the longest any of them took. */
   unavailable = 0;
   slowestUnavailableMs = 0;
@@ -101,6 +104,18 @@ export class Ledger extends EventEmitter {
       delivery.acknowledged ??= body;
     }
     this.emit('answered');
+  }
+
+  /** Two answers to one delivery must be the same answer. */
+  compare(
+    delivery: Delivery,
+    first: { status: number; body: string },
+    second: { status: number; body: string },
+  ) {
+    this.raced += 1;
+    if (first.status !== second.status || first.body !== second.body) {
+      this.inconsistent.push(`${delivery.path}: ${first.status} and ${second.status}`);
+    }
   }
 
   /** Resolves once `count` attempts in all have been answered 2xx. */
@@ -147,6 +162,7 @@ export class Ledger extends EventEmitter {
       if (missing !== null) lost.push(`${delivery.path} ${JSON.stringify(delivery.form)}: no ${missing}`);
     }
     expect(this.failures, 'answers of 5xx other than 503').toEqual([]);
+    expect(this.inconsistent, 'a delivery answered two ways').toEqual([]);
     expect(lost, 'acknowledged deliveries missing from the store').toEqual([]);
     expect(phantom, 'refused deliveries found in the store').toEqual([]);
     return {

@@ -85,7 +85,7 @@ describe.skipIf(!postgresKind)('lost callbacks: the reaper', () => {
     const transport = lossy(injectTransport(app), lost);
     const ledger = new Ledger();
     // No retries: a lost delivery is one the platform gave up on.
-    const edge = new Edge(edgeAccount, transport, ledger, 0);
+    const edge = new Edge(edgeAccount, transport, ledger, { deadlineMs: 0 });
     const rooms = Array.from({ length: 12 }, (_, i) => `lost room ${i}`);
     const flows = await playRooms(edge, edgeAccount, rooms, 4, random);
     await app.close();

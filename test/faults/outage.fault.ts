@@ -5,6 +5,7 @@
 
 import { setTimeout as pause } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Account } from '../../src/store/accounts.js';
 import type { Database } from '../../src/store/database.js';
 import { openDatabase } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
@@ -22,6 +23,14 @@ const READY_WITHIN_MS = 30_000;
 
 async function status(url: string): Promise<number> {
   return (await fetch(url)).status;
+}
+
+/** A REST read of the account's conferences. */
+function read(address: string, account: Account): Promise<Response> {
+  const authorization = `Basic ${Buffer.from(`${account.sid}:${account.authToken}`).toString('base64')}`;
+  return fetch(`${address}/2010-04-01/Accounts/${account.sid}/Conferences.json`, {
+    headers: { authorization },
+  });
 }
 
 describe.skipIf(postgresBin() === undefined)('database outage', () => {
@@ -44,7 +53,7 @@ describe.skipIf(postgresBin() === undefined)('database outage', () => {
     const seed = Date.now();
     const ledger = new Ledger();
     const transport = httpTransport(() => running.address);
-    const edge = new Edge(edgeAccount, transport, ledger, 120_000);
+    const edge = new Edge(edgeAccount, transport, ledger, { deadlineMs: 120_000 });
     const rooms = Array.from({ length: 10 }, (_, i) => `outage room ${i}`);
     const traffic = playRooms(edge, edgeAccount, rooms, 5, seeded(seed));
 
@@ -53,8 +62,12 @@ describe.skipIf(postgresBin() === undefined)('database outage', () => {
     await cluster.stop();
     expect(await status(`${running.address}/healthz`)).toBe(200);
     expect(await status(`${running.address}/readyz`)).toBe(503);
+    const unavailable = await read(running.address, account);
+    expect(unavailable.status).toBe(503);
+    expect(unavailable.headers.get('retry-after')).toBe('1');
+    expect(await unavailable.json()).toMatchObject({ code: 20503, status: 503 });
     // One attempt only: the platform would retry it, this probe checks it was not kept.
-    const probe = new Edge(edgeAccount, transport, ledger, 0);
+    const probe = new Edge(edgeAccount, transport, ledger, { deadlineMs: 0 });
     const refused = await probeJoin(probe, edgeAccount, newCallSid(), 'outage probe');
     expect(refused.status).toBe(503);
     await ledger.unavailableAtLeast(100);
@@ -69,6 +82,7 @@ describe.skipIf(postgresBin() === undefined)('database outage', () => {
       await pause(100);
     }
     expect((await probeJoin(probe, edgeAccount, newCallSid(), 'outage probe')).status).toBe(200);
+    expect((await read(running.address, account)).status).toBe(200);
     const flows = await traffic;
     expect(running.child.exitCode, 'the same process served throughout').toBeNull();
     await running.stop();

@@ -15,7 +15,7 @@ import { expectVerified, killHard, serve, tenant, useDatabases } from './servers
 
 const REPLICAS = 3;
 const ROOMS = ['replica room 0', 'replica room 1', 'replica room 2', 'replica room 3'];
-const CALLS = 160;
+const CALLS = 300;
 /** Room 0 is small, so that concurrent joins race for its last seats. */
 const SMALL_ROOM = { name: ROOMS[0] as string, maxParticipants: 8 };
 
@@ -92,7 +92,8 @@ describe.skipIf(!postgresKind)('replicas: three processes on one database', () =
     const random = seeded(seed);
     const ledger = new Ledger();
     const balance = () => (servers[Math.floor(random() * servers.length)] as RunningServer).address;
-    const edge = new Edge(edgeAccount, httpTransport(balance), ledger);
+    // A fifth of the deliveries race a copy of themselves through another replica.
+    const edge = new Edge(edgeAccount, httpTransport(balance), ledger, { doubled: 0.2, random });
     let sequence = 0;
     const seq = () => String(++sequence);
 
@@ -129,6 +130,7 @@ describe.skipIf(!postgresKind)('replicas: three processes on one database', () =
       calls: CALLS,
       'joins refused': Number(rejected.n),
       'invariant snapshots': snapshots + 1,
+      'sent twice at once': ledger.raced,
       rules,
     });
   });
