@@ -11,8 +11,8 @@ import { expectInvariants } from './invariants.js';
 import { Ledger, report } from './ledger.js';
 import { expectVerified, freePort, killHard, serve, tenant, useDatabases } from './servers.js';
 
-const KILLS = 5;
-const ROOMS = 14;
+const KILLS = 8;
+const ROOMS = 24;
 const CALLERS = 5;
 
 describe.skipIf(!postgresKind)('crash: kill -9 mid-stream', () => {

@@ -17,7 +17,7 @@ import { expectInvariants } from './invariants.js';
 import { type Delivery, Ledger, report } from './ledger.js';
 import { expectVerified, PUBLIC_URL, tenant, useDatabases } from './servers.js';
 
-const ROOMS = 16;
+const ROOMS = 30;
 const CALLERS = 5;
 const isVoice = (delivery: Delivery) => delivery.path === '/webhooks/voice';
 

@@ -35,7 +35,7 @@ export interface Counts {
   /** HTTP attempts made. */
   requests: number;
   /** Attempts answered 2xx. */
-  ok: number;
+  '2xx': number;
   /** Deliveries answered 2xx at least once. */
   acknowledged: number;
   /** Deliveries whose token is in the inbox: committed. */
@@ -167,7 +167,7 @@ export class Ledger extends EventEmitter {
     expect(phantom, 'refused deliveries found in the store').toEqual([]);
     return {
       requests: this.requests,
-      ok: this.ok,
+      '2xx': this.ok,
       acknowledged: this.deliveries.filter((d) => d.acknowledged !== null).length,
       stored,
       lost: lost.length,

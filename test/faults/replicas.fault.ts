@@ -15,7 +15,7 @@ import { expectVerified, killHard, serve, tenant, useDatabases } from './servers
 
 const REPLICAS = 3;
 const ROOMS = ['replica room 0', 'replica room 1', 'replica room 2', 'replica room 3'];
-const CALLS = 300;
+const CALLS = 500;
 /** Room 0 is small, so that concurrent joins race for its last seats. */
 const SMALL_ROOM = { name: ROOMS[0] as string, maxParticipants: 8 };
 
