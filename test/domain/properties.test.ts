@@ -157,8 +157,11 @@ function deliveryFor(next: Action, world: World, made: Delivery[], build: Comman
     case 'late-again': {
       const back = next.kind === 'again' ? 0 : next.back % Math.max(made.length, 1);
       const earlier = made[made.length - 1 - back];
-      // The edge mints a new id and time for every request it receives, a repeated one too.
-      return earlier ? { ...earlier, command: { ...earlier.command, ...clock.next() } } : null;
+      if (!earlier) return null;
+      // A reaper's retry is the same judgment, made at the same time: its inbox key names the stay it timed
+      // out, not the moment. The edge, though, mints a new id and time for every request it receives.
+      if (earlier.command.type === 'TimeOutParticipant') return earlier;
+      return { ...earlier, command: { ...earlier.command, ...clock.next() } };
     }
   }
 }
