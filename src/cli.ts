@@ -11,6 +11,7 @@ import { listAccounts, newAccount, saveAccount } from './store/accounts.js';
 import { type Database, openDatabase } from './store/database.js';
 import { isDatabaseUnavailable } from './store/errors.js';
 import { migrate } from './store/migrate.js';
+import { reap } from './store/reaper.js';
 import { rebuild } from './store/rebuild.js';
 import { verify } from './store/verify.js';
 
@@ -23,7 +24,7 @@ interface Command {
 }
 
 const ENVIRONMENT_HELP = `Environment: PORT, HOST, DATABASE_URL (unset: embedded PGlite in DATA_DIR), DATA_DIR,
-TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, PUBLIC_URL, LOG_LEVEL (see the README).`;
+TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, PUBLIC_URL, LOG_LEVEL, MAX_CALL_DURATION (see the README).`;
 
 interface Parsed {
   values: Record<string, string | boolean | undefined>;
@@ -125,6 +126,28 @@ const commands: Record<string, Command> = {
         );
       }
       return 1;
+    },
+  },
+  reap: {
+    summary: `Time out participants connected for longer than MAX_CALL_DURATION (default 4h): their leave was
+lost. Each leaves by an event in the log and its conference completes by the usual rules. The server
+does this on its own every minute; several replicas take turns.`,
+    usage: 'Usage: conclave reap',
+    async run(args) {
+      if (!helpOr(args, this)) return 0;
+      const config = loadConfig();
+      const reaped = await withDatabase(async (database) => {
+        await migrate(database);
+        return reap(database, { now: Date.now(), maxCallDuration: config.maxCallDuration });
+      });
+      if (reaped === null) {
+        console.log('Another replica is sweeping now: nothing done');
+        return 0;
+      }
+      console.log(
+        `Timed out ${reaped.timedOut} participants connected for ${config.maxCallDuration} s or more (${reaped.found} found)`,
+      );
+      return 0;
     },
   },
   accounts: {

@@ -15,6 +15,8 @@ export interface Config {
   /** The base URL the telephony edge uses to reach Conclave, without a trailing slash. */
   publicUrl: string;
   logLevel: LogLevel;
+  /** Seconds after which a participant still connected is taken to have lost its leave (the reaper). */
+  maxCallDuration: number;
 }
 
 export class ConfigError extends Error {
@@ -110,6 +112,25 @@ function parseLogLevel(value: string | undefined): LogLevel {
   return value as LogLevel;
 }
 
+const DURATION_UNITS: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600 };
+/** Twilio's longest call: no participant can really stay connected longer. */
+const DEFAULT_MAX_CALL_DURATION = 4 * 3600;
+/** A week: anything longer would keep a lost leave's conference live for no reason a call could give. */
+const LONGEST_MAX_CALL_DURATION = 7 * 24 * 3600;
+
+function parseMaxCallDuration(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_MAX_CALL_DURATION;
+  const match = /^(\d+)([smh]?)$/.exec(value);
+  const seconds = match ? Number(match[1]) * (DURATION_UNITS[match[2] ?? ''] ?? 1) : Number.NaN;
+  if (!(seconds >= 1 && seconds <= LONGEST_MAX_CALL_DURATION)) {
+    throw new ConfigError(
+      'MAX_CALL_DURATION',
+      `is '${value}': expected a duration from 1 second to 7 days, in seconds or with a unit, such as 14400 or 4h`,
+    );
+  }
+  return seconds;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = parsePort(optional(env, 'PORT'));
   const host = optional(env, 'HOST') ?? '127.0.0.1';
@@ -120,5 +141,6 @@ export function loadConfig(env: Env = process.env): Config {
     account: parseAccount(env),
     publicUrl: parsePublicUrl(optional(env, 'PUBLIC_URL'), host, port),
     logLevel: parseLogLevel(optional(env, 'LOG_LEVEL')),
+    maxCallDuration: parseMaxCallDuration(optional(env, 'MAX_CALL_DURATION')),
   };
 }

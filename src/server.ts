@@ -1,13 +1,15 @@
-// Opens the database, applies migrations, makes sure an account exists, and listens. On SIGTERM or SIGINT
-// it stops accepting, lets requests in flight finish (within a bound), closes the pool and exits 0.
+// Opens the database, applies migrations, makes sure an account exists, listens, and sweeps for lost leaves
+// on an interval. On SIGTERM or SIGINT it stops accepting, lets requests in flight finish (within a bound),
+// closes the pool and exits 0.
 
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { loggerOptions } from './logging.js';
 import { ensureDevelopmentAccount, findAccount, listAccounts, saveAccount } from './store/accounts.js';
 import { type Database, openDatabase } from './store/database.js';
 import { migrate } from './store/migrate.js';
+import { reap } from './store/reaper.js';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 export const DEVELOPMENT_ACCOUNT_NAME = 'Development account';
@@ -42,9 +44,55 @@ async function prepareAccounts(config: Config, database: Database): Promise<stri
   ];
 }
 
+function reapInterval(maxCallDuration: number): number {
+  return Math.min(60_000, Math.max(1000, maxCallDuration * 250));
+}
+
+/**
+ * Sweeps for participants whose leave was lost, at once and then on an interval, one sweep at a time. A
+ * sweep that fails (the database is down) is logged and tried again at the next tick.
+ */
+export function startReaper(
+  database: Database,
+  maxCallDuration: number,
+  log: FastifyBaseLogger,
+  now: () => number = Date.now,
+): { stop(): Promise<void> } {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let sweeping: Promise<void> = Promise.resolve();
+  const tick = () => {
+    sweeping = reap(database, { now: now(), maxCallDuration })
+      .then(
+        (reaped) => {
+          if (reaped && reaped.timedOut > 0)
+            log.info({ reaped }, 'timed out participants whose leave was lost');
+        },
+        (error: unknown) => log.warn({ err: error }, 'the reaper could not sweep; it tries again'),
+      )
+      .finally(() => {
+        if (!stopped) timer = setTimeout(tick, reapInterval(maxCallDuration));
+      });
+  };
+  tick();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await sweeping;
+    },
+  };
+}
+
+export interface ServerOptions {
+  print?: (line: string) => void;
+  /** The reaper's clock. */
+  now?: () => number;
+}
+
 export async function startServer(
   config: Config,
-  print: (line: string) => void = console.log,
+  { print = console.log, now = Date.now }: ServerOptions = {},
 ): Promise<Server> {
   const database = await openDatabase(config.database);
   try {
@@ -54,15 +102,13 @@ export async function startServer(
     await database.close();
     throw error;
   }
-  const app = await buildApp({
-    config,
-    database,
-    logger: loggerOptions(config.logLevel),
-  });
+  const app = await buildApp({ config, database, logger: loggerOptions(config.logLevel) });
   const address = await app.listen({ port: config.port, host: config.host });
+  const reaper = startReaper(database, config.maxCallDuration, app.log, now);
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      await reaper.stop();
       await app.close();
       await database.close();
     })();

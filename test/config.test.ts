@@ -13,6 +13,7 @@ describe('configuration from the environment', () => {
       account: null,
       publicUrl: 'http://127.0.0.1:3000',
       logLevel: 'info',
+      maxCallDuration: 4 * 3600,
     });
   });
 
@@ -25,6 +26,7 @@ describe('configuration from the environment', () => {
       TWILIO_AUTH_TOKEN: TOKEN,
       PUBLIC_URL: 'https://calls.example.com/',
       LOG_LEVEL: 'warn',
+      MAX_CALL_DURATION: '2h',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -33,6 +35,7 @@ describe('configuration from the environment', () => {
       account: { sid: SID, authToken: TOKEN },
       publicUrl: 'https://calls.example.com',
       logLevel: 'warn',
+      maxCallDuration: 7200,
     });
     expect(loadConfig({ DATA_DIR: '/var/lib/conclave' }).database).toEqual({
       kind: 'pglite',
@@ -61,9 +64,24 @@ describe('configuration from the environment', () => {
       { LOG_LEVEL: 'loud' },
       /^LOG_LEVEL is 'loud': expected one of fatal, error, warn, info, debug, trace, silent$/,
     ],
+    [{ MAX_CALL_DURATION: 'forever' }, /^MAX_CALL_DURATION is 'forever': expected a duration from 1 second/],
+    [{ MAX_CALL_DURATION: '0' }, /^MAX_CALL_DURATION is '0': expected a duration/],
+    [{ MAX_CALL_DURATION: '8d' }, /^MAX_CALL_DURATION is '8d': expected a duration/],
+    [{ MAX_CALL_DURATION: '-5m' }, /^MAX_CALL_DURATION is '-5m': expected a duration/],
+    [{ MAX_CALL_DURATION: '169h' }, /^MAX_CALL_DURATION is '169h': expected a duration/],
   ])('rejects %o with one line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it.each([
+    ['14400', 14400],
+    ['90s', 90],
+    ['45m', 2700],
+    ['4h', 14400],
+    ['168h', 7 * 24 * 3600],
+  ])('reads MAX_CALL_DURATION %s as %i seconds', (value, seconds) => {
+    expect(loadConfig({ MAX_CALL_DURATION: value }).maxCallDuration).toBe(seconds);
   });
 
   it('never repeats a bad auth token in its message', () => {

@@ -17,6 +17,8 @@ export class Query {
   get(name: string): string | undefined {
     const values = this.params.getAll(name);
     if (values.length > 1) throw invalidParameter(name, 'given more than once');
+    // PostgreSQL text cannot hold NUL, so no stored value has one and the database would refuse to compare.
+    if (values[0]?.includes('\u0000')) throw invalidParameter(name, 'text without NUL characters');
     return values[0];
   }
 }

@@ -19,8 +19,11 @@ import { readOnly, withSuffixes } from './routes.js';
 const NAMES: Names = { list: 'participants', item: 'Participant' };
 
 /** A path segment that is a CallSid names the call; anything else is a label. */
-function participantKey(segment: string): ParticipantKey {
-  return isSid('CA', segment) ? { callSid: parseSid('CallSid', 'CA', segment) } : { label: segment };
+/** The CallSid or label a path names; null for a label no participant can have (PostgreSQL text cannot
+ * hold NUL, and webhooks refuse one), which the database would refuse to compare. */
+function participantKey(segment: string): ParticipantKey | null {
+  if (isSid('CA', segment)) return { callSid: parseSid('CallSid', 'CA', segment) };
+  return segment.includes('\u0000') ? null : { label: segment };
 }
 
 export function participantRoutes(app: FastifyInstance, db: Kysely<DB>): void {
@@ -61,7 +64,7 @@ export function participantRoutes(app: FastifyInstance, db: Kysely<DB>): void {
       const conferenceSid = parseSid('ConferenceSid', 'CF', ConferenceSid);
       const { status, history } = participantStatus(new Query(request.url));
       const key = participantKey(withoutSuffix(CallSid));
-      const participant = await findParticipant(db, AccountSid, conferenceSid, key, status);
+      const participant = key && (await findParticipant(db, AccountSid, conferenceSid, key, status));
       if (!participant) throw notFound(pathOf(request.url));
       return sendResource(reply, format, NAMES, participant, (item, suffix) =>
         participantJson(item, suffix, history),

@@ -17,6 +17,7 @@ const LEAVE_REASONS: Record<LeaveReason, string> = {
   left: 'left',
   moved: 'moved to another conference',
   'conference-ended': 'left as the conference ended',
+  'timed-out': 'was ended by Conclave after the longest possible call (its leave never arrived)',
 };
 
 const END_REASONS: Record<ReasonConferenceEnded, string> = {

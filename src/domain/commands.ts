@@ -54,4 +54,19 @@ export type EndConference = Command<
   }
 >;
 
-export type RoomCommand = JoinConference | LeaveConference | EndCall | UpdateParticipant | EndConference;
+/**
+ * Takes out a participant whose leave never arrived: one connected for longer than any call can last
+ * (`maxCallDuration`, in seconds) has certainly gone. `conferenceSid` names the instance it was seen in.
+ */
+export type TimeOutParticipant = Command<
+  'TimeOutParticipant',
+  { callSid: string; conferenceSid: string; maxCallDuration: number }
+>;
+
+export type RoomCommand =
+  | JoinConference
+  | LeaveConference
+  | EndCall
+  | UpdateParticipant
+  | EndConference
+  | TimeOutParticipant;

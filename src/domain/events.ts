@@ -15,8 +15,9 @@ export const REASONS_CONFERENCE_ENDED = [
 ] as const;
 export type ReasonConferenceEnded = (typeof REASONS_CONFERENCE_ENDED)[number];
 
-/** Why a participant left: how the call said so, or what the conference did to it. */
-export type LeaveReason = 'hung-up' | 'dial-ended' | 'left' | 'moved' | 'conference-ended';
+/** Why a participant left: how the call said so, what the conference did to it, or, `timed-out`, that it
+ * stayed connected longer than any call lasts, so its leave was lost on the way. */
+export type LeaveReason = 'hung-up' | 'dial-ended' | 'left' | 'moved' | 'conference-ended' | 'timed-out';
 
 export const TERMINAL_CALL_STATUSES = ['completed', 'busy', 'failed', 'no-answer', 'canceled'] as const;
 export type TerminalCallStatus = (typeof TERMINAL_CALL_STATUSES)[number];

@@ -9,6 +9,7 @@ import type {
   JoinConference,
   LeaveConference,
   RoomCommand,
+  TimeOutParticipant,
   UpdateParticipant,
 } from './commands.js';
 import type { LeaveReason, ParticipantFlags, ReasonConferenceEnded, RoomEvent } from './events.js';
@@ -18,6 +19,8 @@ export interface Participant extends ParticipantFlags {
   callSid: string;
   label: string | null;
   startConferenceOnEnter: boolean;
+  /** When it joined, so that one connected for longer than any call lasts can be told. */
+  joinedAt: string;
 }
 
 export interface LiveConference {
@@ -57,6 +60,8 @@ export function decide(command: RoomCommand, room: RoomState, call: CallState): 
       return decideUpdate(command, room);
     case 'EndConference':
       return decideEndConference(command, room);
+    case 'TimeOutParticipant':
+      return decideTimeOut(command, room);
   }
 }
 
@@ -184,12 +189,16 @@ function decideEndCall(command: EndCall, room: RoomState, call: CallState): Deci
 function decideUpdate(command: UpdateParticipant, room: RoomState): Decision {
   const { callSid, flags, sequenceNumber } = command.data;
   const live = room.live;
-  if (!live?.participants[callSid] || isStale(live, callSid, sequenceNumber)) return none;
+  const current = live?.participants[callSid];
+  if (!live || !current || isStale(live, callSid, sequenceNumber)) return none;
+  // A report that the participant is coaching but names no one to coach does not end the coaching: it
+  // goes on with the call it coached. Only a report that it stopped coaching clears that call.
+  const callSidToCoach = flags.coaching ? (flags.callSidToCoach ?? current.callSidToCoach) : null;
   return {
     events: [
       {
         type: 'ParticipantUpdated',
-        data: { conferenceSid: live.sid, callSid, ...flags, sequenceNumber, at: command.at },
+        data: { conferenceSid: live.sid, callSid, ...flags, callSidToCoach, sequenceNumber, at: command.at },
       },
     ],
   };
@@ -212,6 +221,17 @@ function decideEndConference(command: EndConference, room: RoomState): Decision 
       command.at,
     ),
   };
+}
+
+function decideTimeOut(command: TimeOutParticipant, room: RoomState): Decision {
+  const { callSid, conferenceSid, maxCallDuration } = command.data;
+  const live = room.live;
+  // Only the instance and the stay that were seen to outlast every call: a call that has left and come back
+  // since is connected anew.
+  const participant = live?.sid === conferenceSid ? live.participants[callSid] : undefined;
+  if (!live || !participant) return none;
+  if (Date.parse(command.at) - Date.parse(participant.joinedAt) < maxCallDuration * 1000) return none;
+  return { events: leave(live, callSid, 'timed-out', null, command.at) };
 }
 
 /** The events of `callSid` leaving, and of the conference ending if that leave ends it. */
@@ -302,6 +322,7 @@ export function evolve(room: RoomState, event: RoomEvent): RoomState {
         callSidToCoach: d.callSidToCoach,
         startConferenceOnEnter: d.startConferenceOnEnter,
         endConferenceOnExit: d.endConferenceOnExit,
+        joinedAt: d.at,
       };
       return {
         live: {

@@ -9,6 +9,7 @@ import type { LiveConference } from '../../src/domain/room.js';
 import { type Commands, callSid, commands } from '../helpers/commands.js';
 import { platformTimestamp } from './specification.js';
 import { type Delivered, type Delivery, deliver, emptyWorld, rebuild, type World } from './store-model.js';
+import { timeOut } from './time-out.js';
 
 const ROOMS = ['alpha', 'beta', 'gamma'] as const;
 type Room = (typeof ROOMS)[number];
@@ -55,6 +56,9 @@ type Action =
       names: 'live' | 'earlier' | 'platform';
       reported: 'before' | 'now' | null;
     }
+  /** The reaper finding the `pick`th participant of the live instance of `room` connected for
+   * `maxCallDuration` or longer. */
+  | { kind: 'time-out'; pick: number; room: Room; maxCallDuration: number }
   /** The delivery just made, delivered again at once. */
   | { kind: 'again' }
   /** A delivery made `back` steps ago, delivered again late. */
@@ -89,6 +93,16 @@ const action: fc.Arbitrary<Action> = fc.oneof(
       room,
       names: fc.constantFrom('live', 'earlier', 'platform'),
       reported: fc.constantFrom('before', 'now', null),
+    }),
+    weight: 1,
+  },
+  {
+    // The command clock ticks a second per delivery: a few seconds reach back a few deliveries.
+    arbitrary: fc.record({
+      kind: fc.constant('time-out'),
+      pick: fc.nat(5),
+      room,
+      maxCallDuration: fc.integer({ min: 0, max: 20 }),
     }),
     weight: 1,
   },
@@ -131,12 +145,23 @@ function deliveryFor(next: Action, world: World, made: Delivery[], build: Comman
         next.reported && platformTimestamp(next.reported === 'before' ? opened - 1000 : clock.now());
       return { command: endConference({ conferenceSid: named ?? null, reportedAt }), room: next.room };
     }
+    case 'time-out': {
+      const live = world.rooms.get(next.room)?.live;
+      const present = Object.keys(live?.participants ?? {});
+      const call = present[next.pick % Math.max(present.length, 1)];
+      if (!live || call === undefined) return null;
+      const command = timeOut(call, live.sid, next.maxCallDuration, clock.next());
+      return { command, room: next.room };
+    }
     case 'again':
     case 'late-again': {
       const back = next.kind === 'again' ? 0 : next.back % Math.max(made.length, 1);
       const earlier = made[made.length - 1 - back];
-      // The edge mints a new id and time for every request it receives, a repeated one too.
-      return earlier ? { ...earlier, command: { ...earlier.command, ...clock.next() } } : null;
+      if (!earlier) return null;
+      // A reaper's retry is the same judgment, made at the same time: its inbox key names the stay it timed
+      // out, not the moment. The edge, though, mints a new id and time for every request it receives.
+      if (earlier.command.type === 'TimeOutParticipant') return earlier;
+      return { ...earlier, command: { ...earlier.command, ...clock.next() } };
     }
   }
 }
@@ -330,6 +355,7 @@ it('keeps the room invariants through random call flows, and the log rebuilds th
       'left:dial-ended',
       'left:left',
       'left:conference-ended',
+      'left:timed-out',
       'ended:last-participant-left',
       'ended:participant-with-end-conference-on-exit-left',
       'ended:conference-ended-via-api',

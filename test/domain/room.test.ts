@@ -5,6 +5,7 @@ import { ulidToHex } from '../../src/domain/ids.js';
 import { callSid, commands } from '../helpers/commands.js';
 import { type ExpectedEvent, given, platformTimestamp } from './specification.js';
 import type { Delivery, World } from './store-model.js';
+import { FOUR_HOURS, later, timeOut } from './time-out.js';
 
 const ROOM = 'standup';
 const OTHER_ROOM = 'retro';
@@ -477,6 +478,21 @@ describe('calls', () => {
 });
 
 describe('participant updates', () => {
+  it('keeps whom a coach coaches when a report says it is coaching without naming the call', () => {
+    const { join, update } = commands();
+    const world = given(join(A, ROOM), join(B, ROOM, { callSidToCoach: A }))
+      .when(update(B, { muted: true, coaching: true, callSidToCoach: null }, 2))
+      .then([{ type: 'ParticipantUpdated', data: { callSid: B, coaching: true, callSidToCoach: A } }]);
+    expect(live(world)?.participants[B]).toMatchObject({ coaching: true, callSidToCoach: A });
+  });
+
+  it('clears whom a coach coached once a report says it no longer coaches', () => {
+    const { join, update } = commands();
+    given(join(A, ROOM), join(B, ROOM, { callSidToCoach: A }))
+      .when(update(B, { coaching: false, callSidToCoach: A }, 2))
+      .then([{ type: 'ParticipantUpdated', data: { callSid: B, coaching: false, callSidToCoach: null } }]);
+  });
+
   it('replaces every flag with the reported snapshot', () => {
     const { join, update } = commands();
     const world = given(join(A, ROOM), join(B, ROOM), update(A, { muted: true }, 3))
@@ -533,6 +549,74 @@ describe('participant updates', () => {
     given(join(A, ROOM), join(B, ROOM), leave(B))
       .when(update(B, { muted: true }, 7))
       .thenNothingHappens();
+  });
+});
+
+describe('lost leaves', () => {
+  it('takes out a participant connected for the longest a call lasts; the others stay', () => {
+    const { join } = commands();
+    const first = join(A, ROOM);
+    const world = given(first, join(B, ROOM))
+      .when(timeOut(A, sidOf(first), FOUR_HOURS, later(first, FOUR_HOURS)))
+      .then([{ type: 'ParticipantLeft', data: { callSid: A, reason: 'timed-out' } }]);
+    expect(Object.keys(live(world)?.participants ?? {})).toEqual([B]);
+    expect(live(world)?.status).toBe('in-progress');
+  });
+
+  it('completes the conference by the usual rule when the last participant times out', () => {
+    const { join } = commands();
+    const first = join(A, ROOM);
+    given(first)
+      .when(timeOut(A, sidOf(first), FOUR_HOURS, later(first, FOUR_HOURS + 60)))
+      .then([
+        { type: 'ParticipantLeft', data: { callSid: A, reason: 'timed-out' } },
+        { type: 'ConferenceEnded', data: { reason: 'last-participant-left', callSidEndingConference: A } },
+      ]);
+  });
+
+  it('ends the conference for everyone when a participant with endConferenceOnExit times out', () => {
+    const { join } = commands();
+    const first = join(A, ROOM, { endConferenceOnExit: true });
+    given(first, join(B, ROOM), join(C, ROOM))
+      .when(timeOut(A, sidOf(first), FOUR_HOURS, later(first, FOUR_HOURS)))
+      .then([
+        { type: 'ParticipantLeft', data: { callSid: A, reason: 'timed-out' } },
+        ...endOf([B, C], {
+          reason: 'participant-with-end-conference-on-exit-left',
+          callSidEndingConference: A,
+        }),
+      ]);
+  });
+
+  it('leaves a participant connected for less than the longest call alone', () => {
+    const { join } = commands();
+    const first = join(A, ROOM);
+    given(first, join(B, ROOM))
+      .when(timeOut(A, sidOf(first), FOUR_HOURS, later(first, FOUR_HOURS - 1)))
+      .thenNothingHappens();
+  });
+
+  it('counts from the latest join of a call that left and came back', () => {
+    const { join, leave } = commands();
+    const first = join(A, ROOM);
+    given(first, join(B, ROOM), leave(A), join(A, ROOM))
+      .when(timeOut(A, sidOf(first), FOUR_HOURS, later(first, FOUR_HOURS)))
+      .thenNothingHappens();
+  });
+
+  it('leaves alone a call seen in an earlier instance of the room', () => {
+    const { join, leave } = commands();
+    const first = join(A, ROOM);
+    given(first, leave(A), join(A, ROOM))
+      .when(timeOut(A, sidOf(first), 0, later(first, FOUR_HOURS)))
+      .thenNothingHappens();
+  });
+
+  it('records nothing when the time-out is delivered again', () => {
+    const { join } = commands();
+    const first = join(A, ROOM);
+    const reaped = timeOut(A, sidOf(first), FOUR_HOURS, later(first, FOUR_HOURS));
+    given(first, join(B, ROOM), reaped).when(reaped).thenNothingHappens();
   });
 });
 
