@@ -70,6 +70,9 @@ const PARTICIPANT_VALUES = Object.keys(PARTICIPANT_TYPES).filter(
   (column) => !(PARTICIPANT_KEY as readonly string[]).includes(column),
 ) as (keyof ParticipantRow & string)[];
 
+const conferenceId = (accountSid: string, sid: string) => `${accountSid} ${sid}`;
+const participantId = (accountSid: string, sid: string, callSid: string) => `${accountSid} ${sid} ${callSid}`;
+
 function update<Row, Key>(
   changes: Map<string, Change<Row, Key>>,
   id: string,
@@ -103,7 +106,7 @@ export class Projection {
     switch (event.type) {
       case 'ConferenceOpened': {
         const d = event.data;
-        this.conferences.set(`${accountSid} ${d.conferenceSid}`, {
+        this.conferences.set(conferenceId(accountSid, d.conferenceSid), {
           key: { accountSid, sid: d.conferenceSid },
           row: {
             account_sid: accountSid,
@@ -124,7 +127,7 @@ export class Projection {
         const d = event.data;
         // A call that left may come back to the same instance: it is the same participant again, so the
         // row is put in place whole, whatever was there.
-        this.participants.set(`${accountSid} ${d.conferenceSid} ${d.callSid}`, {
+        this.participants.set(participantId(accountSid, d.conferenceSid, d.callSid), {
           key: { accountSid, sid: d.conferenceSid, callSid: d.callSid },
           row: {
             account_sid: accountSid,
@@ -197,7 +200,7 @@ export class Projection {
   }
 
   private updateConference(accountSid: string, sid: string, set: Updateable<ConferenceRow>): void {
-    update(this.conferences, `${accountSid} ${sid}`, { accountSid, sid }, set);
+    update(this.conferences, conferenceId(accountSid, sid), { accountSid, sid }, set);
   }
 
   private updateParticipant(
@@ -206,7 +209,27 @@ export class Projection {
     callSid: string,
     set: Updateable<ParticipantRow>,
   ): void {
-    update(this.participants, `${accountSid} ${sid} ${callSid}`, { accountSid, sid, callSid }, set);
+    update(this.participants, participantId(accountSid, sid, callSid), { accountSid, sid, callSid }, set);
+  }
+
+  /**
+   * Moves the changes of every conference that has completed, and of its participants, into a Projection
+   * of their own. A completed conference's rows change no more, so that a long fold can write them while it
+   * goes on; were one to change after all, the change would reach it as an update, as it would live.
+   */
+  takeCompleted(): Projection {
+    const taken = new Projection();
+    for (const [id, change] of this.conferences) {
+      if ((change.row ?? change.set).status !== 'completed') continue;
+      taken.conferences.set(id, change);
+      this.conferences.delete(id);
+    }
+    for (const [id, change] of this.participants) {
+      if (!taken.conferences.has(conferenceId(change.key.accountSid, change.key.sid))) continue;
+      taken.participants.set(id, change);
+      this.participants.delete(id);
+    }
+    return taken;
   }
 
   /**

@@ -23,7 +23,8 @@ export interface ReplaySummary {
 /**
  * Folds the whole log read from `source` into the read models of `target`, which must hold no derived
  * rows yet. `source` and `target` may be the same transaction, or the target a scratch schema of it. The
- * log is folded in memory first and every derived row then written once, in multi-row statements.
+ * log is folded in memory and every derived row written once, in multi-row statements: a conference's as
+ * soon as it has completed, the rest at the end.
  */
 export async function replay(source: Executor, target: Executor): Promise<ReplaySummary> {
   const rooms = new Map<string, { accountSid: string; name: string; version: number; state: RoomState }>();
@@ -31,27 +32,34 @@ export async function replay(source: Executor, target: Executor): Promise<Replay
   const projection = new Projection();
   const fold = (stored: StoredEvent) => {
     const roomKey = `${stored.accountSid}\u0000${stored.room}`;
-    const room = rooms.get(roomKey) ?? {
-      accountSid: stored.accountSid,
-      name: stored.room,
-      version: 0,
-      state: initialRoomState,
-    };
+    let room = rooms.get(roomKey);
+    if (room === undefined) {
+      room = { accountSid: stored.accountSid, name: stored.room, version: 0, state: initialRoomState };
+      rooms.set(roomKey, room);
+    }
     room.state = evolve(room.state, stored.event);
     room.version = stored.streamPosition;
-    rooms.set(roomKey, room);
     const callSid = callSidOf(stored.event);
     if (callSid !== null) {
       const callKey = `${stored.accountSid}\u0000${callSid}`;
-      const call = calls.get(callKey) ?? {
-        accountSid: stored.accountSid,
-        callSid,
-        state: initialCallState,
-      };
+      let call = calls.get(callKey);
+      if (call === undefined) {
+        call = { accountSid: stored.accountSid, callSid, state: initialCallState };
+        calls.set(callKey, call);
+      }
       call.state = evolveCall(call.state, stored.room, stored.event);
-      calls.set(callKey, call);
     }
     projection.apply(stored.accountSid, stored.event);
+  };
+  // Statements in flight: rows are written while the fold goes on, and the database is waited for once.
+  const writing: Promise<unknown>[] = [];
+  const write = (statements: { execute(): Promise<unknown> }[]) => {
+    for (const statement of statements) {
+      const written = statement.execute();
+      // Its failure is taken up by the Promise.all below; until then it must not count as unhandled.
+      written.catch(() => {});
+      writing.push(written);
+    }
   };
   let count = 0;
   let batch = await readEvents(source, '0', BATCH);
@@ -62,6 +70,7 @@ export async function replay(source: Executor, target: Executor): Promise<Replay
       readEvents(source, folding[folding.length - 1]?.globalPosition ?? '0', BATCH),
       Promise.resolve().then(() => folding.forEach(fold)),
     ]);
+    write(projection.takeCompleted().writes(target));
     count += folding.length;
   }
   const roomRows = inChunks([...rooms.values()]).map((chunk) =>
@@ -98,7 +107,8 @@ export async function replay(source: Executor, target: Executor): Promise<Replay
         .doUpdateSet((eb) => ({ room: eb.ref('excluded.room'), ended: eb.ref('excluded.ended') })),
     ),
   );
-  for (const write of [...projection.writes(target), ...roomRows, ...callRows]) await write.execute();
+  write([...projection.writes(target), ...roomRows, ...callRows]);
+  await Promise.all(writing);
   return { events: count, rooms: rooms.size, calls: calls.size };
 }
 
