@@ -6,7 +6,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { isSid } from '../domain/ids.js';
-import { findAccount } from '../store/accounts.js';
+import { findAccountForRequest } from '../store/accounts.js';
 import type { DB } from '../store/schema.js';
 import { authenticationRequired, notFound } from './errors.js';
 import { pathOf } from './format.js';
@@ -35,7 +35,7 @@ export function authenticate(db: Kysely<DB>) {
   return async (request: FastifyRequest): Promise<void> => {
     const credentials = parseBasic(request.headers.authorization);
     if (!credentials || !isSid('AC', credentials.username)) throw authenticationRequired();
-    const account = await findAccount(db, credentials.username);
+    const account = await findAccountForRequest(db, credentials.username);
     if (!account || !sameSecret(account.authToken, credentials.password)) throw authenticationRequired();
     const { AccountSid } = request.params as { AccountSid?: string };
     if (AccountSid !== undefined && AccountSid !== account.sid) throw notFound(pathOf(request.url));

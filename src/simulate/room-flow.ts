@@ -125,17 +125,7 @@ class InstanceFlow {
   }
 
   private callForm(caller: Caller, extra: Form): Form {
-    return {
-      AccountSid: this.context.accountSid,
-      ApiVersion: '2010-04-01',
-      CallSid: caller.callSid,
-      Direction: 'inbound',
-      From: caller.from,
-      Caller: caller.from,
-      To: '+15550000000',
-      Called: '+15550000000',
-      ...extra,
-    };
+    return callForm(this.context.accountSid, caller, extra);
   }
 
   private send(path: string, form: Form, query?: Form) {
@@ -270,6 +260,21 @@ class InstanceFlow {
       }),
     );
   }
+}
+
+/** The parameters the platform sends about a call itself: to its voice URL, status and <Dial> action. */
+export function callForm(accountSid: string, caller: Caller, extra: Form): Form {
+  return {
+    AccountSid: accountSid,
+    ApiVersion: '2010-04-01',
+    CallSid: caller.callSid,
+    Direction: 'inbound',
+    From: caller.from,
+    Caller: caller.from,
+    To: '+15550000000',
+    Called: '+15550000000',
+    ...extra,
+  };
 }
 
 function shuffled<T>(values: T[], random: () => number): T[] {

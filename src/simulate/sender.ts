@@ -49,6 +49,33 @@ export class Tally {
   }
 }
 
+export interface SignedWebhook {
+  /** The path and query to request. */
+  target: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A delivery as the edge makes it: the form signed over the public URL, under a new idempotency token. */
+export function signedWebhook(
+  { authToken, publicUrl }: Pick<SimulationOptions, 'authToken' | 'publicUrl'>,
+  path: string,
+  form: Form,
+  query: Form = {},
+): SignedWebhook {
+  const search = new URLSearchParams(query).toString();
+  const target = search === '' ? path : `${path}?${search}`;
+  return {
+    target,
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-twilio-signature': computeSignature(authToken, publicUrl + target, form),
+      'i-twilio-idempotency-token': randomUUID(),
+    },
+    body: new URLSearchParams(form).toString(),
+  };
+}
+
 export class Sender {
   constructor(
     private readonly options: SimulationOptions,
@@ -60,14 +87,7 @@ export class Sender {
 
   /** POSTs `form` to `path` (with `query`), signed with the account's token over the public URL. */
   async send(path: string, form: Form, query: Form = {}): Promise<Answer> {
-    const search = new URLSearchParams(query).toString();
-    const target = search === '' ? path : `${path}?${search}`;
-    const headers = {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-twilio-signature': computeSignature(this.options.authToken, this.options.publicUrl + target, form),
-      'i-twilio-idempotency-token': randomUUID(),
-    };
-    const body = new URLSearchParams(form).toString();
+    const { target, headers, body } = signedWebhook(this.options, path, form, query);
     const deliver = async (): Promise<Answer> => {
       const started = performance.now();
       const url = this.options.url + target;

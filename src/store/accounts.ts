@@ -23,6 +23,46 @@ export async function findAccount(executor: Executor, sid: string): Promise<Acco
   return row && { sid: row.account_sid, authToken: row.auth_token, friendlyName: row.friendly_name };
 }
 
+/** How long a looked-up account is trusted: a changed or removed token takes effect within this time. */
+export const ACCOUNT_TTL_MS = 2000;
+// Beyond this many Sids remembered (a flood of made-up ones, say), the memory starts afresh.
+const MAX_REMEMBERED = 10_000;
+
+interface Remembered {
+  account: Promise<Account | undefined>;
+  until: number;
+}
+
+const remembered = new WeakMap<Executor, Map<string, Remembered>>();
+
+/**
+ * `findAccount` for authenticating requests, which would otherwise each pay a round trip for it: an answer
+ * is reused for ACCOUNT_TTL_MS, and lookups of one Sid in flight at once share one query. Unknown Sids are
+ * remembered as well, so that a known account and an unknown one still take the same time to refuse.
+ */
+export function findAccountForRequest(
+  executor: Executor,
+  sid: string,
+  now = Date.now(),
+): Promise<Account | undefined> {
+  let accounts = remembered.get(executor);
+  if (accounts === undefined) {
+    accounts = new Map();
+    remembered.set(executor, accounts);
+  }
+  const known = accounts.get(sid);
+  if (known !== undefined && known.until > now) return known.account;
+  if (accounts.size >= MAX_REMEMBERED) accounts.clear();
+  const account = findAccount(executor, sid);
+  const entry = { account, until: now + ACCOUNT_TTL_MS };
+  accounts.set(sid, entry);
+  // A failed lookup (the database away) is not an answer: the next request asks again.
+  account.catch(() => {
+    if (accounts.get(sid) === entry) accounts.delete(sid);
+  });
+  return account;
+}
+
 export async function listAccounts(executor: Executor): Promise<Account[]> {
   const rows = await executor
     .selectFrom('accounts')

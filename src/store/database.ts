@@ -32,7 +32,10 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   return target.kind === 'postgres' ? openPostgres(target.url, target.poolSize) : openPglite(target.dataDir);
 }
 
-function openPostgres(url: string, poolSize = 10): Database {
+/** Connections per process: the benchmark's baselines get as many, so that they compete on equal terms. */
+export const DEFAULT_POOL_SIZE = 10;
+
+function openPostgres(url: string, poolSize = DEFAULT_POOL_SIZE): Database {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,

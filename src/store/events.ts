@@ -11,7 +11,6 @@ export interface StoredEvent {
   streamPosition: number;
   globalPosition: string;
   id: string;
-  recordedAt: Date;
   event: RoomEvent;
 }
 
@@ -22,23 +21,21 @@ export class ConcurrencyError extends Error {
 }
 
 /**
- * Appends `events` after `expectedVersion` and stores the state they lead to. The caller holds the room's
- * lock; the version check is a second line of defence that turns a broken lock into an error, never into a
- * lost or reordered event.
+ * The statements that append `events` after `expectedVersion` and store the state they lead to. The caller
+ * holds the room's lock; the version check is a second line of defence: `advance` returns the room only if
+ * it was still at `expectedVersion`, and the caller must see it do so (or throw ConcurrencyError), so that
+ * a broken lock turns into an error, never into a lost or reordered event.
  */
-export async function appendToRoom(
+export function appendToRoom(
   executor: Executor,
   accountSid: string,
   room: string,
   expectedVersion: number,
   events: IdentifiedEvent[],
   state: RoomState,
-): Promise<number> {
-  if (events.length === 0) return expectedVersion;
-  const version = expectedVersion + events.length;
-  await executor
-    .insertInto('events')
-    .values(
+) {
+  return {
+    insert: executor.insertInto('events').values(
       events.map(({ id, event }, i) => ({
         account_sid: accountSid,
         friendly_name: room,
@@ -48,17 +45,15 @@ export async function appendToRoom(
         data: JSON.stringify(event.data),
         recorded_at: event.data.at,
       })),
-    )
-    .execute();
-  const updated = await executor
-    .updateTable('rooms')
-    .set({ version, state: JSON.stringify(state) })
-    .where('account_sid', '=', accountSid)
-    .where('friendly_name', '=', room)
-    .where('version', '=', String(expectedVersion))
-    .executeTakeFirst();
-  if (updated.numUpdatedRows !== 1n) throw new ConcurrencyError(accountSid, room, expectedVersion);
-  return version;
+    ),
+    advance: executor
+      .updateTable('rooms')
+      .set({ version: expectedVersion + events.length, state: JSON.stringify(state) })
+      .where('account_sid', '=', accountSid)
+      .where('friendly_name', '=', room)
+      .where('version', '=', String(expectedVersion))
+      .returning('friendly_name'),
+  };
 }
 
 /** Reads up to `limit` events after `afterGlobalPosition`, in the order they were appended. */
@@ -69,16 +64,7 @@ export async function readEvents(
 ): Promise<StoredEvent[]> {
   const rows = await executor
     .selectFrom('events')
-    .select([
-      'account_sid',
-      'friendly_name',
-      'stream_position',
-      'global_position',
-      'id',
-      'type',
-      'data',
-      'recorded_at',
-    ])
+    .select(['account_sid', 'friendly_name', 'stream_position', 'global_position', 'id', 'type', 'data'])
     .where('global_position', '>', afterGlobalPosition as never)
     .orderBy('global_position')
     .limit(limit)
@@ -89,7 +75,6 @@ export async function readEvents(
     streamPosition: Number(row.stream_position),
     globalPosition: String(row.global_position),
     id: row.id,
-    recordedAt: row.recorded_at,
     event: { type: row.type, data: row.data } as RoomEvent,
   }));
 }

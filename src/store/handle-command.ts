@@ -2,17 +2,18 @@
 // decide, append at the stream's next positions, and update the read models, so that the answer goes out
 // only once all of it is committed and a read right after sees it.
 
-import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { initialCallState } from '../domain/call.js';
 import type { RoomCommand } from '../domain/commands.js';
-import { plan, run } from '../domain/delivery.js';
+import { NO_ROOM, plan, run } from '../domain/delivery.js';
 import type { RoomEvent } from '../domain/events.js';
 import type { Rejection } from '../domain/room.js';
-import { appendToRoom } from './events.js';
-import { claimInboxKey, findInboxOutcome, recordInboxOutcome } from './inbox.js';
-import { lockCall, lockRooms } from './locks.js';
-import { project } from './projection.js';
+import { appendToRoom, ConcurrencyError } from './events.js';
+import { findInboxOutcome, recordInboxOutcome } from './inbox.js';
+import { claimAndLock, type LockedRoom, lockRooms } from './locks.js';
+import { Projection } from './projection.js';
 import type { DB } from './schema.js';
+import { writeTogether } from './single-statement.js';
 
 export interface Delivery {
   accountSid: string;
@@ -53,14 +54,35 @@ class Refused extends Error {
 
 const LOCK_TIMEOUT = '5s';
 
+/** What the inbox holds for a claimed key until the delivery's outcome is known; kept if that is all. */
+const PLACEHOLDER = { result: 'ignored' } as const satisfies Outcome;
+
+/**
+ * Thrown when the rooms locked up front, together with the call, turn out not to be all that the delivery
+ * needs, and those missing sort before one already held: taking them now would break the lock order.
+ */
+class Relock extends Error {}
+
 export async function handleCommand(
   db: Kysely<DB>,
   delivery: Delivery,
   observer: StoreObserver = unobserved,
 ): Promise<Handled> {
   const started = process.hrtime.bigint();
+  // The rooms the delivery names whatever state its call is in, which are nearly always all it needs, are
+  // locked in the same statement as the call. When they are not, it runs again, locking rooms only after
+  // it has read the call.
+  const upFront = plan(delivery.command, initialCallState, delivery.room)
+    .map((step) => step.room)
+    .filter((room) => room !== NO_ROOM);
   try {
-    const handled = await db.transaction().execute((trx) => handleInTransaction(trx, delivery, observer));
+    const handled = await db
+      .transaction()
+      .execute((trx) => handleInTransaction(trx, delivery, observer, upFront))
+      .catch((error: unknown) => {
+        if (!(error instanceof Relock)) throw error;
+        return db.transaction().execute((trx) => handleInTransaction(trx, delivery, observer, []));
+      });
     observer.transaction(seconds(started));
     return handled;
   } catch (error) {
@@ -73,22 +95,23 @@ async function handleInTransaction(
   trx: Transaction<DB>,
   delivery: Delivery,
   observer: StoreObserver,
+  upFront: string[],
 ): Promise<Handled> {
   const { accountSid, key, command } = delivery;
-  await sql.raw(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`).execute(trx);
-  if (!(await claimInboxKey(trx, accountSid, key, { result: 'ignored' }))) {
-    return { duplicate: true, outcome: (await findInboxOutcome(trx, accountSid, key)) as Outcome };
-  }
   const callSid = 'callSid' in command.data ? command.data.callSid : null;
   const locking = process.hrtime.bigint();
-  const call = callSid === null ? initialCallState : await lockCall(trx, accountSid, callSid);
+  const locked = await claimAndLock(trx, { accountSid, key, callSid }, PLACEHOLDER, upFront, LOCK_TIMEOUT);
+  if (locked === null) {
+    return { duplicate: true, outcome: (await findInboxOutcome(trx, accountSid, key)) as Outcome };
+  }
+  const { call } = locked;
   const steps = plan(command, call, delivery.room);
-  const rooms = await lockRooms(
-    trx,
-    accountSid,
-    steps.map((step) => step.room),
-  );
+  const held = new Map(locked.rooms.map((room) => [room.name, room]));
+  const missing = steps.map((step) => step.room).filter((room) => !held.has(room));
+  if (missing.some((room) => upFront.some((taken) => taken > room))) throw new Relock();
+  for (const room of await lockRooms(trx, accountSid, missing)) held.set(room.name, room);
   observer.lockWait(seconds(locking));
+  const rooms = steps.map((step) => held.get(step.room) as LockedRoom);
   const ran = run(
     command,
     steps,
@@ -98,26 +121,43 @@ async function handleInTransaction(
   if ('rejection' in ran) throw new Refused(ran.rejection);
 
   const produced: RoomEvent[] = [];
+  const projection = new Projection();
+  const writes = [];
+  const advances = [];
   for (const [i, { room, events, state }] of ran.applied.entries()) {
     if (events.length === 0) continue;
-    await appendToRoom(trx, accountSid, room, rooms[i]?.version ?? 0, events, state);
+    const version = rooms[i]?.version ?? 0;
+    const { insert, advance } = appendToRoom(trx, accountSid, room, version, events, state);
+    writes.push(insert);
+    advances.push({ room, version, advance });
     for (const { event } of events) {
-      await project(trx, accountSid, event);
+      projection.apply(accountSid, event);
       produced.push(event);
     }
   }
+  writes.push(...projection.writes(trx));
   if (callSid !== null && (ran.call.room !== call.room || ran.call.ended !== call.ended)) {
-    await trx
-      .updateTable('calls')
-      .set({ room: ran.call.room, ended: ran.call.ended })
-      .where('account_sid', '=', accountSid)
-      .where('call_sid', '=', callSid)
-      .execute();
+    writes.push(
+      trx
+        .updateTable('calls')
+        .set({ room: ran.call.room, ended: ran.call.ended })
+        .where('account_sid', '=', accountSid)
+        .where('call_sid', '=', callSid),
+    );
   }
-
   const target = ran.applied[ran.applied.length - 1]?.state.live ?? null;
   const outcome = outcomeOf(command, produced, target);
-  await recordInboxOutcome(trx, accountSid, key, outcome);
+  if (outcome.result !== PLACEHOLDER.result) writes.push(recordInboxOutcome(trx, accountSid, key, outcome));
+
+  // Everything this delivery writes goes in one statement: one round trip between the locks and the commit.
+  const advanced = await writeTogether(
+    trx,
+    writes,
+    advances.map((a) => a.advance),
+  );
+  for (const [i, { room, version }] of advances.entries()) {
+    if (advanced[i] !== 1) throw new ConcurrencyError(accountSid, room, version);
+  }
   return { duplicate: false, outcome };
 }
 

@@ -1,36 +1,16 @@
 // Remembers every webhook delivery that was acted on, so that a redelivery answers what the first one did
 // and changes nothing. A separate table, because many deliveries produce no event and must still count.
+// The key is claimed together with the call's lock (locks.ts), before anything is decided.
 
 import type { Executor } from './executor.js';
 
-/** Claims `key`; returns false when it was claimed before. */
-export async function claimInboxKey(
-  executor: Executor,
-  accountSid: string,
-  key: string,
-  outcome: unknown,
-): Promise<boolean> {
-  const inserted = await executor
-    .insertInto('inbox')
-    .values({ account_sid: accountSid, key, outcome: JSON.stringify(outcome) })
-    .onConflict((oc) => oc.doNothing())
-    .returning('key')
-    .executeTakeFirst();
-  return inserted !== undefined;
-}
-
-export async function recordInboxOutcome(
-  executor: Executor,
-  accountSid: string,
-  key: string,
-  outcome: unknown,
-): Promise<void> {
-  await executor
+/** The statement that records what a claimed delivery came to. */
+export function recordInboxOutcome(executor: Executor, accountSid: string, key: string, outcome: unknown) {
+  return executor
     .updateTable('inbox')
     .set({ outcome: JSON.stringify(outcome) })
     .where('account_sid', '=', accountSid)
-    .where('key', '=', key)
-    .execute();
+    .where('key', '=', key);
 }
 
 export async function findInboxOutcome(

@@ -1,137 +1,281 @@
-// Writes what an event changes in the read models. The live append and rebuild both come through here, so
-// a rebuild reproduces the live rows exactly; every time written is the event's own.
+// What events change in the read models. The live append and rebuild both fold their events through a
+// Projection, so a rebuild reproduces the live rows exactly; every time written is the event's own.
+// Changes are folded per row before anything is written, so that a transaction (or a whole rebuild)
+// writes each row once: a row the batch creates is inserted whole, a row from before gets one UPDATE.
 
-import type { Updateable } from 'kysely';
+import type { Insertable, Updateable } from 'kysely';
 import type { RoomEvent } from '../domain/events.js';
+import { type ColumnTypes, inChunks, insertRows } from './bulk-insert.js';
 import type { Executor } from './executor.js';
-import type { ParticipantsTable } from './schema.js';
+import type { ConferencesTable, ParticipantsTable } from './schema.js';
 
-export async function project(executor: Executor, accountSid: string, event: RoomEvent): Promise<void> {
-  switch (event.type) {
-    case 'ConferenceOpened': {
-      const d = event.data;
-      await executor
-        .insertInto('conferences')
-        .values({
-          account_sid: accountSid,
-          sid: d.conferenceSid,
-          friendly_name: d.friendlyName,
-          status: 'init',
-          region: d.region,
-          date_created: d.at,
+type ConferenceRow = Insertable<ConferencesTable>;
+type ParticipantRow = Insertable<ParticipantsTable>;
+
+interface Change<Row, Key> {
+  key: Key;
+  /** The whole row, when the batch creates it (or, for a participant, puts it back in place). */
+  row: Row | null;
+  /** What changes in a row that was there before the batch. */
+  set: Updateable<Row>;
+}
+
+interface ConferenceKey {
+  accountSid: string;
+  sid: string;
+}
+
+interface ParticipantKey extends ConferenceKey {
+  callSid: string;
+}
+
+type ConferenceChange = Change<ConferenceRow, ConferenceKey>;
+type ParticipantChange = Change<ParticipantRow, ParticipantKey>;
+
+const CONFERENCE_TYPES: ColumnTypes<'conferences'> = {
+  account_sid: 'text',
+  sid: 'text',
+  friendly_name: 'text',
+  status: 'text',
+  region: 'text',
+  date_created: 'timestamptz',
+  date_updated: 'timestamptz',
+  reason_conference_ended: 'text',
+  call_sid_ending_conference: 'text',
+};
+
+const PARTICIPANT_KEY = ['account_sid', 'conference_sid', 'call_sid'] as const;
+const PARTICIPANT_TYPES: ColumnTypes<'participants'> = {
+  account_sid: 'text',
+  conference_sid: 'text',
+  call_sid: 'text',
+  label: 'text',
+  status: 'text',
+  muted: 'boolean',
+  hold: 'boolean',
+  coaching: 'boolean',
+  call_sid_to_coach: 'text',
+  start_conference_on_enter: 'boolean',
+  end_conference_on_exit: 'boolean',
+  beep: 'text',
+  from_number: 'text',
+  to_number: 'text',
+  date_created: 'timestamptz',
+  date_updated: 'timestamptz',
+  date_left: 'timestamptz',
+  left_reason: 'text',
+};
+// What a participant put back in place takes from the new row: everything but its key.
+const PARTICIPANT_VALUES = Object.keys(PARTICIPANT_TYPES).filter(
+  (column) => !(PARTICIPANT_KEY as readonly string[]).includes(column),
+) as (keyof ParticipantRow & string)[];
+
+const conferenceId = (accountSid: string, sid: string) => `${accountSid} ${sid}`;
+const participantId = (accountSid: string, sid: string, callSid: string) => `${accountSid} ${sid} ${callSid}`;
+
+function update<Row, Key>(
+  changes: Map<string, Change<Row, Key>>,
+  id: string,
+  key: Key,
+  set: Updateable<Row>,
+): void {
+  const change = changes.get(id);
+  if (change === undefined) changes.set(id, { key, row: null, set: { ...set } });
+  else if (change.row !== null) Object.assign(change.row as object, set);
+  else Object.assign(change.set, set);
+}
+
+/** Changes with the same set of values, so that one UPDATE serves all of their rows. */
+function alike<Row, Key extends ConferenceKey>(changes: Iterable<Change<Row, Key>>) {
+  const groups = new Map<string, { accountSid: string; set: Updateable<Row>; keys: Key[] }>();
+  for (const change of changes) {
+    if (change.row !== null) continue;
+    const id = JSON.stringify([change.key.accountSid, change.set]);
+    const group = groups.get(id) ?? { accountSid: change.key.accountSid, set: change.set, keys: [] };
+    group.keys.push(change.key);
+    groups.set(id, group);
+  }
+  return [...groups.values()];
+}
+
+export class Projection {
+  private readonly conferences = new Map<string, ConferenceChange>();
+  private readonly participants = new Map<string, ParticipantChange>();
+
+  apply(accountSid: string, event: RoomEvent): void {
+    switch (event.type) {
+      case 'ConferenceOpened': {
+        const d = event.data;
+        this.conferences.set(conferenceId(accountSid, d.conferenceSid), {
+          key: { accountSid, sid: d.conferenceSid },
+          row: {
+            account_sid: accountSid,
+            sid: d.conferenceSid,
+            friendly_name: d.friendlyName,
+            status: 'init',
+            region: d.region,
+            date_created: d.at,
+            date_updated: d.at,
+            reason_conference_ended: null,
+            call_sid_ending_conference: null,
+          },
+          set: {},
+        });
+        return;
+      }
+      case 'ParticipantJoined': {
+        const d = event.data;
+        // A call that left may come back to the same instance: it is the same participant again, so the
+        // row is put in place whole, whatever was there.
+        this.participants.set(participantId(accountSid, d.conferenceSid, d.callSid), {
+          key: { accountSid, sid: d.conferenceSid, callSid: d.callSid },
+          row: {
+            account_sid: accountSid,
+            conference_sid: d.conferenceSid,
+            call_sid: d.callSid,
+            label: d.label,
+            status: 'connected',
+            muted: d.muted,
+            hold: d.hold,
+            coaching: d.coaching,
+            call_sid_to_coach: d.callSidToCoach,
+            start_conference_on_enter: d.startConferenceOnEnter,
+            end_conference_on_exit: d.endConferenceOnExit,
+            beep: d.beep,
+            from_number: d.from,
+            to_number: d.to,
+            date_created: d.at,
+            date_updated: d.at,
+            date_left: null,
+            left_reason: null,
+          },
+          set: {},
+        });
+        this.updateConference(accountSid, d.conferenceSid, { date_updated: d.at });
+        return;
+      }
+      case 'ConferenceStarted':
+        this.updateConference(accountSid, event.data.conferenceSid, {
+          status: 'in-progress',
+          date_updated: event.data.at,
+        });
+        return;
+      case 'ParticipantUpdated': {
+        const d = event.data;
+        this.updateParticipant(accountSid, d.conferenceSid, d.callSid, {
+          muted: d.muted,
+          hold: d.hold,
+          coaching: d.coaching,
+          call_sid_to_coach: d.callSidToCoach,
+          end_conference_on_exit: d.endConferenceOnExit,
           date_updated: d.at,
-          reason_conference_ended: null,
-          call_sid_ending_conference: null,
-        })
-        .execute();
-      return;
-    }
-    case 'ParticipantJoined': {
-      const d = event.data;
-      const row = {
-        label: d.label,
-        status: 'connected' as const,
-        muted: d.muted,
-        hold: d.hold,
-        coaching: d.coaching,
-        call_sid_to_coach: d.callSidToCoach,
-        start_conference_on_enter: d.startConferenceOnEnter,
-        end_conference_on_exit: d.endConferenceOnExit,
-        beep: d.beep,
-        from_number: d.from,
-        to_number: d.to,
-        date_created: d.at,
-        date_updated: d.at,
-        date_left: null,
-        left_reason: null,
-      };
-      // A call that left may come back to the same instance: it is the same participant again.
-      await executor
-        .insertInto('participants')
-        .values({ account_sid: accountSid, conference_sid: d.conferenceSid, call_sid: d.callSid, ...row })
-        .onConflict((oc) => oc.columns(['account_sid', 'conference_sid', 'call_sid']).doUpdateSet(row))
-        .execute();
-      await touchConference(executor, accountSid, d.conferenceSid, d.at);
-      return;
-    }
-    case 'ConferenceStarted':
-      await executor
-        .updateTable('conferences')
-        .set({ status: 'in-progress', date_updated: event.data.at })
-        .where('account_sid', '=', accountSid)
-        .where('sid', '=', event.data.conferenceSid)
-        .execute();
-      return;
-    case 'ParticipantUpdated': {
-      const d = event.data;
-      await updateParticipant(executor, accountSid, d.conferenceSid, d.callSid, {
-        muted: d.muted,
-        hold: d.hold,
-        coaching: d.coaching,
-        call_sid_to_coach: d.callSidToCoach,
-        end_conference_on_exit: d.endConferenceOnExit,
-        date_updated: d.at,
-      });
-      await touchConference(executor, accountSid, d.conferenceSid, d.at);
-      return;
-    }
-    case 'ParticipantLeft': {
-      const d = event.data;
-      await updateParticipant(executor, accountSid, d.conferenceSid, d.callSid, {
-        status: 'complete',
-        date_left: d.at,
-        left_reason: d.reason,
-        date_updated: d.at,
-      });
-      await touchConference(executor, accountSid, d.conferenceSid, d.at);
-      return;
-    }
-    case 'ConferenceEnded':
-      await executor
-        .updateTable('conferences')
-        .set({
+        });
+        this.updateConference(accountSid, d.conferenceSid, { date_updated: d.at });
+        return;
+      }
+      case 'ParticipantLeft': {
+        const d = event.data;
+        this.updateParticipant(accountSid, d.conferenceSid, d.callSid, {
+          status: 'complete',
+          date_left: d.at,
+          left_reason: d.reason,
+          date_updated: d.at,
+        });
+        this.updateConference(accountSid, d.conferenceSid, { date_updated: d.at });
+        return;
+      }
+      case 'ConferenceEnded':
+        this.updateConference(accountSid, event.data.conferenceSid, {
           status: 'completed',
           reason_conference_ended: event.data.reason,
           call_sid_ending_conference: event.data.callSidEndingConference,
           date_updated: event.data.at,
-        })
-        .where('account_sid', '=', accountSid)
-        .where('sid', '=', event.data.conferenceSid)
-        .execute();
-      return;
-    case 'CallEnded':
-    case 'JoinRejected':
-    case 'UnknownCallLeft':
-      return;
+        });
+        return;
+      case 'CallEnded':
+      case 'JoinRejected':
+      case 'UnknownCallLeft':
+        return;
+    }
   }
-}
 
-async function touchConference(
-  executor: Executor,
-  accountSid: string,
-  sid: string,
-  at: string,
-): Promise<void> {
-  await executor
-    .updateTable('conferences')
-    .set({ date_updated: at })
-    .where('account_sid', '=', accountSid)
-    .where('sid', '=', sid)
-    .execute();
-}
+  private updateConference(accountSid: string, sid: string, set: Updateable<ConferenceRow>): void {
+    update(this.conferences, conferenceId(accountSid, sid), { accountSid, sid }, set);
+  }
 
-async function updateParticipant(
-  executor: Executor,
-  accountSid: string,
-  conferenceSid: string,
-  callSid: string,
-  changes: Updateable<ParticipantsTable>,
-): Promise<void> {
-  await executor
-    .updateTable('participants')
-    .set(changes)
-    .where('account_sid', '=', accountSid)
-    .where('conference_sid', '=', conferenceSid)
-    .where('call_sid', '=', callSid)
-    .execute();
+  private updateParticipant(
+    accountSid: string,
+    sid: string,
+    callSid: string,
+    set: Updateable<ParticipantRow>,
+  ): void {
+    update(this.participants, participantId(accountSid, sid, callSid), { accountSid, sid, callSid }, set);
+  }
+
+  /**
+   * Moves the changes of every conference that has completed, and of its participants, into a Projection
+   * of their own. A completed conference's rows change no more, so that a long fold can write them while it
+   * goes on; were one to change after all, the change would reach it as an update, as it would live.
+   */
+  takeCompleted(): Projection {
+    const taken = new Projection();
+    for (const [id, change] of this.conferences) {
+      if ((change.row ?? change.set).status !== 'completed') continue;
+      taken.conferences.set(id, change);
+      this.conferences.delete(id);
+    }
+    for (const [id, change] of this.participants) {
+      if (!taken.conferences.has(conferenceId(change.key.accountSid, change.key.sid))) continue;
+      taken.participants.set(id, change);
+      this.participants.delete(id);
+    }
+    return taken;
+  }
+
+  /**
+   * The statements that write what was folded, none when nothing changed. They touch different rows, so
+   * they may run in any order, or together as one statement.
+   */
+  writes(executor: Executor) {
+    const created = (changes: Map<string, { row: unknown }>) =>
+      [...changes.values()].flatMap((change) => (change.row === null ? [] : [change.row]));
+    return [
+      ...inChunks(created(this.conferences) as ConferenceRow[]).map((rows) =>
+        insertRows(executor, 'conferences', CONFERENCE_TYPES, rows),
+      ),
+      ...inChunks(created(this.participants) as ParticipantRow[]).map((rows) =>
+        insertRows(executor, 'participants', PARTICIPANT_TYPES, rows).onConflict((oc) =>
+          oc
+            .columns(PARTICIPANT_KEY)
+            .doUpdateSet((eb) =>
+              Object.fromEntries(PARTICIPANT_VALUES.map((column) => [column, eb.ref(`excluded.${column}`)])),
+            ),
+        ),
+      ),
+      ...alike(this.conferences.values()).map(({ accountSid, set, keys }) =>
+        executor
+          .updateTable('conferences')
+          .set(set)
+          .where('account_sid', '=', accountSid)
+          .where(
+            'sid',
+            'in',
+            keys.map((key) => key.sid),
+          ),
+      ),
+      ...alike(this.participants.values()).map(({ accountSid, set, keys }) =>
+        executor
+          .updateTable('participants')
+          .set(set)
+          .where('account_sid', '=', accountSid)
+          .where((eb) =>
+            eb(
+              eb.refTuple('conference_sid', 'call_sid'),
+              'in',
+              keys.map((key) => eb.tuple(key.sid, key.callSid)),
+            ),
+          ),
+      ),
+    ];
+  }
 }

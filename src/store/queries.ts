@@ -59,13 +59,20 @@ type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}`
 /** A row with its column names in camelCase: the plain shape the rest of the code reads. */
 type Camelized<Row> = { [Column in keyof Row & string as CamelCase<Column>]: Row[Column] };
 
+// Column names are few and rows many: each name is converted once.
+const camelNames = new Map<string, string>();
+
 function camelized<Row extends object>(row: Row): Camelized<Row> {
-  return Object.fromEntries(
-    Object.entries(row).map(([column, value]) => [
-      column.replace(/_([a-z])/g, (_match, letter: string) => letter.toUpperCase()),
-      value,
-    ]),
-  ) as Camelized<Row>;
+  const out: Record<string, unknown> = {};
+  for (const column in row) {
+    let name = camelNames.get(column);
+    if (name === undefined) {
+      name = column.replace(/_([a-z])/g, (_match, letter: string) => letter.toUpperCase());
+      camelNames.set(column, name);
+    }
+    out[name] = row[column];
+  }
+  return out as Camelized<Row>;
 }
 
 function isBackward(request: PageRequest<unknown>): boolean {

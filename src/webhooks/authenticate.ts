@@ -2,7 +2,7 @@
 // token over the URL as the edge saw it (PUBLIC_URL and the path and query) and the form parameters.
 
 import type { FastifyRequest } from 'fastify';
-import { findAccount } from '../store/accounts.js';
+import { findAccountForRequest } from '../store/accounts.js';
 import type { Executor } from '../store/executor.js';
 import { missing, WebhookError } from './errors.js';
 import { Params } from './parameters.js';
@@ -20,7 +20,7 @@ export async function authenticate(
 ): Promise<Authenticated> {
   const params = Params.of(request.query, request.body);
   const accountSid = params.sid('AccountSid', 'AC') ?? missing('AccountSid');
-  const account = await findAccount(db, accountSid);
+  const account = await findAccountForRequest(db, accountSid);
   const header = request.headers['x-twilio-signature'];
   // A GET carries its parameters in the signed URL; a form body is signed parameter by parameter.
   const signedParams = request.body && request.method === 'POST' ? (request.body as FormParams) : {};

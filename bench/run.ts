@@ -1,0 +1,487 @@
+// `npm run bench`: in one run on this machine, the baselines and Conclave (built, in dist/) as child
+// processes against the same local PostgreSQL, each scenario of issue #6 measured against the baselines
+// of the same run, and bench/RESULTS.md written. Scratch databases are made for the run and dropped after.
+//
+//   npm run bench [-- --seconds S] [--conferences N] [--events N] [--profile] [--only GROUPS]
+//                 [--database URL]
+//
+// --profile writes a CPU profile of every Conclave process into bench/profiles/. --only runs some of the
+// groups ingest (scenarios 1, 2, 7), reads (3, 4), rebuild (5) and embedded (6), e.g. --only ingest,rebuild.
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { PGlite } from '@electric-sql/pglite';
+import type autocannon from 'autocannon';
+import { newAccount } from '../src/store/accounts.js';
+import { conferenceRounds, hotRoomRounds, restReads, type Target } from './flows.js';
+import { type Measured, measure } from './load.js';
+import { describeMachine } from './machine.js';
+import { createScratch, pgbench, type ScratchDatabase, serverVersion } from './postgres.js';
+import { freePort, type Running, runProcess, startProcess, stopAll } from './processes.js';
+import { type Check, fixed, type PhaseCpu, renderResults } from './results.js';
+import { SEEDED_ROOMS, seedConferences, seedEvents } from './seed.js';
+
+const BENCH = import.meta.dirname;
+const CLI = join(BENCH, '..', 'dist', 'src', 'cli.js');
+const PROFILES = join(BENCH, 'profiles');
+const WARM_UP_SECONDS = 2;
+const INGEST_CONNECTIONS = 64;
+const READ_CONNECTIONS = 64;
+const LIST_CONNECTIONS = 8;
+const EMBEDDED_CONNECTIONS = 16;
+const PAGE_SIZE = 50;
+const DEEP_PAGE = 10_000;
+const PAGE_SAMPLES = 200;
+
+const { values: options } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    conferences: { type: 'string', default: '1000000' },
+    events: { type: 'string', default: '1000000' },
+    profile: { type: 'boolean', default: false },
+    only: { type: 'string', default: 'ingest,reads,rebuild,embedded' },
+    database: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+  },
+});
+const seconds = Number(options.seconds);
+const conferenceCount = Number(options.conferences);
+const eventCount = Number(options.events);
+const adminUrl = options.database;
+const groups = new Set(options.only.split(','));
+
+const account = newAccount('Benchmark account');
+const checks: Check[] = [];
+const summaries: string[] = [];
+const phases: PhaseCpu[] = [];
+
+function say(line: string): void {
+  process.stderr.write(`bench: ${line}\n`);
+}
+
+function summarise(line: string): void {
+  summaries.push(line);
+  console.log(line);
+}
+
+interface Server extends Running {
+  target: Target;
+}
+
+async function startConclave(label: string, env: Record<string, string>): Promise<Server> {
+  const port = await freePort();
+  const profiling = options.profile
+    ? ['--cpu-prof', `--cpu-prof-dir=${PROFILES}`, `--cpu-prof-name=${label}.cpuprofile`]
+    : [];
+  const running = await startProcess(
+    `Conclave (${label})`,
+    [...profiling, CLI, 'serve'],
+    {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      TWILIO_ACCOUNT_SID: account.sid,
+      TWILIO_AUTH_TOKEN: account.authToken,
+      ...env,
+    },
+    /listening on/,
+  );
+  return { ...running, target: { url: `http://127.0.0.1:${port}`, ...accountOf() } };
+}
+
+async function startBaseline(database: ScratchDatabase): Promise<Server> {
+  const port = await freePort();
+  const running = await startProcess(
+    'baseline',
+    ['--import', 'tsx', join(BENCH, 'baselines', 'server.ts')],
+    { PORT: String(port), DATABASE_URL: database.url },
+    /listening on/,
+  );
+  return { ...running, target: { url: `http://127.0.0.1:${port}`, ...accountOf() } };
+}
+
+function accountOf() {
+  return { accountSid: account.sid, authToken: account.authToken };
+}
+
+async function loadPhase(
+  name: string,
+  server: Server,
+  requests: autocannon.Request[],
+  connections: number,
+  database: ScratchDatabase | null,
+): Promise<Measured> {
+  say(`${name}: ${connections} connections for ${seconds} s`);
+  const measured = await measure({
+    url: server.target.url,
+    requests,
+    connections,
+    seconds,
+    warmUpSeconds: WARM_UP_SECONDS,
+    serverPid: server.pid,
+    backendPids: async () => (database === null ? [] : database.backendPids()),
+  });
+  if (measured.failures > 0) say(`${name}: ${measured.failures} of ${measured.requests} requests failed`);
+  phases.push({ phase: name, requestsPerSecond: measured.requestsPerSecond, cpu: measured.cpu });
+  return measured;
+}
+
+const ms = (value: number) => `${fixed(value, value < 10 ? 1 : 0)} ms`;
+const perSecond = (value: number) => `${fixed(value)}/s`;
+const ratio = (value: number) => fixed(value, 2);
+
+function latencies(scenario: string, conclave: Measured, base: Measured, p99Target: number | null): Check {
+  return {
+    scenario,
+    measure: 'latency p50 / p99',
+    conclave: `${ms(conclave.p50)} / ${ms(conclave.p99)}`,
+    baseline: `${ms(base.p50)} / ${ms(base.p99)}`,
+    ratio: '',
+    target: p99Target === null ? '–' : `p99 ≤ ${p99Target} ms`,
+    met: p99Target === null ? null : conclave.p99 <= p99Target,
+  };
+}
+
+const EVENTS_BETWEEN = 'SELECT count(*)::int AS n FROM events WHERE recorded_at >= $1 AND recorded_at < $2';
+
+/** Events appended per second while the phase ran: every event carries the time its webhook arrived. */
+async function eventsPerSecond(
+  query: (text: string, params: unknown[]) => Promise<{ rows: { n: number }[] }>,
+  measured: Measured,
+): Promise<number> {
+  const { rows } = await query(EVENTS_BETWEEN, [measured.from, measured.to]);
+  return (rows[0]?.n ?? 0) / ((measured.to.getTime() - measured.from.getTime()) / 1000);
+}
+
+async function ingestScenarios(database: ScratchDatabase, scratchForPgbench: ScratchDatabase) {
+  await database.client.query(
+    'CREATE TABLE baseline_webhooks (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, path text NOT NULL, form jsonb NOT NULL)',
+  );
+  const baseline = await startBaseline(database);
+  const base = await loadPhase(
+    'ingest, baseline (one INSERT)',
+    baseline,
+    conferenceRounds(baseline.target),
+    INGEST_CONNECTIONS,
+    database,
+  );
+  await baseline.stop();
+  say('pgbench -N');
+  const tps = await pgbench(scratchForPgbench, seconds);
+
+  const conclave = await startConclave('ingest', { DATABASE_URL: database.url });
+  const ingest = await loadPhase(
+    'ingest, Conclave',
+    conclave,
+    conferenceRounds(conclave.target),
+    INGEST_CONNECTIONS,
+    database,
+  );
+  const peakRss = conclave.peakRssMb();
+  const events = await eventsPerSecond((text, params) => database.client.query(text, params), ingest);
+  const hot = await loadPhase(
+    'hot room, Conclave',
+    conclave,
+    hotRoomRounds(conclave.target, 'hot room'),
+    INGEST_CONNECTIONS,
+    database,
+  );
+  const hotEvents = await eventsPerSecond((text, params) => database.client.query(text, params), hot);
+  await conclave.stop();
+
+  checks.push(
+    {
+      scenario: '1 ingest',
+      measure: `events/s at ${INGEST_CONNECTIONS} connections (vs INSERTs/s)`,
+      conclave: perSecond(events),
+      baseline: perSecond(base.requestsPerSecond),
+      ratio: ratio(events / base.requestsPerSecond),
+      target: '≥ 0.5 (stretch ≥ 1.0)',
+      met: events / base.requestsPerSecond >= 0.5,
+    },
+    {
+      scenario: '1 ingest',
+      measure: 'events/s vs pgbench -N tps',
+      conclave: perSecond(events),
+      baseline: perSecond(tps),
+      ratio: ratio(events / tps),
+      target: '–',
+      met: null,
+    },
+    {
+      scenario: '1 ingest',
+      measure: 'webhooks/s (vs requests/s)',
+      conclave: perSecond(ingest.requestsPerSecond),
+      baseline: perSecond(base.requestsPerSecond),
+      ratio: ratio(ingest.requestsPerSecond / base.requestsPerSecond),
+      target: '–',
+      met: null,
+    },
+    latencies('1 ingest', ingest, base, 25),
+    {
+      scenario: '2 hot room',
+      measure: 'events/s; p99',
+      conclave: `${perSecond(hotEvents)}; ${ms(hot.p99)}`,
+      baseline: '',
+      ratio: '',
+      target: '–',
+      met: null,
+    },
+    {
+      scenario: '7 memory',
+      measure: 'peak RSS of Conclave during scenario 1',
+      conclave: `${fixed(peakRss)} MB`,
+      baseline: '',
+      ratio: '',
+      target: '≤ 200 MB',
+      met: peakRss <= 200,
+    },
+  );
+  summarise(
+    `1 ingest: ${perSecond(events)} events (${perSecond(ingest.requestsPerSecond)} webhooks, ${ingest.failures} failed), p50 ${ms(ingest.p50)}, p99 ${ms(ingest.p99)}; baseline ${perSecond(base.requestsPerSecond)} INSERTs (ratio ${ratio(events / base.requestsPerSecond)}); pgbench -N ${fixed(tps)} tps (ratio ${ratio(events / tps)})`,
+  );
+  summarise(
+    `2 hot room: ${perSecond(hotEvents)} events (${perSecond(hot.requestsPerSecond)} webhooks, ${hot.failures} failed) into one room, p50 ${ms(hot.p50)}, p99 ${ms(hot.p99)}`,
+  );
+  summarise(`7 memory: peak RSS of Conclave ${fixed(peakRss)} MB through scenario 1`);
+}
+
+/** Alternates the two paths one request at a time, so that whatever else the machine does hits both alike. */
+async function alternatingLatencies(server: Server, paths: [string, string]): Promise<[number[], number[]]> {
+  const authorization = `Basic ${Buffer.from(`${account.sid}:${account.authToken}`).toString('base64')}`;
+  const samples: [number[], number[]] = [[], []];
+  for (let i = 0; i < PAGE_SAMPLES; i++) {
+    for (const [n, path] of paths.entries()) {
+      const started = performance.now();
+      const response = await fetch(server.target.url + path, { headers: { authorization } });
+      await response.arrayBuffer();
+      if (response.status !== 200) throw new Error(`${path} answered ${response.status}`);
+      samples[n]?.push(performance.now() - started);
+    }
+  }
+  return samples;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+async function readScenarios(database: ScratchDatabase) {
+  const conclave = await startConclave('reads', { DATABASE_URL: database.url });
+  say(`seeding ${fixed(conferenceCount)} conferences`);
+  const seeding = performance.now();
+  await seedConferences(database.client, account.sid, conferenceCount);
+  say(`seeded in ${fixed((performance.now() - seeding) / 1000, 1)} s`);
+  const { rows } = await database.client.query<{ sid: string }>(
+    'SELECT sid FROM conferences TABLESAMPLE SYSTEM (1) LIMIT 5000',
+  );
+  const sids = rows.map((r) => r.sid);
+  const pick = <T>(values: T[]) => values[Math.floor(Math.random() * values.length)] as T;
+  const conferences = `/2010-04-01/Accounts/${account.sid}/Conferences`;
+  const fetchOne = () => `${conferences}/${pick(sids)}.json`;
+
+  const baseline = await startBaseline(database);
+  const base = await loadPhase(
+    'fetch, baseline (one SELECT)',
+    baseline,
+    restReads(baseline.target, fetchOne),
+    READ_CONNECTIONS,
+    database,
+  );
+  await baseline.stop();
+  const fetched = await loadPhase(
+    'fetch, Conclave',
+    conclave,
+    restReads(conclave.target, fetchOne),
+    READ_CONNECTIONS,
+    database,
+  );
+  const byStatus = await loadPhase(
+    'list Status=in-progress, Conclave',
+    conclave,
+    restReads(conclave.target, () => `${conferences}.json?Status=in-progress&PageSize=${PAGE_SIZE}`),
+    LIST_CONNECTIONS,
+    database,
+  );
+  const byName = await loadPhase(
+    'list FriendlyName=…, Conclave',
+    conclave,
+    restReads(
+      conclave.target,
+      () =>
+        `${conferences}.json?FriendlyName=${encodeURIComponent(`room ${Math.floor(Math.random() * SEEDED_ROOMS)}`)}&PageSize=${PAGE_SIZE}`,
+    ),
+    LIST_CONNECTIONS,
+    database,
+  );
+  const deepPage = Math.min(DEEP_PAGE, Math.floor(conferenceCount / PAGE_SIZE));
+  const deep = await database.client.query<{ sid: string }>(
+    'SELECT sid FROM conferences WHERE account_sid = $1 ORDER BY sid DESC OFFSET $2 LIMIT 1',
+    [account.sid, (deepPage - 1) * PAGE_SIZE - 1],
+  );
+  say(`page 1 and page ${fixed(deepPage)}: ${PAGE_SAMPLES} requests each, alternating`);
+  const [first, later] = await alternatingLatencies(conclave, [
+    `${conferences}.json?PageSize=${PAGE_SIZE}`,
+    `${conferences}.json?PageSize=${PAGE_SIZE}&Page=${deepPage - 1}&PageToken=PA${deep.rows[0]?.sid}`,
+  ]);
+  await conclave.stop();
+
+  const fetchRatio = fetched.requestsPerSecond / base.requestsPerSecond;
+  const pageRatio = median(later) / median(first);
+  checks.push(
+    {
+      scenario: '3 fetch',
+      measure: `GET one conference (JSON), req/s at ${READ_CONNECTIONS} connections`,
+      conclave: perSecond(fetched.requestsPerSecond),
+      baseline: perSecond(base.requestsPerSecond),
+      ratio: ratio(fetchRatio),
+      target: '≥ 0.8',
+      met: fetchRatio >= 0.8,
+    },
+    latencies('3 fetch', fetched, base, null),
+    ...[
+      { name: 'Status=in-progress', measured: byStatus },
+      { name: 'FriendlyName=…', measured: byName },
+    ].map(
+      ({ name, measured }): Check => ({
+        scenario: '4 list',
+        measure: `${name}&PageSize=${PAGE_SIZE} at ${fixed(conferenceCount)} conferences, ${LIST_CONNECTIONS} connections: req/s; p99`,
+        conclave: `${perSecond(measured.requestsPerSecond)}; ${ms(measured.p99)}`,
+        baseline: '',
+        ratio: '',
+        target: 'p99 ≤ 10 ms',
+        met: measured.p99 <= 10,
+      }),
+    ),
+    {
+      scenario: '4 list',
+      measure: `page ${fixed(deepPage)} by PageToken vs page 1, median latency`,
+      conclave: `${ms(median(later))} vs ${ms(median(first))}`,
+      baseline: '',
+      ratio: ratio(pageRatio),
+      target: '≤ 1.3',
+      met: pageRatio <= 1.3,
+    },
+  );
+  summarise(
+    `3 fetch: ${perSecond(fetched.requestsPerSecond)} (${fetched.failures} failed), p99 ${ms(fetched.p99)}; baseline ${perSecond(base.requestsPerSecond)}, p99 ${ms(base.p99)} (ratio ${ratio(fetchRatio)})`,
+  );
+  summarise(
+    `4 list at ${fixed(conferenceCount)} conferences: Status=in-progress ${perSecond(byStatus.requestsPerSecond)}, p99 ${ms(byStatus.p99)}; FriendlyName ${perSecond(byName.requestsPerSecond)}, p99 ${ms(byName.p99)}; page ${fixed(deepPage)} ${ms(median(later))} vs page 1 ${ms(median(first))} (ratio ${ratio(pageRatio)})`,
+  );
+}
+
+async function rebuildScenario(database: ScratchDatabase) {
+  await runProcess([CLI, 'migrate'], { DATABASE_URL: database.url });
+  say(`seeding ${fixed(eventCount)} events`);
+  const seeding = performance.now();
+  const seeded = await seedEvents(database.client, account.sid, eventCount);
+  say(`seeded ${fixed(seeded)} in ${fixed((performance.now() - seeding) / 1000, 1)} s; conclave rebuild`);
+  const profiling = options.profile
+    ? ['--cpu-prof', `--cpu-prof-dir=${PROFILES}`, '--cpu-prof-name=rebuild.cpuprofile']
+    : [];
+  const rebuilt = await runProcess([...profiling, CLI, 'rebuild'], { DATABASE_URL: database.url });
+  const counted = await database.client.query<{
+    conferences: number;
+    completed: number;
+    participants: number;
+  }>(
+    `SELECT (SELECT count(*)::int FROM conferences) AS conferences,
+            (SELECT count(*)::int FROM conferences WHERE status = 'completed') AS completed,
+            (SELECT count(*)::int FROM participants) AS participants`,
+  );
+  const rate = seeded / (rebuilt.ms / 1000);
+  const made = counted.rows[0];
+  checks.push({
+    scenario: '5 rebuild',
+    measure: `events/s re-deriving the read models from ${fixed(seeded)} events`,
+    conclave: perSecond(rate),
+    baseline: '',
+    ratio: '',
+    target: '≥ 50,000/s',
+    met: rate >= 50_000,
+  });
+  summarise(
+    `5 rebuild: ${fixed(seeded)} events in ${fixed(rebuilt.ms / 1000, 1)} s (${perSecond(rate)}, whole \`conclave rebuild\` process), ${fixed(made?.conferences ?? 0)} conferences (${fixed(made?.completed ?? 0)} completed) and ${fixed(made?.participants ?? 0)} participants; it said: ${rebuilt.stdout.trim()}`,
+  );
+}
+
+async function embeddedScenario() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'conclave-bench-'));
+  try {
+    const cold = await startConclave('pglite-first-start', { DATA_DIR: dataDir });
+    await cold.stop();
+    const conclave = await startConclave('pglite', { DATA_DIR: dataDir });
+    const ingest = await loadPhase(
+      'ingest, Conclave on PGlite',
+      conclave,
+      conferenceRounds(conclave.target),
+      EMBEDDED_CONNECTIONS,
+      null,
+    );
+    await conclave.stop();
+    const pglite = new PGlite(dataDir);
+    const events = await eventsPerSecond((text, params) => pglite.query<{ n: number }>(text, params), ingest);
+    await pglite.close();
+    const startup = conclave.startupMs / 1000;
+    checks.push(
+      {
+        scenario: '6 embedded',
+        measure: `ingest events/s on PGlite at ${EMBEDDED_CONNECTIONS} connections`,
+        conclave: perSecond(events),
+        baseline: '',
+        ratio: '',
+        target: '≥ 500/s',
+        met: events >= 500,
+      },
+      {
+        scenario: '6 embedded',
+        measure: 'start-up on PGlite, to listening (first start, creating the database)',
+        conclave: `${fixed(startup, 1)} s (${fixed(cold.startupMs / 1000, 1)} s)`,
+        baseline: '',
+        ratio: '',
+        target: '≤ 3 s',
+        met: startup <= 3,
+      },
+    );
+    summarise(
+      `6 embedded: ${perSecond(events)} events (${perSecond(ingest.requestsPerSecond)} webhooks, ${ingest.failures} failed), p99 ${ms(ingest.p99)}; start-up ${fixed(startup, 1)} s, first start ${fixed(cold.startupMs / 1000, 1)} s`,
+    );
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  const machine = describeMachine(await serverVersion(adminUrl));
+  say(`${machine.cpu}, ${machine.cores} cores; load average ${fixed(machine.loadAtStart, 1)}`);
+  const databases: ScratchDatabase[] = [];
+  const scratch = async (purpose: string) => {
+    const database = await createScratch(adminUrl, purpose);
+    databases.push(database);
+    return database;
+  };
+  try {
+    if (groups.has('ingest')) await ingestScenarios(await scratch('ingest'), await scratch('pgbench'));
+    if (groups.has('reads')) await readScenarios(await scratch('reads'));
+    if (groups.has('rebuild')) await rebuildScenario(await scratch('rebuild'));
+    if (groups.has('embedded')) await embeddedScenario();
+  } finally {
+    await stopAll();
+    await Promise.all(databases.map((d) => d.drop()));
+  }
+  const results = renderResults({
+    machine,
+    seconds,
+    checks,
+    summaries,
+    phases,
+    analysis: readFileSync(join(BENCH, 'analysis.md'), 'utf8'),
+  });
+  writeFileSync(join(BENCH, 'RESULTS.md'), results);
+  say('wrote bench/RESULTS.md');
+}
+
+await main();
