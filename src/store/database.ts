@@ -1,10 +1,13 @@
 // Opens the database Conclave runs on: PostgreSQL through a `pg` pool when a URL is configured, otherwise
 // PGlite, PostgreSQL compiled to WebAssembly, in a data directory (or in memory, for tests).
 
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
+import { pgliteTemplate } from './pglite-template.js';
 import type { DB } from './schema.js';
 
 export type DatabaseTarget =
@@ -59,7 +62,11 @@ function openPostgres(url: string, poolSize = DEFAULT_POOL_SIZE): Database {
 }
 
 async function openPglite(dataDir: string | null): Promise<Database> {
-  const pglite = dataDir === null ? new PGlite() : new PGlite(dataDir);
+  // A new database starts as a copy of the one initdb would make, when the build made one to copy.
+  const fresh = dataDir === null || !existsSync(join(dataDir, 'PG_VERSION'));
+  const template = fresh ? await pgliteTemplate() : undefined;
+  const options = template === undefined ? {} : { loadDataDir: template };
+  const pglite = dataDir === null ? new PGlite(options) : new PGlite(dataDir, options);
   await pglite.waitReady;
   const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
   return {
