@@ -3,10 +3,12 @@
 // of the same run, and bench/RESULTS.md written. Scratch databases are made for the run and dropped after.
 //
 //   npm run bench [-- --seconds S] [--conferences N] [--events N] [--profile] [--only GROUPS]
-//                 [--database URL]
+//                 [--database URL] [--render]
 //
 // --profile writes a CPU profile of every Conclave process into bench/profiles/. --only runs some of the
 // groups ingest (scenarios 1, 2, 7), reads (3, 4), rebuild (5) and embedded (6), e.g. --only ingest,rebuild.
+// The measurements are kept in bench/results.json; --render rewrites RESULTS.md from them (after editing
+// bench/analysis.md) without measuring again.
 
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,12 +22,13 @@ import { type Measured, measure } from './load.js';
 import { describeMachine } from './machine.js';
 import { createScratch, pgbench, type ScratchDatabase, serverVersion } from './postgres.js';
 import { freePort, type Running, runProcess, startProcess, stopAll } from './processes.js';
-import { type Check, fixed, type PhaseCpu, renderResults } from './results.js';
+import { type Check, fixed, type PhaseCpu, type Report, renderResults } from './results.js';
 import { SEEDED_ROOMS, seedConferences, seedEvents } from './seed.js';
 
 const BENCH = import.meta.dirname;
 const CLI = join(BENCH, '..', 'dist', 'src', 'cli.js');
 const PROFILES = join(BENCH, 'profiles');
+const MEASURED = join(BENCH, 'results.json');
 const WARM_UP_SECONDS = 2;
 const INGEST_CONNECTIONS = 64;
 const READ_CONNECTIONS = 64;
@@ -42,6 +45,7 @@ const { values: options } = parseArgs({
     events: { type: 'string', default: '1000000' },
     profile: { type: 'boolean', default: false },
     only: { type: 'string', default: 'ingest,reads,rebuild,embedded' },
+    render: { type: 'boolean', default: false },
     database: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
   },
 });
@@ -425,7 +429,6 @@ async function embeddedScenario() {
     const pglite = new PGlite(dataDir);
     const events = await eventsPerSecond((text, params) => pglite.query<{ n: number }>(text, params), ingest);
     await pglite.close();
-    const startup = conclave.startupMs / 1000;
     checks.push(
       {
         scenario: '6 embedded',
@@ -436,25 +439,42 @@ async function embeddedScenario() {
         target: '≥ 500/s',
         met: events >= 500,
       },
-      {
-        scenario: '6 embedded',
-        measure: 'start-up on PGlite, to listening (first start, creating the database)',
-        conclave: `${fixed(startup, 1)} s (${fixed(cold.startupMs / 1000, 1)} s)`,
-        baseline: '',
-        ratio: '',
-        target: '≤ 3 s',
-        met: startup <= 3,
-      },
+      ...[
+        { measure: 'start-up on PGlite, to listening, on its existing data', ms: conclave.startupMs },
+        { measure: 'first start on PGlite, creating its data in an empty DATA_DIR', ms: cold.startupMs },
+      ].map(
+        ({ measure, ms }): Check => ({
+          scenario: '6 embedded',
+          measure,
+          conclave: `${fixed(ms / 1000, 1)} s`,
+          baseline: '',
+          ratio: '',
+          target: '≤ 3 s',
+          met: ms <= 3000,
+        }),
+      ),
     );
     summarise(
-      `6 embedded: ${perSecond(events)} events (${perSecond(ingest.requestsPerSecond)} webhooks, ${ingest.failures} failed), p99 ${ms(ingest.p99)}; start-up ${fixed(startup, 1)} s, first start ${fixed(cold.startupMs / 1000, 1)} s`,
+      `6 embedded: ${perSecond(events)} events (${perSecond(ingest.requestsPerSecond)} webhooks, ${ingest.failures} failed), p99 ${ms(ingest.p99)}; start-up ${fixed(conclave.startupMs / 1000, 1)} s, first start ${fixed(cold.startupMs / 1000, 1)} s`,
     );
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
+/** RESULTS.md from the measurements and the notes in analysis.md, which may change without a new run. */
+function writeResults(measured: Omit<Report, 'analysis'>) {
+  writeFileSync(MEASURED, `${JSON.stringify(measured, null, 2)}\n`);
+  const analysis = readFileSync(join(BENCH, 'analysis.md'), 'utf8');
+  writeFileSync(join(BENCH, 'RESULTS.md'), renderResults({ ...measured, analysis }));
+  say('wrote bench/RESULTS.md');
+}
+
 async function main() {
+  if (options.render) {
+    writeResults(JSON.parse(readFileSync(MEASURED, 'utf8')) as Omit<Report, 'analysis'>);
+    return;
+  }
   const machine = describeMachine(await serverVersion(adminUrl));
   say(`${machine.cpu}, ${machine.cores} cores; load average ${fixed(machine.loadAtStart, 1)}`);
   const databases: ScratchDatabase[] = [];
@@ -472,16 +492,7 @@ async function main() {
     await stopAll();
     await Promise.all(databases.map((d) => d.drop()));
   }
-  const results = renderResults({
-    machine,
-    seconds,
-    checks,
-    summaries,
-    phases,
-    analysis: readFileSync(join(BENCH, 'analysis.md'), 'utf8'),
-  });
-  writeFileSync(join(BENCH, 'RESULTS.md'), results);
-  say('wrote bench/RESULTS.md');
+  writeResults({ machine, seconds, checks, summaries, phases });
 }
 
 await main();
