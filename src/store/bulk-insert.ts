@@ -39,3 +39,24 @@ export function insertRows<T extends keyof DB & string>(
           AS row (${sql.join(columns.map(([column, type]) => sql`${sql.ref(column)} ${read(type)}`))})`,
     );
 }
+
+/** Inserts `rows`, or, for a row whose `key` is taken, puts the new values in place of the old. */
+export function upsertRows<T extends keyof DB & string>(
+  executor: Executor,
+  table: T,
+  types: ColumnTypes<T>,
+  key: (keyof DB[T] & string)[],
+  rows: Insertable<DB[T]>[],
+) {
+  const values = Object.keys(types).filter((column) => !(key as string[]).includes(column));
+  return insertRows(executor, table, types, rows).onConflict((oc) =>
+    oc
+      .columns(key as never)
+      .doUpdateSet(
+        (eb) =>
+          Object.fromEntries(
+            values.map((column) => [column, eb.ref(`excluded.${column}` as never)]),
+          ) as never,
+      ),
+  );
+}

@@ -5,7 +5,7 @@
 
 import type { Insertable, Updateable } from 'kysely';
 import type { RoomEvent } from '../domain/events.js';
-import { type ColumnTypes, inChunks, insertRows } from './bulk-insert.js';
+import { type ColumnTypes, inChunks, insertRows, upsertRows } from './bulk-insert.js';
 import type { Executor } from './executor.js';
 import type { ConferencesTable, ParticipantsTable } from './schema.js';
 
@@ -65,11 +65,6 @@ const PARTICIPANT_TYPES: ColumnTypes<'participants'> = {
   date_left: 'timestamptz',
   left_reason: 'text',
 };
-// What a participant put back in place takes from the new row: everything but its key.
-const PARTICIPANT_VALUES = Object.keys(PARTICIPANT_TYPES).filter(
-  (column) => !(PARTICIPANT_KEY as readonly string[]).includes(column),
-) as (keyof ParticipantRow & string)[];
-
 const conferenceId = (accountSid: string, sid: string) => `${accountSid} ${sid}`;
 const participantId = (accountSid: string, sid: string, callSid: string) => `${accountSid} ${sid} ${callSid}`;
 
@@ -244,13 +239,8 @@ export class Projection {
         insertRows(executor, 'conferences', CONFERENCE_TYPES, rows),
       ),
       ...inChunks(created(this.participants) as ParticipantRow[]).map((rows) =>
-        insertRows(executor, 'participants', PARTICIPANT_TYPES, rows).onConflict((oc) =>
-          oc
-            .columns(PARTICIPANT_KEY)
-            .doUpdateSet((eb) =>
-              Object.fromEntries(PARTICIPANT_VALUES.map((column) => [column, eb.ref(`excluded.${column}`)])),
-            ),
-        ),
+        // A participant put back in place takes every value from the new row.
+        upsertRows(executor, 'participants', PARTICIPANT_TYPES, [...PARTICIPANT_KEY], rows),
       ),
       ...alike(this.conferences.values()).map(({ accountSid, set, keys }) =>
         executor

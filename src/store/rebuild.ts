@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { type CallState, evolveCall, initialCallState } from '../domain/call.js';
 import { callSidOf } from '../domain/events.js';
 import { evolve, initialRoomState, type RoomState } from '../domain/room.js';
-import { inChunks, insertRows } from './bulk-insert.js';
+import { inChunks, upsertRows } from './bulk-insert.js';
 import type { Database } from './database.js';
 import { readEvents, type StoredEvent } from './events.js';
 import type { Executor } from './executor.js';
@@ -20,15 +20,72 @@ export interface ReplaySummary {
   calls: number;
 }
 
+interface Room {
+  accountSid: string;
+  name: string;
+  version: number;
+  state: RoomState;
+}
+
+interface Call {
+  accountSid: string;
+  callSid: string;
+  state: CallState;
+}
+
+function roomWrites(target: Executor, rooms: Room[]) {
+  return inChunks(rooms).map((chunk) =>
+    upsertRows(
+      target,
+      'rooms',
+      { account_sid: 'text', friendly_name: 'text', version: 'bigint', state: 'jsonb' },
+      ['account_sid', 'friendly_name'],
+      chunk.map((room) => ({
+        account_sid: room.accountSid,
+        friendly_name: room.name,
+        version: room.version,
+        state: JSON.stringify(room.state),
+      })),
+    ),
+  );
+}
+
+function callWrites(target: Executor, calls: Call[]) {
+  return inChunks(calls).map((chunk) =>
+    upsertRows(
+      target,
+      'calls',
+      { account_sid: 'text', call_sid: 'text', room: 'text', ended: 'boolean' },
+      ['account_sid', 'call_sid'],
+      chunk.map((call) => ({
+        account_sid: call.accountSid,
+        call_sid: call.callSid,
+        room: call.state.room,
+        ended: call.state.ended,
+      })),
+    ),
+  );
+}
+
+/** Removes from `items` those that satisfy `settled`, and returns them. */
+function take<T>(items: Set<T>, settled: (item: T) => boolean): T[] {
+  const taken = [...items].filter(settled);
+  for (const item of taken) items.delete(item);
+  return taken;
+}
+
 /**
  * Folds the whole log read from `source` into the read models of `target`, which must hold no derived
  * rows yet. `source` and `target` may be the same transaction, or the target a scratch schema of it. The
- * log is folded in memory and every derived row written once, in multi-row statements: a conference's as
- * soon as it has completed, the rest at the end.
+ * log is folded in memory and the derived rows written in multi-row statements while the fold goes on: a
+ * conference's once it has completed, a room's once it has no live conference, a call's once it has ended
+ * (and again, should they change after all), the rest at the end.
  */
 export async function replay(source: Executor, target: Executor): Promise<ReplaySummary> {
-  const rooms = new Map<string, { accountSid: string; name: string; version: number; state: RoomState }>();
-  const calls = new Map<string, { accountSid: string; callSid: string; state: CallState }>();
+  const rooms = new Map<string, Room>();
+  const calls = new Map<string, Call>();
+  const unwrittenRooms = new Set<Room>();
+  const unwrittenCalls = new Set<Call>();
   const projection = new Projection();
   const fold = (stored: StoredEvent) => {
     const roomKey = `${stored.accountSid}\u0000${stored.room}`;
@@ -39,6 +96,7 @@ export async function replay(source: Executor, target: Executor): Promise<Replay
     }
     room.state = evolve(room.state, stored.event);
     room.version = stored.streamPosition;
+    unwrittenRooms.add(room);
     const callSid = callSidOf(stored.event);
     if (callSid !== null) {
       const callKey = `${stored.accountSid}\u0000${callSid}`;
@@ -48,6 +106,7 @@ export async function replay(source: Executor, target: Executor): Promise<Replay
         calls.set(callKey, call);
       }
       call.state = evolveCall(call.state, stored.room, stored.event);
+      unwrittenCalls.add(call);
     }
     projection.apply(stored.accountSid, stored.event);
   };
@@ -71,43 +130,25 @@ export async function replay(source: Executor, target: Executor): Promise<Replay
       Promise.resolve().then(() => folding.forEach(fold)),
     ]);
     write(projection.takeCompleted().writes(target));
+    write(
+      roomWrites(
+        target,
+        take(unwrittenRooms, (room) => room.state.live === null),
+      ),
+    );
+    write(
+      callWrites(
+        target,
+        take(unwrittenCalls, (call) => call.state.ended),
+      ),
+    );
     count += folding.length;
   }
-  const roomRows = inChunks([...rooms.values()]).map((chunk) =>
-    insertRows(
-      target,
-      'rooms',
-      { account_sid: 'text', friendly_name: 'text', version: 'bigint', state: 'jsonb' },
-      chunk.map((room) => ({
-        account_sid: room.accountSid,
-        friendly_name: room.name,
-        version: room.version,
-        state: JSON.stringify(room.state),
-      })),
-    ).onConflict((oc) =>
-      oc
-        .columns(['account_sid', 'friendly_name'])
-        .doUpdateSet((eb) => ({ version: eb.ref('excluded.version'), state: eb.ref('excluded.state') })),
-    ),
-  );
-  const callRows = inChunks([...calls.values()]).map((chunk) =>
-    insertRows(
-      target,
-      'calls',
-      { account_sid: 'text', call_sid: 'text', room: 'text', ended: 'boolean' },
-      chunk.map((call) => ({
-        account_sid: call.accountSid,
-        call_sid: call.callSid,
-        room: call.state.room,
-        ended: call.state.ended,
-      })),
-    ).onConflict((oc) =>
-      oc
-        .columns(['account_sid', 'call_sid'])
-        .doUpdateSet((eb) => ({ room: eb.ref('excluded.room'), ended: eb.ref('excluded.ended') })),
-    ),
-  );
-  write([...projection.writes(target), ...roomRows, ...callRows]);
+  write([
+    ...projection.writes(target),
+    ...roomWrites(target, [...unwrittenRooms]),
+    ...callWrites(target, [...unwrittenCalls]),
+  ]);
   await Promise.all(writing);
   return { events: count, rooms: rooms.size, calls: calls.size };
 }
