@@ -4,13 +4,13 @@
 // each room's own names, Sids, ids and times: shaped exactly like what the webhooks append.
 
 import type pg from 'pg';
+import { mintCommandId } from '../src/commands/command-id.js';
 import { type CallState, initialCallState } from '../src/domain/call.js';
 import type { RoomCommand } from '../src/domain/commands.js';
 import { plan, run } from '../src/domain/delivery.js';
 import { conferenceSidFromUlid, isUlid } from '../src/domain/ids.js';
 import { initialRoomState, type RoomState } from '../src/domain/room.js';
 import { DEFAULT_ATTRIBUTES, joinAttributes } from '../src/webhooks/attributes.js';
-import { mintCommandId } from '../src/webhooks/command-id.js';
 
 /** 2025-01-01T00:00:00Z: every seeded time counts from here. */
 const EPOCH_MS = 1_735_689_600_000;

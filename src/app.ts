@@ -3,10 +3,12 @@
 
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import api from './api/plugin.js';
+import { commandsOf } from './commands/index.js';
 import type { Config } from './config.js';
 import { dashboard } from './dashboard/plugin.js';
 import { health } from './health.js';
 import { metricsPlugin } from './metrics.js';
+import { readsOf } from './reads/index.js';
 import type { Database } from './store/database.js';
 import { isDatabaseUnavailable } from './store/errors.js';
 import { webhooks } from './webhooks/plugin.js';
@@ -55,8 +57,10 @@ export async function buildApp({
 
   await app.register(metricsPlugin, { database });
   await app.register(health, { database });
-  await app.register(webhooks, { database, publicUrl: config.publicUrl, metrics: app.metrics, clock });
-  await app.register(api, { database });
-  await app.register(dashboard, { database, publicUrl: config.publicUrl });
+  const reads = readsOf(database.db);
+  const commands = commandsOf(database.db, app.metrics.store);
+  await app.register(webhooks, { commands, publicUrl: config.publicUrl, metrics: app.metrics, clock });
+  await app.register(api, { reads });
+  await app.register(dashboard, { reads, publicUrl: config.publicUrl });
   return app;
 }

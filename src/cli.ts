@@ -3,7 +3,10 @@
 // plain line on stderr and a non-zero exit, never a stack trace.
 
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { reap } from './commands/reaper.js';
 import { ConfigError, loadConfig } from './config.js';
+import { rebuild } from './reads/rebuild.js';
+import { verify } from './reads/verify.js';
 import { announce, closeOnSignals, startServer } from './server.js';
 import { runSimulation } from './simulate/command.js';
 import { type SimulationOptions, simulationOptions } from './simulate/options.js';
@@ -11,9 +14,6 @@ import { listAccounts, newAccount, saveAccount } from './store/accounts.js';
 import { type Database, openDatabase } from './store/database.js';
 import { isDatabaseUnavailable } from './store/errors.js';
 import { migrate } from './store/migrate.js';
-import { reap } from './store/reaper.js';
-import { rebuild } from './store/rebuild.js';
-import { verify } from './store/verify.js';
 
 class UsageError extends Error {}
 

@@ -5,8 +5,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { StoreObserver } from './commands/index.js';
+import { readsOf } from './reads/index.js';
 import type { Database } from './store/database.js';
-import type { StoreObserver } from './store/handle-command.js';
 
 export type WebhookOutcome =
   | 'joined'
@@ -32,18 +33,13 @@ declare module 'fastify' {
 }
 
 /** A gauge read from the database at each scrape, so that every replica reports the same truth. */
-function liveGauge(
-  registry: Registry,
-  name: string,
-  help: string,
-  count: () => Promise<{ n: string }>,
-): void {
+function liveGauge(registry: Registry, name: string, help: string, count: () => Promise<number>): void {
   new Gauge({
     name,
     help,
     registers: [registry],
     async collect() {
-      this.set(Number((await count()).n));
+      this.set(await count());
     },
   });
 }
@@ -80,19 +76,18 @@ export function createMetrics(database: Database): Metrics {
       this.set({ state: 'waiting' }, usage.waiting);
     },
   });
-  liveGauge(registry, 'conclave_live_conferences', 'Conferences not completed', () =>
-    database.db
-      .selectFrom('conferences')
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('status', '<>', 'completed')
-      .executeTakeFirstOrThrow(),
+  const reads = readsOf(database.db);
+  liveGauge(
+    registry,
+    'conclave_live_conferences',
+    'Conferences not completed',
+    async () => (await reads.liveCounts()).conferences,
   );
-  liveGauge(registry, 'conclave_live_participants', 'Participants connected to a conference', () =>
-    database.db
-      .selectFrom('participants')
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('status', '=', 'connected')
-      .executeTakeFirstOrThrow(),
+  liveGauge(
+    registry,
+    'conclave_live_participants',
+    'Participants connected to a conference',
+    async () => (await reads.liveCounts()).participants,
   );
   return {
     registry,

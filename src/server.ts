@@ -4,12 +4,12 @@
 
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
+import { reap } from './commands/reaper.js';
 import type { Config } from './config.js';
 import { loggerOptions } from './logging.js';
 import { ensureDevelopmentAccount, findAccount, listAccounts, saveAccount } from './store/accounts.js';
 import { type Database, openDatabase } from './store/database.js';
 import { migrate } from './store/migrate.js';
-import { reap } from './store/reaper.js';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 export const DEVELOPMENT_ACCOUNT_NAME = 'Development account';

@@ -4,10 +4,8 @@
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import type { Kysely } from 'kysely';
 import { isSid } from '../domain/ids.js';
-import { findAccountForRequest } from '../store/accounts.js';
-import type { DB } from '../store/schema.js';
+import type { Reads } from '../reads/index.js';
 import { authenticationRequired, notFound } from './errors.js';
 import { pathOf } from './format.js';
 
@@ -31,11 +29,11 @@ function sameSecret(expected: string, given: string): boolean {
   return timingSafeEqual(digest(expected), digest(given));
 }
 
-export function authenticate(db: Kysely<DB>) {
+export function authenticate(reads: Pick<Reads, 'account'>) {
   return async (request: FastifyRequest): Promise<void> => {
     const credentials = parseBasic(request.headers.authorization);
     if (!credentials || !isSid('AC', credentials.username)) throw authenticationRequired();
-    const account = await findAccountForRequest(db, credentials.username);
+    const account = await reads.account(credentials.username);
     if (!account || !sameSecret(account.authToken, credentials.password)) throw authenticationRequired();
     const { AccountSid } = request.params as { AccountSid?: string };
     if (AccountSid !== undefined && AccountSid !== account.sid) throw notFound(pathOf(request.url));

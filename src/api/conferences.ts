@@ -1,9 +1,7 @@
 // Conferences: the list with Twilio's filters (and Conclave's CallSid and PhoneNumber), and the fetch.
 
 import type { FastifyInstance } from 'fastify';
-import type { Kysely } from 'kysely';
-import { type Conference, findConference, listConferences } from '../store/queries.js';
-import type { DB } from '../store/schema.js';
+import type { Conference, Reads } from '../reads/index.js';
 import { notFound } from './errors.js';
 import { conferenceFilters } from './filters.js';
 import { formatOf, pathOf, withoutSuffix } from './format.js';
@@ -19,17 +17,17 @@ const parseConferenceSid = (name: string, value: string) => parseSid(name, 'CF',
 
 /** The conference a subresource path names, or the 404 Twilio gives for it. */
 export async function conferenceOf(
-  db: Kysely<DB>,
+  reads: Reads,
   accountSid: string,
   segment: string,
   url: string,
 ): Promise<Conference> {
-  const conference = await findConference(db, accountSid, parseConferenceSid('ConferenceSid', segment));
+  const conference = await reads.conference(accountSid, parseConferenceSid('ConferenceSid', segment));
   if (!conference) throw notFound(pathOf(url));
   return conference;
 }
 
-export function conferenceRoutes(app: FastifyInstance, db: Kysely<DB>): void {
+export function conferenceRoutes(app: FastifyInstance, reads: Reads): void {
   readOnly<{ AccountSid: string }>(
     app,
     withSuffixes('/Accounts/:AccountSid/Conferences'),
@@ -39,7 +37,7 @@ export function conferenceRoutes(app: FastifyInstance, db: Kysely<DB>): void {
       const query = new Query(request.url);
       const { filter, params } = conferenceFilters(query);
       const paging = parsePaging(query, parseConferenceSid);
-      const page = await listConferences(db, AccountSid, filter, paging);
+      const page = await reads.conferences(AccountSid, filter, paging);
       return sendPage(
         reply,
         format,
@@ -62,7 +60,7 @@ export function conferenceRoutes(app: FastifyInstance, db: Kysely<DB>): void {
     async (request, reply) => {
       const format = formatOf(request.url);
       const sid = parseConferenceSid('Sid', withoutSuffix(request.params.Sid));
-      const conference = await findConference(db, request.params.AccountSid, sid);
+      const conference = await reads.conference(request.params.AccountSid, sid);
       if (!conference) throw notFound(pathOf(request.url));
       return sendResource(reply, format, NAMES, conference, conferenceJson);
     },

@@ -3,7 +3,7 @@
 // trace or a 500 for input it got wrong.
 
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { isDatabaseUnavailable } from '../store/errors.js';
+import { isDatabaseUnavailable } from '../reads/index.js';
 import { formatOf, pathOf } from './format.js';
 import { xmlResource } from './representation-xml.js';
 

@@ -2,9 +2,7 @@
 // lists Twilio defines. Twilio keeps no such history behind its REST API.
 
 import type { FastifyInstance } from 'fastify';
-import type { Kysely } from 'kysely';
-import { listConferenceEvents } from '../store/queries.js';
-import type { DB } from '../store/schema.js';
+import type { Reads } from '../reads/index.js';
 import { conferenceOf } from './conferences.js';
 import { invalidParameter } from './errors.js';
 import { formatOf } from './format.js';
@@ -22,16 +20,16 @@ function parseEventSid(name: string, value: string): string {
   return id;
 }
 
-export function eventRoutes(app: FastifyInstance, db: Kysely<DB>): void {
+export function eventRoutes(app: FastifyInstance, reads: Reads): void {
   readOnly<{ AccountSid: string; ConferenceSid: string }>(
     app,
     withSuffixes('/Accounts/:AccountSid/Conferences/:ConferenceSid/Events'),
     async (request, reply) => {
       const format = formatOf(request.url);
       const { AccountSid, ConferenceSid } = request.params;
-      const conference = await conferenceOf(db, AccountSid, ConferenceSid, request.url);
+      const conference = await conferenceOf(reads, AccountSid, ConferenceSid, request.url);
       const paging = parsePaging(new Query(request.url), parseEventSid);
-      const page = await listConferenceEvents(db, AccountSid, conference.sid, paging);
+      const page = await reads.conferenceEvents(AccountSid, conference.sid, paging);
       if (!page) throw unknownPageToken();
       return sendPage(
         reply,

@@ -2,7 +2,7 @@
 // Status on Participants). Each filter read is remembered with the value as given, so that the paging URIs
 // carry the filters on to the next page.
 
-import type { ConferenceFilter, ParticipantFilter, TimeRange } from '../store/queries.js';
+import type { ConferenceFilter, ParticipantFilter, TimeRange } from '../reads/index.js';
 import type { Params } from './paging.js';
 import { parseBoolean, parseDay, parseEnum, parseSid, type Query } from './parameters.js';
 

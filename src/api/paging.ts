@@ -3,7 +3,7 @@
 // row seen goes back to newer ones. The envelope's URIs are relative, carry the request's filters, and
 // next_page_uri is null on the last page, which is how the SDKs know to stop.
 
-import type { Cursor, Page } from '../store/queries.js';
+import type { Cursor, Page } from '../reads/index.js';
 import { invalidParameter } from './errors.js';
 import { parseInteger, type Query } from './parameters.js';
 

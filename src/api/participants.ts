@@ -2,10 +2,8 @@
 // Conclave's history of everyone who took part. A participant is fetched by CallSid or by label.
 
 import type { FastifyInstance } from 'fastify';
-import type { Kysely } from 'kysely';
 import { isSid } from '../domain/ids.js';
-import { findParticipant, listParticipants, type ParticipantKey } from '../store/queries.js';
-import type { DB } from '../store/schema.js';
+import type { ParticipantKey, Reads } from '../reads/index.js';
 import { conferenceOf } from './conferences.js';
 import { notFound } from './errors.js';
 import { participantFilters, participantStatus } from './filters.js';
@@ -18,7 +16,6 @@ import { readOnly, withSuffixes } from './routes.js';
 
 const NAMES: Names = { list: 'participants', item: 'Participant' };
 
-/** A path segment that is a CallSid names the call; anything else is a label. */
 /** The CallSid or label a path names; null for a label no participant can have (PostgreSQL text cannot
  * hold NUL, and webhooks refuse one), which the database would refuse to compare. */
 function participantKey(segment: string): ParticipantKey | null {
@@ -26,18 +23,18 @@ function participantKey(segment: string): ParticipantKey | null {
   return segment.includes('\u0000') ? null : { label: segment };
 }
 
-export function participantRoutes(app: FastifyInstance, db: Kysely<DB>): void {
+export function participantRoutes(app: FastifyInstance, reads: Reads): void {
   readOnly<{ AccountSid: string; ConferenceSid: string }>(
     app,
     withSuffixes('/Accounts/:AccountSid/Conferences/:ConferenceSid/Participants'),
     async (request, reply) => {
       const format = formatOf(request.url);
       const { AccountSid, ConferenceSid } = request.params;
-      const conference = await conferenceOf(db, AccountSid, ConferenceSid, request.url);
+      const conference = await conferenceOf(reads, AccountSid, ConferenceSid, request.url);
       const query = new Query(request.url);
       const { filter, params, history } = participantFilters(query);
       const paging = parsePaging(query, (name, key) => parseSid(name, 'CA', key));
-      const page = await listParticipants(db, AccountSid, conference.sid, filter, paging);
+      const page = await reads.participants(AccountSid, conference.sid, filter, paging);
       if (!page) throw unknownPageToken();
       return sendPage(
         reply,
@@ -64,7 +61,7 @@ export function participantRoutes(app: FastifyInstance, db: Kysely<DB>): void {
       const conferenceSid = parseSid('ConferenceSid', 'CF', ConferenceSid);
       const { status, history } = participantStatus(new Query(request.url));
       const key = participantKey(withoutSuffix(CallSid));
-      const participant = key && (await findParticipant(db, AccountSid, conferenceSid, key, status));
+      const participant = key && (await reads.participant(AccountSid, conferenceSid, key, status));
       if (!participant) throw notFound(pathOf(request.url));
       return sendResource(reply, format, NAMES, participant, (item, suffix) =>
         participantJson(item, suffix, history),

@@ -3,22 +3,22 @@
 // Twilio's shape.
 
 import type { FastifyPluginAsync } from 'fastify';
-import type { Database } from '../store/database.js';
+import type { Reads } from '../reads/index.js';
 import { authenticate } from './auth.js';
 import { conferenceRoutes } from './conferences.js';
 import { twilioErrorHandler, twilioNotFoundHandler } from './errors.js';
 import { eventRoutes } from './events.js';
 import { participantRoutes } from './participants.js';
 
-const api: FastifyPluginAsync<{ database: Database }> = async (app, { database }) => {
+const api: FastifyPluginAsync<{ reads: Reads }> = async (app, { reads }) => {
   await app.register(
     async (scope) => {
       scope.setErrorHandler(twilioErrorHandler);
       scope.setNotFoundHandler(twilioNotFoundHandler);
-      scope.addHook('onRequest', authenticate(database.db));
-      conferenceRoutes(scope, database.db);
-      participantRoutes(scope, database.db);
-      eventRoutes(scope, database.db);
+      scope.addHook('onRequest', authenticate(reads));
+      conferenceRoutes(scope, reads);
+      participantRoutes(scope, reads);
+      eventRoutes(scope, reads);
     },
     { prefix: '/2010-04-01' },
   );

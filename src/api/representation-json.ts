@@ -2,7 +2,7 @@
 // the shared reference). XML is rendered from these same objects.
 
 import { ulidToHex } from '../domain/ids.js';
-import type { Conference, ConferenceEvent, Participant } from '../store/queries.js';
+import type { Conference, ConferenceEvent, Participant } from '../reads/index.js';
 import type { XmlObject } from './representation-xml.js';
 
 const API_VERSION = '2010-04-01';

@@ -1,7 +1,7 @@
 // Sends a resource or a list page in the representation the request asked for.
 
 import type { FastifyReply } from 'fastify';
-import type { Page } from '../store/queries.js';
+import type { Page } from '../reads/index.js';
 import { type Format, suffixOf } from './format.js';
 import { envelope, type Paging, type Params } from './paging.js';
 import { type XmlObject, xmlList, xmlResource } from './representation-xml.js';

@@ -6,9 +6,7 @@
 // and since every replica reads the log itself, a cursor from one replica is good at any other.
 
 import type { FastifyBaseLogger } from 'fastify';
-import type { Kysely } from 'kysely';
-import { compareCursors, type FeedCursor, type FeedEvent, feedHead, readFeed } from '../store/feed.js';
-import type { DB } from '../store/schema.js';
+import { compareCursors, type FeedCursor, type FeedEvent, type Reads } from '../reads/index.js';
 
 export interface FeedFilter {
   accountSid: string;
@@ -69,7 +67,7 @@ export class FeedHub {
   private closed = false;
 
   constructor(
-    private readonly db: Kysely<DB>,
+    private readonly reads: Pick<Reads, 'feed' | 'feedHead'>,
     private readonly log: FastifyBaseLogger,
     options: Partial<FeedHubOptions> = {},
   ) {
@@ -90,7 +88,7 @@ export class FeedHub {
     try {
       const { batch } = this.options;
       for (let more = compareCursors(listening.last, through) < 0; more; ) {
-        const events = await readFeed(this.db, {
+        const events = await this.reads.feed({
           after: listening.last,
           through,
           limit: batch,
@@ -118,7 +116,8 @@ export class FeedHub {
   }
 
   private start(): Promise<void> {
-    this.starting ??= feedHead(this.db)
+    this.starting ??= this.reads
+      .feedHead()
       .then((head) => {
         this.head ??= head;
       })
@@ -158,7 +157,7 @@ export class FeedHub {
   private async poll(): Promise<void> {
     const { batch } = this.options;
     for (let more = true; more && this.head !== null && !this.closed; ) {
-      const events = await readFeed(this.db, { after: this.head, limit: batch });
+      const events = await this.reads.feed({ after: this.head, limit: batch });
       const last = events.at(-1);
       if (last === undefined) return;
       this.head = last.cursor;

@@ -4,10 +4,10 @@
 
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Account } from '../domain/account.js';
 import { callSidOf } from '../domain/events.js';
 import { isSid } from '../domain/ids.js';
-import type { Account } from '../store/accounts.js';
-import { type FeedCursor, type FeedEvent, formatCursor, parseCursor } from '../store/feed.js';
+import { type FeedCursor, type FeedEvent, formatCursor, parseCursor } from '../reads/index.js';
 import { Narrator } from './describe.js';
 import type { FeedHub } from './feed-hub.js';
 

@@ -6,21 +6,20 @@
 import type { ServerResponse } from 'node:http';
 import formbody from '@fastify/formbody';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Account } from '../domain/account.js';
 import { isSid } from '../domain/ids.js';
-import type { Account } from '../store/accounts.js';
-import type { Database } from '../store/database.js';
-import { feedHead } from '../store/feed.js';
+import type { Reads } from '../reads/index.js';
 import { ASSETS } from './assets.js';
 import { FeedHub } from './feed-hub.js';
 import { feedPath, live } from './live.js';
-import { readConference, readOverview, search } from './reads.js';
+import { readConference, readOverview, search } from './page-data.js';
 import { endedSessionCookie, logIn, sessionAccount, sessionCookie } from './session.js';
 import { conferencePage, notFoundPage } from './views/conference.js';
 import { loginPage } from './views/login.js';
 import { overviewPage, searchPage } from './views/overview.js';
 
 export interface DashboardOptions {
-  database: Database;
+  reads: Reads;
   /** PUBLIC_URL: a browser that reaches Conclave there over https gets a Secure cookie. */
   publicUrl: string;
 }
@@ -44,10 +43,9 @@ function sendPage(reply: FastifyReply, body: string, status = 200) {
   return reply.code(status).type('text/html; charset=utf-8').send(body);
 }
 
-export const dashboard: FastifyPluginAsync<DashboardOptions> = async (app, { database, publicUrl }) => {
-  const { db } = database;
+export const dashboard: FastifyPluginAsync<DashboardOptions> = async (app, { reads, publicUrl }) => {
   await app.register(formbody);
-  const hub = new FeedHub(db, app.log);
+  const hub = new FeedHub(reads, app.log);
   const streams = new Set<ServerResponse>();
   app.addHook('preClose', async () => {
     hub.close();
@@ -61,7 +59,8 @@ export const dashboard: FastifyPluginAsync<DashboardOptions> = async (app, { dat
   const publicHost = new URL(publicUrl);
   const secure = (request: FastifyRequest) =>
     request.protocol === 'https' || (publicHost.protocol === 'https:' && request.host === publicHost.host);
-  const signedIn = (request: FastifyRequest) => sessionAccount(db, request.headers.cookie, Date.now());
+  const signedIn = (request: FastifyRequest) =>
+    sessionAccount(reads.currentAccount, request.headers.cookie, Date.now());
 
   /** Runs `render` for a signed-in account; sends anyone else to the login form and back here after. */
   const withAccount =
@@ -89,7 +88,7 @@ export const dashboard: FastifyPluginAsync<DashboardOptions> = async (app, { dat
   app.post<{ Body: Record<string, unknown> }>('/login', async (request, reply) => {
     const { AccountSid, AuthToken, next } = request.body ?? {};
     const sid = typeof AccountSid === 'string' ? AccountSid.trim() : '';
-    const account = await logIn(db, sid, typeof AuthToken === 'string' ? AuthToken : '');
+    const account = await logIn(reads.currentAccount, sid, typeof AuthToken === 'string' ? AuthToken : '');
     if (!account) {
       const error = 'That account SID and auth token do not match an account.';
       return sendPage(reply, loginPage({ sid, error, next: localPath(next) }), 401);
@@ -108,13 +107,13 @@ export const dashboard: FastifyPluginAsync<DashboardOptions> = async (app, { dat
     withAccount(async (account, request, reply) => {
       // Read before the page's data, so that the feed starts at or before it: no change made after the
       // page was read can be missed.
-      const feed = feedPath(await feedHead(db));
+      const feed = feedPath(await reads.feedHead());
       const now = new Date();
       const query = request.query.q?.trim() ?? '';
       const body =
         query === ''
-          ? overviewPage(account, await readOverview(db, account.sid), feed, now)
-          : searchPage(account, query, await search(db, account.sid, query), feed, now);
+          ? overviewPage(account, await readOverview(reads, account.sid), feed, now)
+          : searchPage(account, query, await search(reads, account.sid, query), feed, now);
       return sendPage(reply, body);
     }),
   );
@@ -123,8 +122,8 @@ export const dashboard: FastifyPluginAsync<DashboardOptions> = async (app, { dat
     '/conferences/:sid',
     withAccount(async (account, request, reply) => {
       const { sid } = request.params;
-      const head = await feedHead(db);
-      const view = isSid('CF', sid) ? await readConference(db, account.sid, sid) : undefined;
+      const head = await reads.feedHead();
+      const view = isSid('CF', sid) ? await readConference(reads, account.sid, sid) : undefined;
       if (!view) return sendPage(reply, notFoundPage(account), 404);
       return sendPage(reply, conferencePage(account, view, feedPath(head, sid), new Date()));
     }),

@@ -3,10 +3,12 @@
 // kept), the token itself never leaves the server, and changing the token ends every session.
 
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Account } from '../domain/account.js';
 import { isSid } from '../domain/ids.js';
-import { type Account, findAccount } from '../store/accounts.js';
-import type { DB } from '../store/schema.js';
+import type { Reads } from '../reads/index.js';
+
+/** Sessions check the account as it is now: a changed token ends them at once. */
+type AccountLookup = Reads['currentAccount'];
 
 export const SESSION_COOKIE = 'conclave_session';
 const SESSION_SECONDS = 12 * 60 * 60;
@@ -22,9 +24,13 @@ function tokenProof(token: string): Buffer {
 }
 
 /** The account these credentials are, or undefined. */
-export async function logIn(db: Kysely<DB>, sid: string, token: string): Promise<Account | undefined> {
+export async function logIn(
+  currentAccount: AccountLookup,
+  sid: string,
+  token: string,
+): Promise<Account | undefined> {
   if (!isSid('AC', sid)) return undefined;
-  const account = await findAccount(db, sid);
+  const account = await currentAccount(sid);
   return account && timingSafeEqual(tokenProof(account.authToken), tokenProof(token)) ? account : undefined;
 }
 
@@ -54,7 +60,7 @@ function cookieValue(header: string | undefined, name: string): string | undefin
 
 /** The account whose unexpired session the Cookie header carries, or undefined. */
 export async function sessionAccount(
-  db: Kysely<DB>,
+  currentAccount: AccountLookup,
   cookieHeader: string | undefined,
   nowMs: number,
 ): Promise<Account | undefined> {
@@ -63,7 +69,7 @@ export async function sessionAccount(
   );
   if (!match?.[1] || !match[2] || !match[3]) return undefined;
   if (Number(match[2]) * 1000 <= nowMs) return undefined;
-  const account = await findAccount(db, match[1]);
+  const account = await currentAccount(match[1]);
   if (!account) return undefined;
   const expected = signature(account, `${match[1]}.${match[2]}`);
   const given = Buffer.from(match[3], 'base64url');

@@ -2,17 +2,15 @@
 
 import { randomBytes } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
+import type { Account } from '../domain/account.js';
+
+export type { Account } from '../domain/account.js';
+
 import type { Executor } from './executor.js';
 import type { DB } from './schema.js';
 
 // Names the lock that lets only one of several starting replicas create the development account.
 const DEVELOPMENT_ACCOUNT_LOCK = 4_211_987_330_651_735n;
-
-export interface Account {
-  sid: string;
-  authToken: string;
-  friendlyName: string;
-}
 
 export async function findAccount(executor: Executor, sid: string): Promise<Account | undefined> {
   const row = await executor

@@ -2,8 +2,7 @@
 // token over the URL as the edge saw it (PUBLIC_URL and the path and query) and the form parameters.
 
 import type { FastifyRequest } from 'fastify';
-import { findAccountForRequest } from '../store/accounts.js';
-import type { Executor } from '../store/executor.js';
+import type { Commands } from '../commands/index.js';
 import { missing, WebhookError } from './errors.js';
 import { Params } from './parameters.js';
 import { type FormParams, isValidSignature } from './signature.js';
@@ -14,13 +13,13 @@ export interface Authenticated {
 }
 
 export async function authenticate(
-  db: Executor,
+  commands: Pick<Commands, 'account'>,
   publicUrl: string,
   request: FastifyRequest,
 ): Promise<Authenticated> {
   const params = Params.of(request.query, request.body);
   const accountSid = params.sid('AccountSid', 'AC') ?? missing('AccountSid');
-  const account = await findAccountForRequest(db, accountSid);
+  const account = await commands.account(accountSid);
   const header = request.headers['x-twilio-signature'];
   // A GET carries its parameters in the signed URL; a form body is signed parameter by parameter.
   const signedParams = request.body && request.method === 'POST' ? (request.body as FormParams) : {};

@@ -1,15 +1,15 @@
-// The webhook front end: the four routes the telephony edge calls, by POST with a form body or by GET with
-// the query, each signed. Form parsing is registered here only, so it applies to these routes alone.
+// The webhook front end: the routes the telephony edge calls, by POST with a form body or by GET with the
+// query, each signed. Every route runs the same way: authenticate, parse, deliver, reply. Form parsing is
+// registered here only, so it applies to these routes alone.
 
 import formbody from '@fastify/formbody';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { Commands, DeliveryResult } from '../commands/index.js';
 import type { Metrics, WebhookOutcome } from '../metrics.js';
-import type { Database } from '../store/database.js';
-import { type Handled, handleCommand } from '../store/handle-command.js';
 import { authenticate } from './authenticate.js';
 import { badRequest } from './errors.js';
 import { deliveryKey, IDEMPOTENCY_HEADER } from './idempotency.js';
-import type { Webhook, WebhookRoute } from './route.js';
+import type { WebhookRoute } from './route.js';
 import { callStatus } from './routes/call-status.js';
 import { conferenceStatus } from './routes/conference-status.js';
 import { dialAction } from './routes/dial-action.js';
@@ -17,7 +17,7 @@ import { voice } from './routes/voice.js';
 import type { CallbackUrls } from './twiml.js';
 
 export interface WebhooksOptions {
-  database: Database;
+  commands: Commands;
   /** PUBLIC_URL: what signatures are checked against and callback URLs are built from. */
   publicUrl: string;
   metrics: Metrics;
@@ -25,10 +25,8 @@ export interface WebhooksOptions {
   clock: () => number;
 }
 
-function outcomeLabel(handled: Handled): WebhookOutcome {
-  if ('refused' in handled) return 'refused';
-  if (handled.duplicate) return 'duplicate';
-  const { outcome } = handled;
+function outcomeLabel({ duplicate, outcome }: DeliveryResult): WebhookOutcome {
+  if (duplicate) return 'duplicate';
   if (outcome.result === 'rejected')
     return outcome.reason === 'conference-full' ? 'rejected-full' : 'rejected-ended';
   return outcome.result;
@@ -36,9 +34,13 @@ function outcomeLabel(handled: Handled): WebhookOutcome {
 
 const ROUTES: readonly WebhookRoute[] = [voice, callStatus, dialAction, conferenceStatus];
 
+function answer(reply: FastifyReply, twiml: string | null) {
+  return twiml === null ? reply.code(204).send() : reply.type('text/xml').send(twiml);
+}
+
 export const webhooks: FastifyPluginAsync<WebhooksOptions> = async (
   app,
-  { database, publicUrl, metrics, clock },
+  { commands, publicUrl, metrics, clock },
 ) => {
   // Webhooks are forms; any other body type is refused (415) before a route runs.
   app.removeAllContentTypeParsers();
@@ -54,27 +56,19 @@ export const webhooks: FastifyPluginAsync<WebhooksOptions> = async (
       method: ['GET', 'POST'],
       url: route.path,
       async handler(request, reply) {
-        const { accountSid, params } = await authenticate(database.db, publicUrl, request);
-        const webhook: Webhook = {
-          params,
-          publicUrl,
-          urls,
-          now: clock(),
-          async deliver(command, keyFields, room) {
-            const key = deliveryKey(route.path, request.headers[IDEMPOTENCY_HEADER], keyFields);
-            const handled = await handleCommand(
-              database.db,
-              { accountSid, key, command, room: room ?? null },
-              metrics.store,
-            );
-            metrics.webhookOutcome(outcomeLabel(handled));
-            if ('refused' in handled) throw badRequest(handled.refused.message);
-            return handled.outcome;
-          },
-        };
-        const twiml = await route.handle(webhook);
-        if (twiml === null) return reply.code(204).send();
-        return reply.type('text/xml').send(twiml);
+        const { accountSid, params } = await authenticate(commands, publicUrl, request);
+        const parsed = route.parse(params, { now: clock(), publicUrl });
+        if (parsed === null) return answer(reply, null);
+        const key = deliveryKey(route.path, request.headers[IDEMPOTENCY_HEADER], parsed.keyFields);
+        const result = await commands.deliver({
+          accountSid,
+          key,
+          command: parsed.command,
+          room: parsed.room,
+        });
+        metrics.webhookOutcome(outcomeLabel(result));
+        if (result.outcome.result === 'refused') throw badRequest(result.outcome.message);
+        return answer(reply, route.reply(result.outcome, parsed.extra, urls));
       },
     });
     // The route exists, so "not found" would mislead a sender that picked the wrong method.

@@ -1,29 +1,36 @@
-// What a webhook route gets to work with, and what it answers: TwiML, or nothing (204).
+// The contract of a webhook route: read the request into a command, and turn what the delivery came to
+// into the answer. The plugin does the rest (authenticate, key, run), the same way for every route.
 
+import type { Outcome } from '../commands/index.js';
 import type { RoomCommand } from '../domain/commands.js';
-import type { Outcome } from '../store/handle-command.js';
 import type { Params } from './parameters.js';
 import type { CallbackUrls } from './twiml.js';
 
-export interface Webhook {
-  params: Params;
-  publicUrl: string;
-  urls: CallbackUrls;
+export interface ParseContext {
   /** When the request arrived, by the app's clock: the time of whatever it records. */
   now: number;
-  /**
-   * Runs `command` once per delivery. `keyFields` tell this delivery from others when the platform sent no
-   * idempotency token; `room` is the room the request names, where it names one.
-   */
-  deliver(
-    command: RoomCommand,
-    keyFields: readonly (string | number | null)[],
-    room?: string,
-  ): Promise<Outcome>;
+  publicUrl: string;
 }
 
-export interface WebhookRoute {
+export interface Parsed<Extra = unknown> {
+  command: RoomCommand;
+  /** What tells this delivery from others when the platform sent no idempotency token. */
+  keyFields: readonly (string | number | null)[];
+  /** The room the request names, where it names one. */
+  room: string | null;
+  /** Whatever else the reply needs from the request. */
+  extra: Extra;
+}
+
+export interface WebhookRoute<Extra = unknown> {
   path: `/webhooks/${string}`;
-  /** Returns TwiML to send as text/xml, or null for an empty 204. */
-  handle(webhook: Webhook): Promise<string | null>;
+  /** The command the request asks for, or null when it asks for nothing (answered with an empty 204). */
+  parse(params: Params, context: ParseContext): Parsed<Extra> | null;
+  /** TwiML to send as text/xml, or null for an empty 204. */
+  reply(outcome: Outcome, extra: Extra, urls: CallbackUrls): string | null;
+}
+
+/** Lets a table of routes with different extras be walked as one list. */
+export function route<Extra>(definition: WebhookRoute<Extra>): WebhookRoute {
+  return definition as WebhookRoute;
 }

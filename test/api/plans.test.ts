@@ -4,7 +4,7 @@
 import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conferenceSidLowerBound } from '../../src/domain/ids.js';
-import { type ConferenceFilter, conferencesPageQuery, type PageRequest } from '../../src/store/queries.js';
+import { type ConferenceFilter, conferencesPageQuery, type PageRequest } from '../../src/reads/queries.js';
 import { callSid } from '../helpers/commands.js';
 import { postgresKind, type TestDatabase } from '../helpers/databases.js';
 

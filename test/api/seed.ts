@@ -2,10 +2,10 @@
 // its own accounts.
 
 import { beforeAll } from 'vitest';
+import { deliver } from '../../src/commands/deliver.js';
 import type { RoomCommand } from '../../src/domain/commands.js';
 import { newAccount, saveAccount } from '../../src/store/accounts.js';
 import type { Database } from '../../src/store/database.js';
-import { handleCommand } from '../../src/store/handle-command.js';
 import type { TestApp } from '../helpers/app.js';
 
 export async function apply(
@@ -15,8 +15,9 @@ export async function apply(
   room: string | null = null,
 ): Promise<void> {
   for (const command of commands) {
-    const handled = await handleCommand(database.db, { accountSid, key: command.id, command, room });
-    if ('refused' in handled) throw new Error(`${command.type} refused: ${handled.refused.message}`);
+    const handled = await deliver(database.db, { accountSid, key: command.id, command, room });
+    const { outcome } = handled;
+    if (outcome.result === 'refused') throw new Error(`${command.type} refused: ${outcome.message}`);
   }
 }
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { deliver } from '../../src/commands/deliver.js';
 import { type Database, openDatabase } from '../../src/store/database.js';
-import { handleCommand } from '../../src/store/handle-command.js';
 import { migrate } from '../../src/store/migrate.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { callSid, commands } from '../helpers/commands.js';
@@ -31,7 +31,7 @@ describe('conclave commands on the embedded database', { timeout: 120_000 }, () 
         c.join(callSid(2), 'ops'),
         c.hangUp(callSid(1)),
       ].entries()) {
-        await handleCommand(database.db, { accountSid: ACCOUNT, key: `k${i}`, command, room: null });
+        await deliver(database.db, { accountSid: ACCOUNT, key: `k${i}`, command, room: null });
       }
     });
     const clean = await runCli(['verify'], env);

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FeedHub } from '../../src/dashboard/feed-hub.js';
+import { readsOf } from '../../src/reads/index.js';
 import { newAccount } from '../../src/store/accounts.js';
 import type { Database } from '../../src/store/database.js';
 import { readEvents } from '../../src/store/events.js';
@@ -224,7 +225,7 @@ describe.skipIf(!postgresKind)('a transaction that commits late on PostgreSQL', 
     const account = newAccount('Listeners').sid;
     const [early, late] = [await connection(), await connection()];
     const replica = await database.openReplica(2);
-    const hubs = [database, replica].map((d) => new FeedHub(d.db, silentLog, { pollMs: 10 }));
+    const hubs = [database, replica].map((d) => new FeedHub(readsOf(d.db), silentLog, { pollMs: 10 }));
     const received = hubs.map(() => collect());
     const stops = await Promise.all(
       hubs.map((hub, i) =>
@@ -249,7 +250,7 @@ describe.skipIf(!postgresKind)('a transaction that commits late on PostgreSQL', 
   });
 
   it('starts a listener from a cursor it brings, catching up on what the reader had passed', async () => {
-    const hub = new FeedHub(database.db, silentLog, { pollMs: 10, batch: 2 });
+    const hub = new FeedHub(readsOf(database.db), silentLog, { pollMs: 10, batch: 2 });
     const start = await feedHead(database.db);
     const c = commands();
     await apply(database, ACCOUNT, [c.join(callSid(10), 'east'), c.join(callSid(11), 'east')]);

@@ -7,11 +7,11 @@
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
+import { deliver } from '../../src/commands/deliver.js';
+import { reap } from '../../src/commands/reaper.js';
 import { loadConfig } from '../../src/config.js';
 import { type Server, startServer } from '../../src/server.js';
 import type { Database } from '../../src/store/database.js';
-import { handleCommand } from '../../src/store/handle-command.js';
-import { reap } from '../../src/store/reaper.js';
 import { testConfig } from '../helpers/app.js';
 import { runCli } from '../helpers/cli.js';
 import { Clock, callSid, commands } from '../helpers/commands.js';
@@ -56,7 +56,7 @@ async function connected(database: Database): Promise<number> {
 /** A participant that joined `hoursAgo` hours ago and whose leave never came. */
 async function strandedSince(database: Database, hoursAgo: number, room: string, n: number): Promise<void> {
   const c = commands(new Clock(Date.now() - hoursAgo * HOUR));
-  await handleCommand(database.db, {
+  await deliver(database.db, {
     accountSid: `AC${'f'.repeat(32)}`,
     key: `stranded ${room} ${n}`,
     command: c.join(callSid(n), room),

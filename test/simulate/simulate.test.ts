@@ -2,10 +2,10 @@ import { execFile } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { verify } from '../../src/reads/verify.js';
 import { runSimulation } from '../../src/simulate/command.js';
 import type { SimulationOptions } from '../../src/simulate/options.js';
 import { type Progress, simulate } from '../../src/simulate/simulate.js';
-import { verify } from '../../src/store/verify.js';
 import { PUBLIC_URL, useApp } from '../helpers/app.js';
 import { databaseKinds } from '../helpers/databases.js';
 

@@ -1,8 +1,8 @@
 // One conference: its status and lifetime, who is in it now, who left and why, and its timeline from the
 // event log.
 
-import type { Account } from '../../store/accounts.js';
-import type { ConferenceSummary, ParticipantSummary } from '../../store/dashboard.js';
+import type { Account } from '../../domain/account.js';
+import type { ConferenceSummary, ParticipantSummary } from '../../reads/index.js';
 import type { EntryKind } from '../describe.js';
 import { leaveReasonText } from '../describe.js';
 import { timeOf } from '../format.js';

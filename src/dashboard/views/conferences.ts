@@ -1,6 +1,6 @@
 // How conferences and their participants look wherever the dashboard lists them.
 
-import type { ConferenceSummary, ParticipantSummary } from '../../store/dashboard.js';
+import type { ConferenceSummary, ParticipantSummary } from '../../reads/index.js';
 import { endReasonText, flagMarks } from '../describe.js';
 import { formatDuration, runningSince, timeOf } from '../format.js';
 import { type Html, html } from '../html.js';

@@ -1,7 +1,7 @@
 // The frame of every dashboard page: who is signed in, the search box, the live-update status line, and
 // one stylesheet, one script and an icon, all served by Conclave itself.
 
-import type { Account } from '../../store/accounts.js';
+import type { Account } from '../../domain/account.js';
 import { ICON_PATH, SCRIPT_PATH, STYLE_PATH } from '../assets.js';
 import { type Html, html } from '../html.js';
 

@@ -1,8 +1,8 @@
 // The front page: every live conference with who is in it now, and the conferences that ended last; or,
 // after a search, the conferences found.
 
-import type { Account } from '../../store/accounts.js';
-import type { ConferenceSummary, ParticipantSummary } from '../../store/dashboard.js';
+import type { Account } from '../../domain/account.js';
+import type { ConferenceSummary, ParticipantSummary } from '../../reads/index.js';
 import { html } from '../html.js';
 import { conferenceRow, liveCard } from './conferences.js';
 import { page } from './layout.js';

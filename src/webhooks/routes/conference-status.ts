@@ -3,13 +3,13 @@
 // that arrives after a later one. Events Conclave derives itself (conference-start) or does not record
 // (speech, announcements, recordings) are acknowledged and dropped.
 
+import { mintCommandId } from '../../commands/command-id.js';
 import type { RoomCommand } from '../../domain/commands.js';
 import { REASONS_CONFERENCE_ENDED } from '../../domain/events.js';
 import { DEFAULT_ATTRIBUTES, joinAttributes } from '../attributes.js';
-import { mintCommandId } from '../command-id.js';
 import { missing } from '../errors.js';
 import type { Params } from '../parameters.js';
-import type { WebhookRoute } from '../route.js';
+import { route } from '../route.js';
 
 interface Reported {
   params: Params;
@@ -102,9 +102,9 @@ const COMMANDS = new Map<string, (reported: Reported) => RoomCommand>([
   ['conference-end', end],
 ]);
 
-export const conferenceStatus: WebhookRoute = {
+export const conferenceStatus = route({
   path: '/webhooks/conference-status',
-  async handle({ params, now, deliver }) {
+  parse(params, { now }) {
     const event = params.text('StatusCallbackEvent') || missing('StatusCallbackEvent');
     const toCommand = COMMANDS.get(event);
     if (toCommand === undefined) return null;
@@ -118,11 +118,12 @@ export const conferenceStatus: WebhookRoute = {
     };
     const command = toCommand(reported);
     const callSid = 'callSid' in command.data ? command.data.callSid : null;
-    await deliver(
+    return {
       command,
-      [event, reported.conferenceSid, callSid, reported.sequenceNumber, reported.reportedAt],
-      reported.friendlyName,
-    );
-    return null;
+      keyFields: [event, reported.conferenceSid, callSid, reported.sequenceNumber, reported.reportedAt],
+      room: reported.friendlyName,
+      extra: null,
+    };
   },
-};
+  reply: () => null,
+});

@@ -1,24 +1,25 @@
 // The <Dial action> URL: the platform is done with the <Dial>, so the call has left the conference, though
 // the call itself may go on. Empty TwiML ends it, as a <Dial> with no action would.
 
-import { mintCommandId } from '../command-id.js';
+import { mintCommandId } from '../../commands/command-id.js';
 import { missing } from '../errors.js';
-import type { WebhookRoute } from '../route.js';
+import { route } from '../route.js';
 import { emptyResponse } from '../twiml.js';
 
-export const dialAction: WebhookRoute = {
+export const dialAction = route({
   path: '/webhooks/dial-action',
-  async handle({ params, now, deliver }) {
+  parse(params, { now }) {
     const callSid = params.sid('CallSid', 'CA') ?? missing('CallSid');
-    await deliver(
-      {
+    return {
+      command: {
         type: 'LeaveConference',
         ...mintCommandId(now),
         data: { callSid, reason: 'dial-ended', sequenceNumber: null },
       },
-      [callSid, params.text('DialCallStatus') ?? null],
-      params.name('FriendlyName'),
-    );
-    return emptyResponse();
+      keyFields: [callSid, params.text('DialCallStatus') ?? null],
+      room: params.name('FriendlyName') ?? null,
+      extra: null,
+    };
   },
-};
+  reply: () => emptyResponse(),
+});

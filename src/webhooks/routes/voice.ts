@@ -2,20 +2,25 @@
 // with every <Conference> attribute and Conclave's own callbacks. The TwiML depends only on the request
 // and on whether the call got in, so a repeated request for a call already in the room gets the same one.
 
-import { joinAttributes, parseConferenceAttributes } from '../attributes.js';
-import { mintCommandId } from '../command-id.js';
+import { mintCommandId } from '../../commands/command-id.js';
+import { type ConferenceAttributes, joinAttributes, parseConferenceAttributes } from '../attributes.js';
 import { missing } from '../errors.js';
-import type { WebhookRoute } from '../route.js';
+import { route } from '../route.js';
 import { conferenceFull, dialConference, hangUp } from '../twiml.js';
 
-export const voice: WebhookRoute = {
+interface Dialled {
+  friendlyName: string;
+  attributes: ConferenceAttributes;
+}
+
+export const voice = route<Dialled>({
   path: '/webhooks/voice',
-  async handle({ params, publicUrl, urls, now, deliver }) {
+  parse(params, { now, publicUrl }) {
     const callSid = params.sid('CallSid', 'CA') ?? missing('CallSid');
     const friendlyName = params.name('FriendlyName') ?? missing('FriendlyName');
     const attributes = parseConferenceAttributes(params, publicUrl);
-    const outcome = await deliver(
-      {
+    return {
+      command: {
         type: 'JoinConference',
         ...mintCommandId(now),
         data: {
@@ -28,9 +33,13 @@ export const voice: WebhookRoute = {
           sequenceNumber: null,
         },
       },
-      [callSid, friendlyName],
-    );
+      keyFields: [callSid, friendlyName],
+      room: null,
+      extra: { friendlyName, attributes },
+    };
+  },
+  reply(outcome, { friendlyName, attributes }, urls) {
     if (outcome.result !== 'rejected') return dialConference(friendlyName, attributes, urls);
     return outcome.reason === 'conference-full' ? conferenceFull() : hangUp();
   },
-};
+});

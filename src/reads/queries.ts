@@ -5,8 +5,8 @@
 
 import { type Selectable, sql } from 'kysely';
 import { conferenceSidLowerBound } from '../domain/ids.js';
-import type { Executor } from './executor.js';
-import type { ConferencesTable, EventsTable, ParticipantsTable } from './schema.js';
+import type { Executor } from '../store/executor.js';
+import type { ConferencesTable, EventsTable, ParticipantsTable } from '../store/schema.js';
 
 export type ConferenceStatus = ConferencesTable['status'];
 export type ParticipantStatus = ParticipantsTable['status'];

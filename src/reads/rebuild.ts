@@ -5,10 +5,10 @@ import { sql } from 'kysely';
 import { type CallState, evolveCall, initialCallState } from '../domain/call.js';
 import { callSidOf } from '../domain/events.js';
 import { evolve, initialRoomState, type RoomState } from '../domain/room.js';
-import { inChunks, upsertRows } from './bulk-insert.js';
-import type { Database } from './database.js';
-import { readEvents, type StoredEvent } from './events.js';
-import type { Executor } from './executor.js';
+import { inChunks, upsertRows } from '../store/bulk-insert.js';
+import type { Database } from '../store/database.js';
+import { readEvents, type StoredEvent } from '../store/events.js';
+import type { Executor } from '../store/executor.js';
 import { Projection } from './projection.js';
 
 // Events read per query: large enough that round trips do not count, small enough to hold easily.

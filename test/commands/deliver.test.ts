@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { handleCommand } from '../../src/store/handle-command.js';
-import { rebuild } from '../../src/store/rebuild.js';
-import { verify } from '../../src/store/verify.js';
+import { deliver as runDelivery } from '../../src/commands/deliver.js';
+import { rebuild } from '../../src/reads/rebuild.js';
+import { verify } from '../../src/reads/verify.js';
 import { callSid, commands, type RoomCommand } from '../helpers/commands.js';
 import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
 import { readModels } from '../helpers/read-models.js';
@@ -19,13 +19,13 @@ describe.each(databaseKinds)('the webhook transaction on $name', (kind) => {
   }
 
   let keys = 0;
-  function deliver(
+  function deliverTo(
     database: TestDatabase,
     command: RoomCommand,
     key = `k${keys++}`,
     room: string | null = null,
   ) {
-    return handleCommand(database.db, { accountSid: ACCOUNT, key, command, room });
+    return runDelivery(database.db, { accountSid: ACCOUNT, key, command, room });
   }
 
   async function conferences(database: TestDatabase) {
@@ -35,16 +35,16 @@ describe.each(databaseKinds)('the webhook transaction on $name', (kind) => {
   it('opens, starts and completes a conference, keeping who was in it', () =>
     withDatabase(async (database) => {
       const c = commands();
-      const first = await deliver(database, c.join(callSid(1), 'standup'));
+      const first = await deliverTo(database, c.join(callSid(1), 'standup'));
       expect(first).toMatchObject({ duplicate: false, outcome: { result: 'joined' } });
       expect((await conferences(database))[0]).toMatchObject({ status: 'init', friendly_name: 'standup' });
 
-      await deliver(database, c.join(callSid(2), 'standup', { label: 'host' }));
+      await deliverTo(database, c.join(callSid(2), 'standup', { label: 'host' }));
       expect((await conferences(database))[0]?.status).toBe('in-progress');
 
-      await deliver(database, c.update(callSid(2), { muted: true }, 4));
-      await deliver(database, c.hangUp(callSid(1)));
-      await deliver(database, c.leave(callSid(2), 'dial-ended'));
+      await deliverTo(database, c.update(callSid(2), { muted: true }, 4));
+      await deliverTo(database, c.hangUp(callSid(1)));
+      await deliverTo(database, c.leave(callSid(2), 'dial-ended'));
 
       const [conference] = await conferences(database);
       expect(conference).toMatchObject({
@@ -68,9 +68,9 @@ describe.each(databaseKinds)('the webhook transaction on $name', (kind) => {
     withDatabase(async (database) => {
       const c = commands();
       const opening = c.join(callSid(1), 'room');
-      const joined = await deliver(database, opening);
-      await deliver(database, c.hangUp(callSid(1)));
-      const reopened = await deliver(database, c.join(callSid(2), 'room'));
+      const joined = await deliverTo(database, opening);
+      await deliverTo(database, c.hangUp(callSid(1)));
+      const reopened = await deliverTo(database, c.join(callSid(2), 'room'));
       const sids = (await conferences(database)).map((row) => row.sid);
       expect(sids).toHaveLength(2);
       expect(joined).toMatchObject({ outcome: { conferenceSid: sids[0] } });
@@ -95,19 +95,20 @@ describe.each(databaseKinds)('the webhook transaction on $name', (kind) => {
         c.hangUp(callSid(2)),
       ];
       const answers = [];
-      for (const [i, command] of flow.entries()) answers.push(await deliver(database, command, `flow-${i}`));
+      for (const [i, command] of flow.entries())
+        answers.push(await deliverTo(database, command, `flow-${i}`));
       const before = await readModels(database);
       const eventCount = await database.db
         .selectFrom('events')
         .select((eb) => eb.fn.countAll().as('n'))
         .executeTakeFirstOrThrow();
       for (const [i, command] of flow.entries()) {
-        const again = await deliver(database, command, `flow-${i}`);
+        const again = await deliverTo(database, command, `flow-${i}`);
         expect(again).toEqual({ ...answers[i], duplicate: true });
       }
       // Callbacks redelivered under new keys (a sender without idempotency tokens) are no-ops by the
       // domain rules; a join is not, since a call that left may rightly come back.
-      for (const command of flow.slice(2)) await deliver(database, command);
+      for (const command of flow.slice(2)) await deliverTo(database, command);
       expect(await readModels(database)).toEqual(before);
       const eventCountAfter = await database.db
         .selectFrom('events')
@@ -119,9 +120,9 @@ describe.each(databaseKinds)('the webhook transaction on $name', (kind) => {
   it('moves a call that joins another room out of the one it is in', () =>
     withDatabase(async (database) => {
       const c = commands();
-      await deliver(database, c.join(callSid(1), 'a'));
-      await deliver(database, c.join(callSid(2), 'a'));
-      await deliver(database, c.join(callSid(1), 'b'));
+      await deliverTo(database, c.join(callSid(1), 'a'));
+      await deliverTo(database, c.join(callSid(2), 'a'));
+      await deliverTo(database, c.join(callSid(1), 'b'));
       const rows = await database.db
         .selectFrom('participants')
         .select(['conference_sid', 'call_sid', 'status', 'left_reason'])
@@ -142,7 +143,7 @@ describe.each(databaseKinds)('the webhook transaction on $name', (kind) => {
         left_reason: null,
       });
       // Its later hang-up is routed to the room it is in now.
-      await deliver(database, c.hangUp(callSid(1)));
+      await deliverTo(database, c.hangUp(callSid(1)));
       expect((await conferences(database)).find((r) => r.friendly_name === 'b')?.status).toBe('completed');
       expect((await conferences(database)).find((r) => r.friendly_name === 'a')?.status).toBe('in-progress');
     }));
@@ -150,9 +151,13 @@ describe.each(databaseKinds)('the webhook transaction on $name', (kind) => {
   it('refuses a duplicate label without recording the delivery', () =>
     withDatabase(async (database) => {
       const c = commands();
-      await deliver(database, c.join(callSid(1), 'labels', { label: 'agent' }));
-      const refused = await deliver(database, c.join(callSid(2), 'labels', { label: 'agent' }), 'dup-label');
-      expect(refused).toMatchObject({ refused: { code: 'duplicate-label' } });
+      await deliverTo(database, c.join(callSid(1), 'labels', { label: 'agent' }));
+      const refused = await deliverTo(
+        database,
+        c.join(callSid(2), 'labels', { label: 'agent' }),
+        'dup-label',
+      );
+      expect(refused).toMatchObject({ outcome: { result: 'refused', code: 'duplicate-label' } });
       const inbox = await database.db
         .selectFrom('inbox')
         .select('key')
@@ -167,11 +172,11 @@ describe.each(databaseKinds)('the webhook transaction on $name', (kind) => {
     withDatabase(async (database) => {
       const c = commands();
       for (let n = 0; n < 12; n++)
-        await deliver(database, c.join(callSid(n), `room-${n % 3}`, { endConferenceOnExit: n === 7 }));
-      await deliver(database, c.update(callSid(4), { muted: true, coaching: false }, 2));
-      await deliver(database, c.hangUp(callSid(7)));
-      await deliver(database, c.leave(callSid(0)));
-      await deliver(database, c.endConference({ reportedAt: null }), 'end', 'room-2');
+        await deliverTo(database, c.join(callSid(n), `room-${n % 3}`, { endConferenceOnExit: n === 7 }));
+      await deliverTo(database, c.update(callSid(4), { muted: true, coaching: false }, 2));
+      await deliverTo(database, c.hangUp(callSid(7)));
+      await deliverTo(database, c.leave(callSid(0)));
+      await deliverTo(database, c.endConference({ reportedAt: null }), 'end', 'room-2');
       const live = await readModels(database);
       expect((await verify(database)).differences).toEqual([]);
       const summary = await rebuild(database);
@@ -182,7 +187,7 @@ describe.each(databaseKinds)('the webhook transaction on $name', (kind) => {
   it('verify names the row a tampered read model differs in', () =>
     withDatabase(async (database) => {
       const c = commands();
-      await deliver(database, c.join(callSid(1), 'tamper'));
+      await deliverTo(database, c.join(callSid(1), 'tamper'));
       await database.db.updateTable('participants').set({ muted: true }).execute();
       const { differences } = await verify(database);
       expect(differences).toHaveLength(2);

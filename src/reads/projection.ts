@@ -5,9 +5,9 @@
 
 import type { Insertable, Updateable } from 'kysely';
 import type { RoomEvent } from '../domain/events.js';
-import { type ColumnTypes, inChunks, insertRows, upsertRows } from './bulk-insert.js';
-import type { Executor } from './executor.js';
-import type { ConferencesTable, ParticipantsTable } from './schema.js';
+import { type ColumnTypes, inChunks, insertRows, upsertRows } from '../store/bulk-insert.js';
+import type { Executor } from '../store/executor.js';
+import type { ConferencesTable, ParticipantsTable } from '../store/schema.js';
 
 type ConferenceRow = Insertable<ConferencesTable>;
 type ParticipantRow = Insertable<ParticipantsTable>;

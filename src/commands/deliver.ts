@@ -1,4 +1,4 @@
-// One webhook, one READ COMMITTED transaction: claim the inbox key, lock the call and then its room(s),
+// One delivery, one READ COMMITTED transaction: claim the inbox key, lock the call and then its room(s),
 // decide, append at the stream's next positions, and update the read models, so that the answer goes out
 // only once all of it is committed and a read right after sees it.
 
@@ -8,12 +8,12 @@ import type { RoomCommand } from '../domain/commands.js';
 import { NO_ROOM, plan, run } from '../domain/delivery.js';
 import type { RoomEvent } from '../domain/events.js';
 import type { Rejection } from '../domain/room.js';
-import { appendToRoom, ConcurrencyError } from './events.js';
-import { findInboxOutcome, recordInboxOutcome } from './inbox.js';
-import { claimAndLock, type LockedRoom, lockRooms } from './locks.js';
-import { Projection } from './projection.js';
-import type { DB } from './schema.js';
-import { writeTogether } from './single-statement.js';
+import { Projection } from '../reads/projection.js';
+import { appendToRoom, ConcurrencyError } from '../store/events.js';
+import { findInboxOutcome, recordInboxOutcome } from '../store/inbox.js';
+import { claimAndLock, type LockedRoom, lockRooms } from '../store/locks.js';
+import type { DB } from '../store/schema.js';
+import { writeTogether } from '../store/single-statement.js';
 
 export interface Delivery {
   accountSid: string;
@@ -24,13 +24,19 @@ export interface Delivery {
   room: string | null;
 }
 
+/** What a delivery came to: the one answer the write side gives, whatever route the delivery came by. */
 export type Outcome =
   | { result: 'joined'; conferenceSid: string }
   | { result: 'rejected'; reason: 'conference-full' | 'call-ended' }
   | { result: 'applied'; events: number }
-  | { result: 'ignored' };
+  | { result: 'ignored' }
+  | { result: 'refused'; code: Rejection['code']; message: string };
 
-export type Handled = { duplicate: boolean; outcome: Outcome } | { refused: Rejection };
+/** The outcome, and whether it is the remembered one of an earlier delivery with the same key. */
+export interface DeliveryResult {
+  duplicate: boolean;
+  outcome: Outcome;
+}
 
 /** Timings for whoever watches the store (metrics); the store itself knows nothing of how they are kept. */
 export interface StoreObserver {
@@ -63,22 +69,22 @@ const PLACEHOLDER = { result: 'ignored' } as const satisfies Outcome;
  */
 class Relock extends Error {}
 
-export async function handleCommand(
+export async function deliver(
   db: Kysely<DB>,
   delivery: Delivery,
   observer: StoreObserver = unobserved,
-): Promise<Handled> {
+): Promise<DeliveryResult> {
   const started = process.hrtime.bigint();
   // The rooms the delivery names whatever state its call is in, which are nearly always all it needs, are
   // locked in the same statement as the call. When they are not, it runs again, locking rooms only after
   // it has read the call.
-  const upFront = plan(delivery.command, initialCallState, delivery.room)
+  const namedRooms = plan(delivery.command, initialCallState, delivery.room)
     .map((step) => step.room)
     .filter((room) => room !== NO_ROOM);
   try {
     const handled = await db
       .transaction()
-      .execute((trx) => handleInTransaction(trx, delivery, observer, upFront))
+      .execute((trx) => handleInTransaction(trx, delivery, observer, namedRooms))
       .catch((error: unknown) => {
         if (!(error instanceof Relock)) throw error;
         return db.transaction().execute((trx) => handleInTransaction(trx, delivery, observer, []));
@@ -86,7 +92,9 @@ export async function handleCommand(
     observer.transaction(seconds(started));
     return handled;
   } catch (error) {
-    if (error instanceof Refused) return { refused: error.rejection };
+    // A refused command leaves nothing behind, not even its inbox key: the transaction is rolled back.
+    if (error instanceof Refused)
+      return { duplicate: false, outcome: { result: 'refused', ...error.rejection } };
     throw error;
   }
 }
@@ -95,12 +103,12 @@ async function handleInTransaction(
   trx: Transaction<DB>,
   delivery: Delivery,
   observer: StoreObserver,
-  upFront: string[],
-): Promise<Handled> {
+  namedRooms: string[],
+): Promise<DeliveryResult> {
   const { accountSid, key, command } = delivery;
   const callSid = 'callSid' in command.data ? command.data.callSid : null;
   const locking = process.hrtime.bigint();
-  const locked = await claimAndLock(trx, { accountSid, key, callSid }, PLACEHOLDER, upFront, LOCK_TIMEOUT);
+  const locked = await claimAndLock(trx, { accountSid, key, callSid }, PLACEHOLDER, namedRooms, LOCK_TIMEOUT);
   if (locked === null) {
     return { duplicate: true, outcome: (await findInboxOutcome(trx, accountSid, key)) as Outcome };
   }
@@ -108,7 +116,7 @@ async function handleInTransaction(
   const steps = plan(command, call, delivery.room);
   const held = new Map(locked.rooms.map((room) => [room.name, room]));
   const missing = steps.map((step) => step.room).filter((room) => !held.has(room));
-  if (missing.some((room) => upFront.some((taken) => taken > room))) throw new Relock();
+  if (missing.some((room) => namedRooms.some((taken) => taken > room))) throw new Relock();
   for (const room of await lockRooms(trx, accountSid, missing)) held.set(room.name, room);
   observer.lockWait(seconds(locking));
   const rooms = steps.map((step) => held.get(step.room) as LockedRoom);

@@ -4,9 +4,9 @@
 
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
+import { deliver } from '../../src/commands/deliver.js';
+import { verify } from '../../src/reads/verify.js';
 import type { Database } from '../../src/store/database.js';
-import { handleCommand } from '../../src/store/handle-command.js';
-import { verify } from '../../src/store/verify.js';
 import { callSid, commands } from '../helpers/commands.js';
 import { postgresKind, type TestDatabase } from '../helpers/databases.js';
 
@@ -33,7 +33,7 @@ describe.skipIf(!postgresKind)('concurrent webhooks on PostgreSQL', () => {
     const joins = Array.from({ length: 100 }, (_, n) => c.join(callSid(n), 'all-hands'));
     const results = await Promise.all(
       joins.map((command, n) =>
-        handleCommand((pools[n % pools.length] as Database).db, {
+        deliver((pools[n % pools.length] as Database).db, {
           accountSid: ACCOUNT,
           key: `join-${n}`,
           command,
@@ -70,7 +70,7 @@ describe.skipIf(!postgresKind)('concurrent webhooks on PostgreSQL', () => {
     const c = commands();
     await Promise.all(
       Array.from({ length: 200 }, (_, n) =>
-        handleCommand((pools[n % pools.length] as Database).db, {
+        deliver((pools[n % pools.length] as Database).db, {
           accountSid: ACCOUNT,
           key: `join-${n}`,
           command: c.join(callSid(n), `room-${n % 20}`),
@@ -92,7 +92,7 @@ describe.skipIf(!postgresKind)('concurrent webhooks on PostgreSQL', () => {
     const c = commands();
     const [a, b] = pools as [Database, Database];
     for (let n = 0; n < 20; n++) {
-      await handleCommand(a.db, {
+      await deliver(a.db, {
         accountSid: ACCOUNT,
         key: `in-${n}`,
         command: c.join(callSid(n), n % 2 ? 'east' : 'west'),
@@ -102,7 +102,7 @@ describe.skipIf(!postgresKind)('concurrent webhooks on PostgreSQL', () => {
     // Every call moves to the other room at the same moment: each transaction locks both rooms.
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, n) =>
-        handleCommand((n % 2 ? a : b).db, {
+        deliver((n % 2 ? a : b).db, {
           accountSid: ACCOUNT,
           key: `swap-${n}`,
           command: c.join(callSid(n), n % 2 ? 'west' : 'east'),

@@ -3,9 +3,9 @@
 
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Database } from './database.js';
+import type { Database } from '../store/database.js';
+import { DERIVED_TABLES, type DerivedTable } from '../store/schema.js';
 import { replay } from './rebuild.js';
-import { DERIVED_TABLES, type DerivedTable } from './schema.js';
 
 export interface Difference {
   table: DerivedTable;

@@ -2,7 +2,7 @@
 // conferences that ended last, and the participants of many conferences at once, with their numbers.
 
 import { sql } from 'kysely';
-import type { Executor } from './executor.js';
+import type { Executor } from '../store/executor.js';
 import type { Conference } from './queries.js';
 
 export type ConferenceSummary = Pick<

@@ -1,18 +1,8 @@
-// What each dashboard page shows, read from the read models and, for a timeline, the event log.
+// What each dashboard page shows, put together from the read models and, for a timeline, the event log.
 
-import type { Kysely } from 'kysely';
 import type { RoomEvent } from '../domain/events.js';
 import { isSid } from '../domain/ids.js';
-import {
-  type ConferenceSummary,
-  conferencesNamed,
-  liveConferences,
-  participantCounts,
-  participantsOf,
-  recentlyCompletedConferences,
-} from '../store/dashboard.js';
-import { findConference, listConferenceEvents, listConferences } from '../store/queries.js';
-import type { DB } from '../store/schema.js';
+import type { ConferenceSummary, Reads } from '../reads/index.js';
 import { Narrator } from './describe.js';
 import type { ConferenceView } from './views/conference.js';
 import { participantName } from './views/conferences.js';
@@ -23,9 +13,8 @@ const COMPLETED_SHOWN = 20;
 const FOUND_SHOWN = 50;
 const TIMELINE_SHOWN = 1000;
 
-async function withCounts(db: Kysely<DB>, accountSid: string, conferences: ConferenceSummary[]) {
-  const counts = await participantCounts(
-    db,
+async function withCounts(reads: Reads, accountSid: string, conferences: ConferenceSummary[]) {
+  const counts = await reads.participantCounts(
     accountSid,
     conferences.map((c) => c.sid),
   );
@@ -34,14 +23,13 @@ async function withCounts(db: Kysely<DB>, accountSid: string, conferences: Confe
   );
 }
 
-export async function readOverview(db: Kysely<DB>, accountSid: string): Promise<Overview> {
+export async function readOverview(reads: Reads, accountSid: string): Promise<Overview> {
   const [live, completed] = await Promise.all([
-    liveConferences(db, accountSid, LIVE_SHOWN + 1),
-    recentlyCompletedConferences(db, accountSid, COMPLETED_SHOWN),
+    reads.liveConferences(accountSid, LIVE_SHOWN + 1),
+    reads.recentlyCompleted(accountSid, COMPLETED_SHOWN),
   ]);
   const shown = live.slice(0, LIVE_SHOWN);
-  const present = await participantsOf(
-    db,
+  const present = await reads.participantsOf(
     accountSid,
     shown.map((c) => c.sid),
     true,
@@ -52,7 +40,7 @@ export async function readOverview(db: Kysely<DB>, accountSid: string): Promise<
       present: present.filter((p) => p.conferenceSid === conference.sid),
     })),
     moreLive: live.length > LIVE_SHOWN,
-    completed: await withCounts(db, accountSid, completed),
+    completed: await withCounts(reads, accountSid, completed),
   };
 }
 
@@ -65,33 +53,33 @@ function phoneNumberIn(text: string): string | undefined {
 }
 
 /** Conferences whose room name holds the text, or that the CallSid, phone number or Sid it is took part in. */
-export async function search(db: Kysely<DB>, accountSid: string, text: string): Promise<Listed[]> {
+export async function search(reads: Reads, accountSid: string, text: string): Promise<Listed[]> {
   const page = { size: FOUND_SHOWN, cursor: null };
   const phoneNumber = phoneNumberIn(text);
   const found = await Promise.all([
-    conferencesNamed(db, accountSid, text, FOUND_SHOWN),
-    isSid('CA', text) ? listConferences(db, accountSid, { callSid: text }, page).then((p) => p.items) : [],
+    reads.conferencesNamed(accountSid, text, FOUND_SHOWN),
+    isSid('CA', text) ? reads.conferences(accountSid, { callSid: text }, page).then((p) => p.items) : [],
     phoneNumber === undefined
       ? []
-      : listConferences(db, accountSid, { phoneNumber }, page).then((p) => p.items),
-    isSid('CF', text) ? findConference(db, accountSid, text).then((c) => (c ? [c] : [])) : [],
+      : reads.conferences(accountSid, { phoneNumber }, page).then((p) => p.items),
+    isSid('CF', text) ? reads.conference(accountSid, text).then((c) => (c ? [c] : [])) : [],
   ]);
   const bySid = new Map<string, ConferenceSummary>();
   for (const conference of found.flat()) bySid.set(conference.sid, conference);
   const conferences = [...bySid.values()].sort((a, b) => (a.sid < b.sid ? 1 : -1)).slice(0, FOUND_SHOWN);
-  return withCounts(db, accountSid, conferences);
+  return withCounts(reads, accountSid, conferences);
 }
 
 export async function readConference(
-  db: Kysely<DB>,
+  reads: Reads,
   accountSid: string,
   sid: string,
 ): Promise<ConferenceView | undefined> {
-  const conference = await findConference(db, accountSid, sid);
+  const conference = await reads.conference(accountSid, sid);
   if (!conference) return undefined;
   const [participants, events] = await Promise.all([
-    participantsOf(db, accountSid, [sid], false),
-    listConferenceEvents(db, accountSid, sid, { size: TIMELINE_SHOWN, cursor: null }),
+    reads.participantsOf(accountSid, [sid], false),
+    reads.conferenceEvents(accountSid, sid, { size: TIMELINE_SHOWN, cursor: null }),
   ]);
   const narrator = new Narrator();
   // Names from the read model cover calls whose join is older than the events shown.

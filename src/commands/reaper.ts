@@ -5,8 +5,8 @@
 
 import { sql } from 'kysely';
 import { ulid } from 'ulid';
-import type { Database } from './database.js';
-import { handleCommand } from './handle-command.js';
+import type { Database } from '../store/database.js';
+import { deliver } from './deliver.js';
 
 export interface ReapOptions {
   /** The time to judge by, in ms since the epoch: the reaper reads no clock of its own. */
@@ -65,7 +65,7 @@ async function sweep(database: Database, { now, maxCallDuration }: ReapOptions):
     const batch = await staleParticipants(database, joinedBefore, after);
     for (const stale of batch) {
       reaped.found += 1;
-      const handled = await handleCommand(database.db, {
+      const handled = await deliver(database.db, {
         accountSid: stale.account_sid,
         // One key per stay: a sweep that is retried changes nothing, a later stay of the call is a new one.
         key: `reaper ${stale.conference_sid} ${stale.call_sid} ${stale.date_created.toISOString()}`,

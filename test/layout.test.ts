@@ -1,0 +1,78 @@
+// The one-way layout of DESIGN §3, checked on the source itself: the pure domain imports nothing of ours
+// but itself, and the HTTP plugins reach the database only through commands/ (webhooks) or reads/ (api,
+// dashboard), never through store/, Kysely or a row type, and never through each other.
+
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const SRC = resolve(import.meta.dirname, '../src');
+
+function filesUnder(folder: string): string[] {
+  return readdirSync(folder, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
+    .map((entry) => join(entry.parentPath, entry.name));
+}
+
+/** Every module a file imports, as a path under src/ for our own modules and as written for packages. */
+function importsOf(file: string, root = SRC): string[] {
+  const text = readFileSync(file, 'utf8');
+  const specifiers = [...text.matchAll(/\bfrom\s+'([^']+)'|\bimport\(\s*'([^']+)'\s*\)/g)].map(
+    (match) => (match[1] ?? match[2]) as string,
+  );
+  return specifiers.map((specifier) =>
+    specifier.startsWith('.') ? relative(root, resolve(dirname(file), specifier)) : specifier,
+  );
+}
+
+function offending(folder: string, allowed: (target: string) => boolean, root = SRC): string[] {
+  return filesUnder(join(root, folder)).flatMap((file) =>
+    importsOf(file, root)
+      .filter((target) => !allowed(target))
+      .map((target) => `${relative(root, file)} imports ${target}`),
+  );
+}
+
+const inside = (folder: string) => (target: string) => target.startsWith(`${folder}/`);
+
+describe('the layout', () => {
+  it('keeps the domain pure: it imports only itself', () => {
+    expect(offending('domain', inside('domain'))).toEqual([]);
+  });
+
+  const plugins = [
+    { folder: 'webhooks', reaches: 'commands', others: ['api', 'dashboard', 'reads'] },
+    { folder: 'api', reaches: 'reads', others: ['webhooks', 'dashboard', 'commands'] },
+    { folder: 'dashboard', reaches: 'reads', others: ['webhooks', 'api', 'commands'] },
+  ];
+  for (const { folder, reaches, others } of plugins) {
+    it(`lets ${folder}/ reach the database only through ${reaches}/`, () => {
+      const forbidden = (target: string) =>
+        target.startsWith('store/') ||
+        target === 'kysely' ||
+        target === 'pg' ||
+        target.startsWith('@electric-sql/') ||
+        others.some((other) => target.startsWith(`${other}/`));
+      expect(offending(folder, (target) => !forbidden(target))).toEqual([]);
+    });
+  }
+
+  it('keeps row types inside store/, commands/ and reads/', () => {
+    const outside = filesUnder(SRC).filter(
+      (file) =>
+        !['store', 'commands', 'reads'].some((folder) => relative(SRC, file).startsWith(`${folder}/`)),
+    );
+    const users = outside.filter((file) => importsOf(file).includes('store/schema.js'));
+    expect(users.map((file) => relative(SRC, file))).toEqual([]);
+  });
+
+  it('would notice a plugin that imports store/', () => {
+    const root = mkdtempSync(join(tmpdir(), 'layout-'));
+    mkdirSync(join(root, 'api'));
+    writeFileSync(join(root, 'api', 'planted.ts'), "import { openDatabase } from '../store/database.js';\n");
+    expect(offending('api', (target) => !target.startsWith('store/'), root)).toEqual([
+      'api/planted.ts imports store/database.js',
+    ]);
+  });
+});
