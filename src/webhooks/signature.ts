@@ -1,7 +1,9 @@
 // Twilio's request signature: HMAC-SHA1, keyed with the account's auth token, over the URL that was
 // requested followed by every form parameter's name and value in name order, base64-encoded. The sender
 // and Conclave may spell the same URL differently (a default port written or not, a query escaped one way
-// or another), so every spelling that Twilio's own validator accepts is tried.
+// or another), so every spelling that Twilio's own validator accepts is tried; but only a spelling whose
+// query holds exactly the parameters of the received one, so that no spelling can vouch for a URL shorter
+// than the one the routes then read.
 
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { parse, stringify } from 'node:querystring';
@@ -51,7 +53,17 @@ export function urlSpellings(url: string): string[] {
     return unique(received);
   }
   const normalisedForms = [withoutPort(normalised), withDefaultPort(normalised)];
-  return unique([...received, ...normalisedForms, ...normalisedForms.map(withLegacyQuery)]);
+  const spellings = [...received, ...normalisedForms, ...normalisedForms.map(withLegacyQuery)];
+  const parameters = queryParameters(url);
+  return unique(spellings.filter((spelling) => queryParameters(spelling) === parameters));
+}
+
+/** The query's name/value pairs, decoded and in a fixed order: what a form parser makes of it. */
+function queryParameters(url: string): string {
+  const start = url.indexOf('?');
+  if (start === -1) return '';
+  const pairs = [...new URLSearchParams(url.slice(start + 1))].map(([name, value]) => `${name}=${value}`);
+  return JSON.stringify(pairs.sort());
 }
 
 function unique(values: string[]): string[] {
@@ -106,5 +118,7 @@ function withDefaultPort(url: string): string {
 function withLegacyQuery(url: string): string {
   const start = url.indexOf('?');
   if (start === -1 || start === url.length - 1) return url;
-  return `${url.slice(0, start)}?${stringify(parse(url.slice(start + 1)))}`;
+  // maxKeys 0: the default stops at 1,000 pairs, and padding a query with empty pairs would then hide
+  // the parameters after them from the signature.
+  return `${url.slice(0, start)}?${stringify(parse(url.slice(start + 1), '&', '=', { maxKeys: 0 }))}`;
 }
