@@ -30,13 +30,25 @@ export async function buildApp({
   logger = false,
   clock = Date.now,
 }: AppOptions): Promise<FastifyInstance> {
+  const { requestTimeout, maxConnections } = config.limits;
   const app = Fastify({
     logger,
     bodyLimit: BODY_LIMIT,
+    // The whole request, headers and body, must arrive within REQUEST_TIMEOUT, or Node answers 408 and
+    // closes the socket: a client sending a byte now and then cannot hold one for ever. Node looks for
+    // such requests on an interval (30 s by default), kept well inside the bound.
+    requestTimeout: requestTimeout * 1000,
+    http: {
+      requestTimeout: requestTimeout * 1000,
+      headersTimeout: requestTimeout * 1000,
+      connectionsCheckingInterval: Math.min(1000, requestTimeout * 250),
+    },
     requestIdHeader: 'x-request-id',
     // The edge may sit behind a proxy or tunnel; signatures are checked against PUBLIC_URL, not Host.
     trustProxy: false,
   });
+
+  app.server.maxConnections = maxConnections;
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isDatabaseUnavailable(error)) {

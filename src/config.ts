@@ -17,6 +17,21 @@ export interface Config {
   logLevel: LogLevel;
   /** Seconds after which a participant still connected is taken to have lost its leave (the reaper). */
   maxCallDuration: number;
+  limits: Limits;
+  /** When set, /metrics answers only requests that carry it as a bearer token. */
+  metricsToken: string | null;
+}
+
+/** What one client may hold of the server, each a setting (README, Security). */
+export interface Limits {
+  /** Seconds a client has to send a whole request, headers and body; past it the server answers 408. */
+  requestTimeout: number;
+  /** Connections open at once; more are closed as they come. */
+  maxConnections: number;
+  liveFeedsPerSession: number;
+  liveFeedsPerAccount: number;
+  /** Seconds back a live feed may resume from; a browser further behind gets a fresh page instead. */
+  liveResumeWindow: number;
 }
 
 export class ConfigError extends Error {
@@ -118,17 +133,86 @@ const DEFAULT_MAX_CALL_DURATION = 4 * 3600;
 /** A week: anything longer would keep a lost leave's conference live for no reason a call could give. */
 const LONGEST_MAX_CALL_DURATION = 7 * 24 * 3600;
 
-function parseMaxCallDuration(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_MAX_CALL_DURATION;
+interface Range {
+  fallback: number;
+  min: number;
+  max: number;
+  /** How the range reads in a message, e.g. "from 1 second to 7 days". */
+  described: string;
+  example: string;
+}
+
+function parseDuration(name: string, value: string | undefined, range: Range): number {
+  if (value === undefined) return range.fallback;
   const match = /^(\d+)([smh]?)$/.exec(value);
   const seconds = match ? Number(match[1]) * (DURATION_UNITS[match[2] ?? ''] ?? 1) : Number.NaN;
-  if (!(seconds >= 1 && seconds <= LONGEST_MAX_CALL_DURATION)) {
+  if (!(seconds >= range.min && seconds <= range.max)) {
     throw new ConfigError(
-      'MAX_CALL_DURATION',
-      `is '${value}': expected a duration from 1 second to 7 days, in seconds or with a unit, such as 14400 or 4h`,
+      name,
+      `is '${value}': expected a duration ${range.described}, in seconds or with a unit, such as ${range.example}`,
     );
   }
   return seconds;
+}
+
+function parseCount(name: string, value: string | undefined, range: Omit<Range, 'example'>): number {
+  if (value === undefined) return range.fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < range.min || n > range.max) {
+    throw new ConfigError(name, `is '${value}': expected a whole number ${range.described}`);
+  }
+  return n;
+}
+
+// Defaults: long enough for any honest client on a slow link (a webhook form is a few hundred bytes), short
+// enough that a client sending a byte now and then holds a socket for seconds, not for ever.
+function parseLimits(env: Env): Limits {
+  return {
+    requestTimeout: parseDuration('REQUEST_TIMEOUT', optional(env, 'REQUEST_TIMEOUT'), {
+      fallback: 10,
+      min: 1,
+      max: 300,
+      described: 'from 1 second to 5 minutes',
+      example: '10 or 10s',
+    }),
+    maxConnections: parseCount('MAX_CONNECTIONS', optional(env, 'MAX_CONNECTIONS'), {
+      fallback: 1000,
+      min: 10,
+      max: 1_000_000,
+      described: 'from 10 to 1000000',
+    }),
+    liveFeedsPerSession: parseCount('LIVE_FEEDS_PER_SESSION', optional(env, 'LIVE_FEEDS_PER_SESSION'), {
+      fallback: 8,
+      min: 1,
+      max: 1000,
+      described: 'from 1 to 1000',
+    }),
+    liveFeedsPerAccount: parseCount('LIVE_FEEDS_PER_ACCOUNT', optional(env, 'LIVE_FEEDS_PER_ACCOUNT'), {
+      fallback: 50,
+      min: 1,
+      max: 100_000,
+      described: 'from 1 to 100000',
+    }),
+    liveResumeWindow: parseDuration('LIVE_RESUME_WINDOW', optional(env, 'LIVE_RESUME_WINDOW'), {
+      fallback: 600,
+      min: 0,
+      max: 24 * 3600,
+      described: 'from 0 to 24 hours',
+      example: '600 or 10m',
+    }),
+  };
+}
+
+function parseMetricsToken(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  // A secret: the message describes it without repeating it.
+  if (!/^[\x21-\x7e]{16,512}$/.test(value)) {
+    throw new ConfigError(
+      'METRICS_TOKEN',
+      `has ${value.length} characters: expected 16 to 512 printable characters without spaces`,
+    );
+  }
+  return value;
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -141,6 +225,14 @@ export function loadConfig(env: Env = process.env): Config {
     account: parseAccount(env),
     publicUrl: parsePublicUrl(optional(env, 'PUBLIC_URL'), host, port),
     logLevel: parseLogLevel(optional(env, 'LOG_LEVEL')),
-    maxCallDuration: parseMaxCallDuration(optional(env, 'MAX_CALL_DURATION')),
+    maxCallDuration: parseDuration('MAX_CALL_DURATION', optional(env, 'MAX_CALL_DURATION'), {
+      fallback: DEFAULT_MAX_CALL_DURATION,
+      min: 1,
+      max: LONGEST_MAX_CALL_DURATION,
+      described: 'from 1 second to 7 days',
+      example: '14400 or 4h',
+    }),
+    limits: parseLimits(env),
+    metricsToken: parseMetricsToken(optional(env, 'METRICS_TOKEN')),
   };
 }

@@ -14,6 +14,14 @@ describe('configuration from the environment', () => {
       publicUrl: 'http://127.0.0.1:3000',
       logLevel: 'info',
       maxCallDuration: 4 * 3600,
+      limits: {
+        requestTimeout: 10,
+        maxConnections: 1000,
+        liveFeedsPerSession: 8,
+        liveFeedsPerAccount: 50,
+        liveResumeWindow: 600,
+      },
+      metricsToken: null,
     });
   });
 
@@ -27,6 +35,12 @@ describe('configuration from the environment', () => {
       PUBLIC_URL: 'https://calls.example.com/',
       LOG_LEVEL: 'warn',
       MAX_CALL_DURATION: '2h',
+      REQUEST_TIMEOUT: '30s',
+      MAX_CONNECTIONS: '500',
+      LIVE_FEEDS_PER_SESSION: '3',
+      LIVE_FEEDS_PER_ACCOUNT: '20',
+      LIVE_RESUME_WINDOW: '1h',
+      METRICS_TOKEN: 'scrape-me-please-0123',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -36,6 +50,14 @@ describe('configuration from the environment', () => {
       publicUrl: 'https://calls.example.com',
       logLevel: 'warn',
       maxCallDuration: 7200,
+      limits: {
+        requestTimeout: 30,
+        maxConnections: 500,
+        liveFeedsPerSession: 3,
+        liveFeedsPerAccount: 20,
+        liveResumeWindow: 3600,
+      },
+      metricsToken: 'scrape-me-please-0123',
     });
     expect(loadConfig({ DATA_DIR: '/var/lib/conclave' }).database).toEqual({
       kind: 'pglite',
@@ -64,6 +86,13 @@ describe('configuration from the environment', () => {
       { LOG_LEVEL: 'loud' },
       /^LOG_LEVEL is 'loud': expected one of fatal, error, warn, info, debug, trace, silent$/,
     ],
+    [{ REQUEST_TIMEOUT: '0' }, /^REQUEST_TIMEOUT is '0': expected a duration from 1 second to 5 minutes/],
+    [{ REQUEST_TIMEOUT: '1h' }, /^REQUEST_TIMEOUT is '1h': expected a duration/],
+    [{ MAX_CONNECTIONS: 'lots' }, /^MAX_CONNECTIONS is 'lots': expected a whole number from 10/],
+    [{ LIVE_FEEDS_PER_SESSION: '0' }, /^LIVE_FEEDS_PER_SESSION is '0': expected a whole number from 1/],
+    [{ LIVE_FEEDS_PER_ACCOUNT: '-1' }, /^LIVE_FEEDS_PER_ACCOUNT is '-1': expected a whole number/],
+    [{ LIVE_RESUME_WINDOW: '2d' }, /^LIVE_RESUME_WINDOW is '2d': expected a duration from 0 to 24 hours/],
+    [{ METRICS_TOKEN: 'short secret' }, /^METRICS_TOKEN has 12 characters: expected 16 to 512 printable/],
     [{ MAX_CALL_DURATION: 'forever' }, /^MAX_CALL_DURATION is 'forever': expected a duration from 1 second/],
     [{ MAX_CALL_DURATION: '0' }, /^MAX_CALL_DURATION is '0': expected a duration/],
     [{ MAX_CALL_DURATION: '8d' }, /^MAX_CALL_DURATION is '8d': expected a duration/],
