@@ -155,11 +155,12 @@ function parseDuration(name: string, value: string | undefined, range: Range): n
   return seconds;
 }
 
-function parseCount(name: string, value: string | undefined, range: Omit<Range, 'example'>): number {
-  if (value === undefined) return range.fallback;
+function parseCount(env: Env, name: string, fallback: number, [min, max]: [number, number]): number {
+  const value = optional(env, name);
+  if (value === undefined) return fallback;
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n < range.min || n > range.max) {
-    throw new ConfigError(name, `is '${value}': expected a whole number ${range.described}`);
+  if (!/^\d+$/.test(value) || n < min || n > max) {
+    throw new ConfigError(name, `is '${value}': expected a whole number from ${min} to ${max}`);
   }
   return n;
 }
@@ -175,24 +176,9 @@ function parseLimits(env: Env): Limits {
       described: 'from 1 second to 5 minutes',
       example: '10 or 10s',
     }),
-    maxConnections: parseCount('MAX_CONNECTIONS', optional(env, 'MAX_CONNECTIONS'), {
-      fallback: 1000,
-      min: 10,
-      max: 1_000_000,
-      described: 'from 10 to 1000000',
-    }),
-    liveFeedsPerSession: parseCount('LIVE_FEEDS_PER_SESSION', optional(env, 'LIVE_FEEDS_PER_SESSION'), {
-      fallback: 8,
-      min: 1,
-      max: 1000,
-      described: 'from 1 to 1000',
-    }),
-    liveFeedsPerAccount: parseCount('LIVE_FEEDS_PER_ACCOUNT', optional(env, 'LIVE_FEEDS_PER_ACCOUNT'), {
-      fallback: 50,
-      min: 1,
-      max: 100_000,
-      described: 'from 1 to 100000',
-    }),
+    maxConnections: parseCount(env, 'MAX_CONNECTIONS', 1000, [10, 1_000_000]),
+    liveFeedsPerSession: parseCount(env, 'LIVE_FEEDS_PER_SESSION', 8, [1, 1000]),
+    liveFeedsPerAccount: parseCount(env, 'LIVE_FEEDS_PER_ACCOUNT', 50, [1, 100_000]),
     liveResumeWindow: parseDuration('LIVE_RESUME_WINDOW', optional(env, 'LIVE_RESUME_WINDOW'), {
       fallback: 600,
       min: 0,
