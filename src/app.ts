@@ -1,6 +1,7 @@
 // Builds the Fastify application from a configuration and an open database, without listening, so that
 // tests drive it through inject() and the server decides where it listens.
 
+import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import api from './api/plugin.js';
 import { commandsOf } from './commands/index.js';
@@ -11,6 +12,7 @@ import { metricsPlugin } from './metrics.js';
 import { readsOf } from './reads/index.js';
 import type { Database } from './store/database.js';
 import { isDatabaseUnavailable } from './store/errors.js';
+import { endSession, isSessionEnded } from './store/sessions.js';
 import { webhooks } from './webhooks/plugin.js';
 
 export interface AppOptions {
@@ -19,6 +21,12 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Milliseconds since the epoch; the default is the system clock. */
   clock?: () => number;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+
+function acceptedRequestId(header: string | string[] | undefined): string | undefined {
+  return typeof header === 'string' && REQUEST_ID.test(header) ? header : undefined;
 }
 
 /** Webhook bodies are small forms; anything far larger is a mistake or an attack. */
@@ -43,7 +51,10 @@ export async function buildApp({
       headersTimeout: requestTimeout * 1000,
       connectionsCheckingInterval: Math.min(1000, requestTimeout * 250),
     },
-    requestIdHeader: 'x-request-id',
+    // A proxy's X-Request-Id ties our log lines to its own, but it is the client's text: taken only when
+    // short and plain, so that nobody can flood or forge log lines through it.
+    requestIdHeader: false,
+    genReqId: (request) => acceptedRequestId(request.headers['x-request-id']) ?? randomUUID(),
     // The edge may sit behind a proxy or tunnel; signatures are checked against PUBLIC_URL, not Host.
     trustProxy: false,
   });
@@ -67,12 +78,23 @@ export async function buildApp({
     return reply.code(status).type('text/plain').send(error.message);
   });
 
-  await app.register(metricsPlugin, { database });
+  await app.register(metricsPlugin, { database, token: config.metricsToken, clock });
   await app.register(health, { database });
   const reads = readsOf(database.db);
   const commands = commandsOf(database.db, app.metrics.store);
   await app.register(webhooks, { commands, publicUrl: config.publicUrl, metrics: app.metrics, clock });
   await app.register(api, { reads });
-  await app.register(dashboard, { reads, publicUrl: config.publicUrl });
+  const { liveFeedsPerSession, liveFeedsPerAccount, liveResumeEvents } = config.limits;
+  await app.register(dashboard, {
+    reads,
+    publicUrl: config.publicUrl,
+    endedSessions: {
+      end: (accountSid, sessionId, expiresAt) =>
+        endSession(database.db, accountSid, sessionId, expiresAt, new Date()),
+      isEnded: (accountSid, sessionId) => isSessionEnded(database.db, accountSid, sessionId),
+    },
+    feedCaps: { perSession: liveFeedsPerSession, perAccount: liveFeedsPerAccount },
+    maxResume: liveResumeEvents,
+  });
   return app;
 }

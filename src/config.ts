@@ -30,8 +30,9 @@ export interface Limits {
   maxConnections: number;
   liveFeedsPerSession: number;
   liveFeedsPerAccount: number;
-  /** Seconds back a live feed may resume from; a browser further behind gets a fresh page instead. */
-  liveResumeWindow: number;
+  /** How many events of the log a live feed may resume behind the head; a browser further behind gets a
+   * fresh page instead of the history. */
+  liveResumeEvents: number;
 }
 
 export class ConfigError extends Error {
@@ -179,13 +180,7 @@ function parseLimits(env: Env): Limits {
     maxConnections: parseCount(env, 'MAX_CONNECTIONS', 1000, [10, 1_000_000]),
     liveFeedsPerSession: parseCount(env, 'LIVE_FEEDS_PER_SESSION', 8, [1, 1000]),
     liveFeedsPerAccount: parseCount(env, 'LIVE_FEEDS_PER_ACCOUNT', 50, [1, 100_000]),
-    liveResumeWindow: parseDuration('LIVE_RESUME_WINDOW', optional(env, 'LIVE_RESUME_WINDOW'), {
-      fallback: 600,
-      min: 0,
-      max: 24 * 3600,
-      described: 'from 0 to 24 hours',
-      example: '600 or 10m',
-    }),
+    liveResumeEvents: parseCount(env, 'LIVE_RESUME_EVENTS', 10_000, [0, 1_000_000]),
   };
 }
 

@@ -2,7 +2,8 @@
 // append transaction and its locks take, the connection pool, and how many conferences and participants
 // are live. Each app has its own registry, so that several apps in one process (tests) never share counts.
 
-import type { FastifyPluginAsync } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { StoreObserver } from './commands/index.js';
@@ -32,7 +33,28 @@ declare module 'fastify' {
   }
 }
 
-/** A gauge read from the database at each scrape, so that every replica reports the same truth. */
+/** How long one reading of the live counts serves scrapes: a scraper hammering /metrics costs the
+ * database at most one query per this many milliseconds. */
+export const LIVE_COUNTS_TTL_MS = 5000;
+
+/** `read`, at most once per `ttlMs` by `clock`; callers in between share the reading (or the one in flight). */
+function cached<T>(read: () => Promise<T>, ttlMs: number, clock: () => number): () => Promise<T> {
+  let reading: { at: number; value: Promise<T> } | undefined;
+  return () => {
+    const now = clock();
+    if (reading === undefined || now - reading.at >= ttlMs) {
+      const value = read();
+      reading = { at: now, value };
+      // A failed reading is not kept: the next scrape asks again.
+      value.catch(() => {
+        if (reading?.value === value) reading = undefined;
+      });
+    }
+    return reading.value;
+  };
+}
+
+/** A gauge read from the database (every replica reports the same truth), through the cache above. */
 function liveGauge(registry: Registry, name: string, help: string, count: () => Promise<number>): void {
   new Gauge({
     name,
@@ -44,7 +66,7 @@ function liveGauge(registry: Registry, name: string, help: string, count: () => 
   });
 }
 
-export function createMetrics(database: Database): Metrics {
+export function createMetrics(database: Database, clock: () => number = Date.now): Metrics {
   const registry = new Registry();
   const outcomes = new Counter({
     name: 'conclave_webhook_outcomes_total',
@@ -77,17 +99,18 @@ export function createMetrics(database: Database): Metrics {
     },
   });
   const reads = readsOf(database.db);
+  const liveCounts = cached(() => reads.liveCounts(), LIVE_COUNTS_TTL_MS, clock);
   liveGauge(
     registry,
     'conclave_live_conferences',
     'Conferences not completed',
-    async () => (await reads.liveCounts()).conferences,
+    async () => (await liveCounts()).conferences,
   );
   liveGauge(
     registry,
     'conclave_live_participants',
     'Participants connected to a conference',
-    async () => (await reads.liveCounts()).participants,
+    async () => (await liveCounts()).participants,
   );
   return {
     registry,
@@ -99,8 +122,23 @@ export function createMetrics(database: Database): Metrics {
   };
 }
 
-const plugin: FastifyPluginAsync<{ database: Database }> = async (app, { database }) => {
-  const metrics = createMetrics(database);
+export interface MetricsOptions {
+  database: Database;
+  /** METRICS_TOKEN: when set, a scrape must carry it as a bearer token. */
+  token: string | null;
+  clock?: () => number;
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/** Whether the request carries `token` as its bearer token; compared in constant time. */
+function bearerMatches(request: FastifyRequest, token: string): boolean {
+  const match = /^Bearer ([\x21-\x7e]+)$/.exec(request.headers.authorization ?? '');
+  return match?.[1] !== undefined && timingSafeEqual(digest(match[1]), digest(token));
+}
+
+const plugin: FastifyPluginAsync<MetricsOptions> = async (app, { database, token, clock }) => {
+  const metrics = createMetrics(database, clock);
   const requests = new Counter({
     name: 'conclave_http_requests_total',
     help: 'HTTP requests by method, route and status',
@@ -125,7 +163,14 @@ const plugin: FastifyPluginAsync<{ database: Database }> = async (app, { databas
     requests.inc(labels);
     durations.observe(labels, reply.elapsedTime / 1000);
   });
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', async (request, reply) => {
+    if (token !== null && !bearerMatches(request, token)) {
+      return reply
+        .code(401)
+        .header('www-authenticate', 'Bearer realm="metrics"')
+        .type('text/plain')
+        .send('Unauthorized: /metrics needs Authorization: Bearer <METRICS_TOKEN>');
+    }
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });

@@ -32,15 +32,22 @@ async function prepareAccounts(config: Config, database: Database): Promise<stri
     });
     return [`Account ${config.account.sid} (from TWILIO_ACCOUNT_SID)`];
   }
-  await ensureDevelopmentAccount(database.db, DEVELOPMENT_ACCOUNT_NAME);
+  const created = await ensureDevelopmentAccount(database.db, DEVELOPMENT_ACCOUNT_NAME);
+  if (created) {
+    return [
+      'Development account (set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN to use your own):',
+      `  TWILIO_ACCOUNT_SID=${created.sid}`,
+      `  TWILIO_AUTH_TOKEN=${created.authToken}`,
+      'The token is printed this once; `conclave accounts list --show-tokens` shows it again.',
+    ];
+  }
+  // Printed at every start, the token would end up in every log collector that keeps the output.
   const development = (await listAccounts(database.db)).find(
     (a) => a.friendlyName === DEVELOPMENT_ACCOUNT_NAME,
   );
   if (!development) return [];
   return [
-    'Development account (set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN to use your own):',
-    `  TWILIO_ACCOUNT_SID=${development.sid}`,
-    `  TWILIO_AUTH_TOKEN=${development.authToken}`,
+    `Development account ${development.sid} (its token was printed when it was created; \`conclave accounts list --show-tokens\` shows it)`,
   ];
 }
 

@@ -19,7 +19,7 @@ describe('configuration from the environment', () => {
         maxConnections: 1000,
         liveFeedsPerSession: 8,
         liveFeedsPerAccount: 50,
-        liveResumeWindow: 600,
+        liveResumeEvents: 10_000,
       },
       metricsToken: null,
     });
@@ -39,7 +39,7 @@ describe('configuration from the environment', () => {
       MAX_CONNECTIONS: '500',
       LIVE_FEEDS_PER_SESSION: '3',
       LIVE_FEEDS_PER_ACCOUNT: '20',
-      LIVE_RESUME_WINDOW: '1h',
+      LIVE_RESUME_EVENTS: '500',
       METRICS_TOKEN: 'scrape-me-please-0123',
     });
     expect(config).toMatchObject({
@@ -55,7 +55,7 @@ describe('configuration from the environment', () => {
         maxConnections: 500,
         liveFeedsPerSession: 3,
         liveFeedsPerAccount: 20,
-        liveResumeWindow: 3600,
+        liveResumeEvents: 500,
       },
       metricsToken: 'scrape-me-please-0123',
     });
@@ -91,7 +91,10 @@ describe('configuration from the environment', () => {
     [{ MAX_CONNECTIONS: 'lots' }, /^MAX_CONNECTIONS is 'lots': expected a whole number from 10/],
     [{ LIVE_FEEDS_PER_SESSION: '0' }, /^LIVE_FEEDS_PER_SESSION is '0': expected a whole number from 1/],
     [{ LIVE_FEEDS_PER_ACCOUNT: '-1' }, /^LIVE_FEEDS_PER_ACCOUNT is '-1': expected a whole number/],
-    [{ LIVE_RESUME_WINDOW: '2d' }, /^LIVE_RESUME_WINDOW is '2d': expected a duration from 0 to 24 hours/],
+    [
+      { LIVE_RESUME_EVENTS: '1e3' },
+      /^LIVE_RESUME_EVENTS is '1e3': expected a whole number from 0 to 1000000/,
+    ],
     [{ METRICS_TOKEN: 'short secret' }, /^METRICS_TOKEN has 12 characters: expected 16 to 512 printable/],
     [{ MAX_CALL_DURATION: 'forever' }, /^MAX_CALL_DURATION is 'forever': expected a duration from 1 second/],
     [{ MAX_CALL_DURATION: '0' }, /^MAX_CALL_DURATION is '0': expected a duration/],

@@ -191,6 +191,8 @@ const SCRIPT = `'use strict';
     announcement.textContent = JSON.parse(message.data).summary;
     soon();
   });
+  // Too long away to be told every change: the page is read afresh instead.
+  source.addEventListener('reset', soon);
 })();
 `;
 

@@ -17,6 +17,8 @@ export interface FeedListener {
   send(events: FeedEvent[]): void;
   /** Called now and then while nothing is sent, so that idle connections are not cut. */
   ping(): void;
+  /** The listener's cursor was too far behind to catch up from: it follows from `head` instead. */
+  reset(head: FeedCursor): void;
 }
 
 interface Listening {
@@ -31,9 +33,11 @@ export interface FeedHubOptions {
   pollMs: number;
   batch: number;
   pingMs: number;
+  /** How many positions of the log a listener may catch up on; further behind, it is reset to the head. */
+  maxResume: number;
 }
 
-const DEFAULTS: FeedHubOptions = { pollMs: 250, batch: 500, pingMs: 15_000 };
+const DEFAULTS: FeedHubOptions = { pollMs: 250, batch: 500, pingMs: 15_000, maxResume: 10_000 };
 const MAX_RETRY_MS = 5_000;
 
 function matches(filter: FeedFilter, { accountSid, event }: FeedEvent): boolean {
@@ -81,7 +85,11 @@ export class FeedHub {
   async subscribe(filter: FeedFilter, after: FeedCursor | null, listener: FeedListener): Promise<() => void> {
     while (this.head === null) await this.start();
     const through = this.head;
-    const listening: Listening = { filter, listener, last: after ?? through, held: [] };
+    // Positions are taken from one sequence, so their distance bounds how many events lie between
+    // (rolled-back transactions leave gaps, which only make it an overestimate).
+    const tooFar = after !== null && through.globalPosition - after.globalPosition > this.options.maxResume;
+    if (tooFar) listener.reset(through);
+    const listening: Listening = { filter, listener, last: tooFar ? through : (after ?? through), held: [] };
     this.listening.add(listening);
     const unsubscribe = () => void this.listening.delete(listening);
     this.schedule(this.options.pollMs);

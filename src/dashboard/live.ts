@@ -1,15 +1,18 @@
 // GET /live: the signed-in account's changes as Server-Sent Events, fed by the process's one reader of
 // the event log. Each message's id is its cursor in the log (transaction_id:global_position): a browser
-// that reconnects sends the last one back as Last-Event-ID and resumes right after it, at any replica.
+// that reconnects sends the last one back as Last-Event-ID and resumes right after it, at any replica,
+// unless it is so far behind that replaying the history would cost more than a fresh page: then it gets
+// a `reset` message, whose id is the head of the log, and reloads the page.
 
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Account } from '../domain/account.js';
 import { callSidOf } from '../domain/events.js';
 import { isSid } from '../domain/ids.js';
 import { type FeedCursor, type FeedEvent, formatCursor, parseCursor } from '../reads/index.js';
 import { Narrator } from './describe.js';
 import type { FeedHub } from './feed-hub.js';
+import type { FeedSlots } from './feed-slots.js';
+import type { Session } from './session.js';
 
 /** A browser this far behind is cut off; it reconnects and catches up from the log instead. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
@@ -40,6 +43,7 @@ export interface LiveOptions {
   hub: FeedHub;
   /** Open streams, for ending them when the server closes. */
   streams: Set<ServerResponse>;
+  slots: FeedSlots;
 }
 
 function badRequest(reply: FastifyReply, reason: string) {
@@ -49,8 +53,8 @@ function badRequest(reply: FastifyReply, reason: string) {
 export async function live(
   request: FastifyRequest<{ Querystring: Record<string, string | undefined> }>,
   reply: FastifyReply,
-  account: Account,
-  { hub, streams }: LiveOptions,
+  { account, id: sessionId }: Session,
+  { hub, streams, slots }: LiveOptions,
 ) {
   const lastEventId = request.headers['last-event-id'];
   const given = typeof lastEventId === 'string' && lastEventId !== '' ? lastEventId : request.query.after;
@@ -61,6 +65,15 @@ export async function live(
   const conferenceSid = request.query.conference ?? null;
   if (conferenceSid !== null && !isSid('CF', conferenceSid)) {
     return badRequest(reply, 'conference takes a conference Sid: CF followed by 32 hexadecimal digits');
+  }
+
+  const slot = slots.take(account.sid, sessionId);
+  if ('refused' in slot) {
+    return reply
+      .code(429)
+      .header('retry-after', String(RECONNECT_MS / 1000))
+      .type('text/plain')
+      .send(slot.refused);
   }
 
   reply.hijack();
@@ -78,6 +91,7 @@ export async function live(
   let unsubscribe: (() => void) | undefined;
   stream.on('close', () => {
     closed = true;
+    slot.release();
     streams.delete(stream);
     unsubscribe?.();
   });
@@ -88,6 +102,11 @@ export async function live(
     },
     ping() {
       stream.write(': keep-alive\n\n');
+    },
+    reset(head: FeedCursor) {
+      stream.write(
+        `id: ${formatCursor(head)}\nevent: reset\ndata: {"reason":"too far behind to resume"}\n\n`,
+      );
     },
   };
   try {

@@ -4,16 +4,28 @@
 // parts of the page.
 
 import type { ServerResponse } from 'node:http';
+import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import helmet from '@fastify/helmet';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import type { Account } from '../domain/account.js';
 import { isSid } from '../domain/ids.js';
 import type { Reads } from '../reads/index.js';
 import { ASSETS } from './assets.js';
 import { FeedHub } from './feed-hub.js';
+import { type FeedCaps, FeedSlots } from './feed-slots.js';
 import { feedPath, live } from './live.js';
 import { readConference, readOverview, search } from './page-data.js';
-import { endedSessionCookie, logIn, sessionAccount, sessionCookie } from './session.js';
+import { isCrossSite } from './same-origin.js';
+import {
+  cookieOptions,
+  currentSession,
+  type EndedSessions,
+  logIn,
+  newSessionCookie,
+  SESSION_COOKIE,
+  type Session,
+} from './session.js';
 import { conferencePage, notFoundPage } from './views/conference.js';
 import { loginPage } from './views/login.js';
 import { overviewPage, searchPage } from './views/overview.js';
@@ -22,15 +34,36 @@ export interface DashboardOptions {
   reads: Reads;
   /** PUBLIC_URL: a browser that reaches Conclave there over https gets a Secure cookie. */
   publicUrl: string;
+  endedSessions: EndedSessions;
+  feedCaps: FeedCaps;
+  /** How many events of the log a feed may resume behind the head (LIVE_RESUME_EVENTS). */
+  maxResume: number;
 }
 
-const SECURITY_HEADERS = {
-  'content-security-policy':
-    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'x-frame-options': 'DENY',
+// Nothing but this server's own script, style and images; no framing, no form posting elsewhere.
+const CONTENT_SECURITY_POLICY = {
+  useDefaults: false,
+  directives: {
+    defaultSrc: ["'none'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'"],
+    connectSrc: ["'self'"],
+    imgSrc: ["'self'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+    baseUri: ["'none'"],
+  },
 };
+
+/** Query parameters the dashboard reads, each at most once: a repeated one is a 400, not an array. */
+function textQuery(...names: string[]): FastifySchema {
+  return {
+    querystring: {
+      type: 'object',
+      properties: Object.fromEntries(names.map((name) => [name, { type: 'string' }])),
+    },
+  };
+}
 
 /** Where to go after logging in: a path on this server, never another site. */
 function localPath(next: unknown): string {
@@ -43,24 +76,39 @@ function sendPage(reply: FastifyReply, body: string, status = 200) {
   return reply.code(status).type('text/html; charset=utf-8').send(body);
 }
 
-export const dashboard: FastifyPluginAsync<DashboardOptions> = async (app, { reads, publicUrl }) => {
+export const dashboard: FastifyPluginAsync<DashboardOptions> = async (
+  app,
+  { reads, publicUrl, endedSessions, feedCaps, maxResume },
+) => {
   await app.register(formbody);
-  const hub = new FeedHub(reads, app.log);
+  await app.register(cookie);
+  const publicHost = new URL(publicUrl);
+  await app.register(helmet, {
+    contentSecurityPolicy: CONTENT_SECURITY_POLICY,
+    xFrameOptions: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+    // Over plain http a browser ignores it, and on a development machine it would pin localhost to https.
+    strictTransportSecurity: publicHost.protocol === 'https:',
+  });
+  const hub = new FeedHub(reads, app.log, { maxResume });
+  const slots = new FeedSlots(feedCaps);
   const streams = new Set<ServerResponse>();
   app.addHook('preClose', async () => {
     hub.close();
     for (const stream of streams) stream.end();
   });
   app.addHook('onSend', async (_request, reply) => {
-    reply.headers(SECURITY_HEADERS);
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   });
 
-  const publicHost = new URL(publicUrl);
   const secure = (request: FastifyRequest) =>
     request.protocol === 'https' || (publicHost.protocol === 'https:' && request.host === publicHost.host);
-  const signedIn = (request: FastifyRequest) =>
-    sessionAccount(reads.currentAccount, request.headers.cookie, Date.now());
+  const sessionOf = (request: FastifyRequest): Promise<Session | undefined> =>
+    currentSession(reads.currentAccount, endedSessions, request.cookies[SESSION_COOKIE], Date.now());
+  const refuseCrossSite = (request: FastifyRequest, reply: FastifyReply) =>
+    isCrossSite(request, publicHost.origin)
+      ? reply.code(403).type('text/plain').send('Forbidden: this form may only be sent from this site')
+      : undefined;
 
   /** Runs `render` for a signed-in account; sends anyone else to the login form and back here after. */
   const withAccount =
@@ -68,8 +116,8 @@ export const dashboard: FastifyPluginAsync<DashboardOptions> = async (app, { rea
       render: (account: Account, request: FastifyRequest<R>, reply: FastifyReply) => Promise<unknown>,
     ) =>
     async (request: FastifyRequest<R>, reply: FastifyReply) => {
-      const account = await signedIn(request);
-      if (account) return render(account, request, reply);
+      const session = await sessionOf(request);
+      if (session) return render(session.account, request, reply);
       const next = request.url === '/' ? '' : `?${new URLSearchParams({ next: request.url })}`;
       return reply.redirect(`/login${next}`, 303);
     };
@@ -80,12 +128,13 @@ export const dashboard: FastifyPluginAsync<DashboardOptions> = async (app, { rea
     );
   }
 
-  app.get<Query>('/login', async (request, reply) => {
-    if (await signedIn(request)) return reply.redirect(localPath(request.query.next), 303);
+  app.get<Query>('/login', { schema: textQuery('next') }, async (request, reply) => {
+    if (await sessionOf(request)) return reply.redirect(localPath(request.query.next), 303);
     return sendPage(reply, loginPage({ next: localPath(request.query.next) }));
   });
 
   app.post<{ Body: Record<string, unknown> }>('/login', async (request, reply) => {
+    if (refuseCrossSite(request, reply)) return reply;
     const { AccountSid, AuthToken, next } = request.body ?? {};
     const sid = typeof AccountSid === 'string' ? AccountSid.trim() : '';
     const account = await logIn(reads.currentAccount, sid, typeof AuthToken === 'string' ? AuthToken : '');
@@ -93,17 +142,22 @@ export const dashboard: FastifyPluginAsync<DashboardOptions> = async (app, { rea
       const error = 'That account SID and auth token do not match an account.';
       return sendPage(reply, loginPage({ sid, error, next: localPath(next) }), 401);
     }
+    const session = newSessionCookie(account, Date.now());
     return reply
-      .header('set-cookie', sessionCookie(account, Date.now(), secure(request)))
+      .setCookie(SESSION_COOKIE, session.value, cookieOptions(secure(request), session.maxAge))
       .redirect(localPath(next), 303);
   });
 
-  app.post('/logout', async (request, reply) =>
-    reply.header('set-cookie', endedSessionCookie(secure(request))).redirect('/login', 303),
-  );
+  app.post('/logout', async (request, reply) => {
+    if (refuseCrossSite(request, reply)) return reply;
+    const session = await sessionOf(request);
+    if (session) await endedSessions.end(session.account.sid, session.id, session.expiresAt);
+    return reply.setCookie(SESSION_COOKIE, '', cookieOptions(secure(request), 0)).redirect('/login', 303);
+  });
 
   app.get<Query>(
     '/',
+    { schema: textQuery('q') },
     withAccount(async (account, request, reply) => {
       // Read before the page's data, so that the feed starts at or before it: no change made after the
       // page was read can be missed.
@@ -129,9 +183,9 @@ export const dashboard: FastifyPluginAsync<DashboardOptions> = async (app, { rea
     }),
   );
 
-  app.get<Query>('/live', async (request, reply) => {
-    const account = await signedIn(request);
-    if (!account) return reply.code(401).type('text/plain').send('Log in to follow the live feed');
-    return live(request, reply, account, { hub, streams });
+  app.get<Query>('/live', { schema: textQuery('after', 'conference') }, async (request, reply) => {
+    const session = await sessionOf(request);
+    if (!session) return reply.code(401).type('text/plain').send('Log in to follow the live feed');
+    return live(request, reply, session, { hub, streams, slots });
   });
 };

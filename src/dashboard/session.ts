@@ -1,14 +1,29 @@
-// Dashboard sessions: after a login with the account's SID and auth token, a cookie naming the account and
-// an expiry, signed with a key derived from the account's token. Any replica can check it (no state is
-// kept), the token itself never leaves the server, and changing the token ends every session.
+// Dashboard sessions: after a login with the account's SID and auth token, a cookie naming the account, the
+// session and its expiry, signed with a key derived from the account's token. Any replica can check it
+// without state of its own, the token itself never leaves the server, and changing the token ends every
+// session. A logout ends its one session everywhere: it is recorded in the database, which every replica
+// consults when it checks a cookie.
 
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { Account } from '../domain/account.js';
 import { isSid } from '../domain/ids.js';
 import type { Reads } from '../reads/index.js';
 
 /** Sessions check the account as it is now: a changed token ends them at once. */
 type AccountLookup = Reads['currentAccount'];
+
+/** Where the sessions ended by a logout are kept, shared by every replica. */
+export interface EndedSessions {
+  end(accountSid: string, sessionId: string, expiresAt: Date): Promise<void>;
+  isEnded(accountSid: string, sessionId: string): Promise<boolean>;
+}
+
+export interface Session {
+  account: Account;
+  id: string;
+  expiresAt: Date;
+}
 
 export const SESSION_COOKIE = 'conclave_session';
 const SESSION_SECONDS = 12 * 60 * 60;
@@ -34,44 +49,50 @@ export async function logIn(
   return account && timingSafeEqual(tokenProof(account.authToken), tokenProof(token)) ? account : undefined;
 }
 
-function cookieAttributes(secure: boolean, maxAge: number): string {
-  return `Path=/; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
+/** Every attribute of the session cookie, in one place: for opening a session and for ending it. */
+export function cookieOptions(secure: boolean, maxAge: number): CookieSerializeOptions {
+  return { path: '/', maxAge, httpOnly: true, sameSite: 'strict', secure };
 }
 
-/** A Set-Cookie value opening a session for `account`. */
-export function sessionCookie(account: Account, nowMs: number, secure: boolean): string {
-  const payload = `${account.sid}.${Math.floor(nowMs / 1000) + SESSION_SECONDS}`;
-  const value = `${payload}.${signature(account, payload).toString('base64url')}`;
-  return `${SESSION_COOKIE}=${value}; ${cookieAttributes(secure, SESSION_SECONDS)}`;
+/** The value and lifetime of a cookie opening a new session for `account`. */
+export function newSessionCookie(account: Account, nowMs: number): { value: string; maxAge: number } {
+  const id = randomBytes(16).toString('base64url');
+  const payload = `${account.sid}.${Math.floor(nowMs / 1000) + SESSION_SECONDS}.${id}`;
+  return {
+    value: `${payload}.${signature(account, payload).toString('base64url')}`,
+    maxAge: SESSION_SECONDS,
+  };
 }
 
-/** A Set-Cookie value ending the session. */
-export function endedSessionCookie(secure: boolean): string {
-  return `${SESSION_COOKIE}=; ${cookieAttributes(secure, 0)}`;
-}
+const COOKIE = /^(AC[0-9a-fA-F]{32})\.(\d{1,12})\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/;
 
-function cookieValue(header: string | undefined, name: string): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}
-
-/** The account whose unexpired session the Cookie header carries, or undefined. */
-export async function sessionAccount(
+/** The unexpired, signed session the cookie names, whether or not it has been ended. */
+async function signedSession(
   currentAccount: AccountLookup,
-  cookieHeader: string | undefined,
+  cookie: string | undefined,
   nowMs: number,
-): Promise<Account | undefined> {
-  const match = /^(AC[0-9a-fA-F]{32})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(
-    cookieValue(cookieHeader, SESSION_COOKIE) ?? '',
-  );
-  if (!match?.[1] || !match[2] || !match[3]) return undefined;
-  if (Number(match[2]) * 1000 <= nowMs) return undefined;
-  const account = await currentAccount(match[1]);
+): Promise<Session | undefined> {
+  const match = COOKIE.exec(cookie ?? '');
+  if (!match) return undefined;
+  const [, sid = '', expiry = '', id = '', given = ''] = match;
+  const expiresAt = new Date(Number(expiry) * 1000);
+  if (expiresAt.getTime() <= nowMs) return undefined;
+  const account = await currentAccount(sid);
   if (!account) return undefined;
-  const expected = signature(account, `${match[1]}.${match[2]}`);
-  const given = Buffer.from(match[3], 'base64url');
-  return given.length === expected.length && timingSafeEqual(expected, given) ? account : undefined;
+  const expected = signature(account, `${sid}.${expiry}.${id}`);
+  const proof = Buffer.from(given, 'base64url');
+  if (proof.length !== expected.length || !timingSafeEqual(expected, proof)) return undefined;
+  return { account, id, expiresAt };
+}
+
+/** The session the cookie carries, if it is signed, unexpired and not ended by a logout. */
+export async function currentSession(
+  currentAccount: AccountLookup,
+  ended: EndedSessions,
+  cookie: string | undefined,
+  nowMs: number,
+): Promise<Session | undefined> {
+  const session = await signedSession(currentAccount, cookie, nowMs);
+  if (!session || (await ended.isEnded(session.account.sid, session.id))) return undefined;
+  return session;
 }

@@ -86,8 +86,15 @@ export interface SchemaMigrationsTable {
   applied_at: Generated<Timestamp>;
 }
 
+export interface EndedSessionsTable {
+  account_sid: string;
+  session_id: string;
+  expires_at: Timestamp;
+}
+
 export interface DB {
   accounts: AccountsTable;
+  ended_sessions: EndedSessionsTable;
   rooms: RoomsTable;
   events: EventsTable;
   inbox: InboxTable;

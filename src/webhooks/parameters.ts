@@ -22,6 +22,10 @@ function isCarriable(value: string): boolean {
 }
 
 const MAX_NAME_LENGTH = 128;
+// What the platform puts in From and To: a number in E.164 (at most 16 characters), client:NAME (NAME at
+// most 256 characters: Twilio error 31105) or a SIP URI. Twice the longest documented form leaves room for
+// a long SIP URI, and stays well inside what an index entry can hold.
+const MAX_ADDRESS_LENGTH = 512;
 
 export class Params {
   private constructor(private readonly values: FormParams) {}
@@ -45,6 +49,15 @@ export class Params {
   name(name: string): string | undefined {
     return this.parsed(name, `1 to ${MAX_NAME_LENGTH} characters, not all blank`, (value) =>
       value.trim() !== '' && [...value].length <= MAX_NAME_LENGTH ? value : undefined,
+    );
+  }
+
+  /** A caller or callee: a phone number, client:NAME or a SIP URI, as the platform writes it. */
+  address(name: string): string | undefined {
+    return this.parsed(
+      name,
+      `a number, client or SIP address of at most ${MAX_ADDRESS_LENGTH} characters`,
+      (value) => ([...value].length <= MAX_ADDRESS_LENGTH ? value : undefined),
     );
   }
 

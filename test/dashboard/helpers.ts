@@ -60,6 +60,7 @@ export function collect() {
       wait.changed();
     },
     ping: ignore,
+    reset: ignore,
   };
   return {
     listener,

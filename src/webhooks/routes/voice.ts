@@ -26,8 +26,8 @@ export const voice = route<Dialled>({
         data: {
           callSid,
           friendlyName,
-          from: params.text('From') ?? null,
-          to: params.text('To') ?? null,
+          from: params.address('From') ?? null,
+          to: params.address('To') ?? null,
           attributes: joinAttributes(attributes),
           via: 'voice',
           sequenceNumber: null,
