@@ -5,10 +5,13 @@
 // without a valid signature, nothing of one account in an answer to another, and no secret (auth token,
 // signature, credentials) in any answer or log line.
 
+import { once } from 'node:events';
+import net, { type AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
 import { loggerOptions } from '../../src/logging.js';
 import { type Account, newAccount, saveAccount } from '../../src/store/accounts.js';
 import type { Database } from '../../src/store/database.js';
@@ -511,6 +514,176 @@ describe.skipIf(!postgresKind)('hostile input over HTTP', () => {
         stored: Number(stored.n),
         'log lines': logs.length,
         leaks: 0,
+        seed,
+      });
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+// Replays of captured, validly signed webhooks with a padded query (a thousand or more empty pairs, then
+// parameters of the attacker's own), and webhooks whose body trickles in slower than REQUEST_TIMEOUT. No
+// replay may pass the signature check, no slow body may hold its socket past the bound, and none of it may
+// change state or answer 5xx.
+const REPLAYS = 300;
+const SLOW_BODIES = 24;
+const REQUEST_TIMEOUT_S = 1;
+/** The timeout, Node's one-second check interval, and a busy machine. */
+const SLOW_BODY_BOUND_MS = 5000;
+
+const INJECTED_PARAMS = [
+  'participantLabel=X',
+  'endConferenceOnExit=true',
+  'maxParticipants=2',
+  'FriendlyName=elsewhere',
+  'CallSid=CA00000000000000000000000000000000',
+  'StatusCallbackEvent=conference-end',
+  'muted=true',
+];
+
+/** Sends `head` and then `body` a byte every 250 ms; resolves with the answer once the server closes. */
+async function trickle(port: number, head: string, body: string): Promise<{ answer: string; ms: number }> {
+  const socket = net.connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  const started = Date.now();
+  let answer = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    answer += chunk;
+  });
+  socket.on('error', () => {});
+  socket.write(head);
+  let sent = 0;
+  const drip = setInterval(() => {
+    if (!socket.destroyed && sent < body.length) socket.write(body.charAt(sent++));
+  }, 250);
+  const giveUp = setTimeout(() => socket.destroy(), SLOW_BODY_BOUND_MS * 3);
+  try {
+    await once(socket, 'close');
+  } finally {
+    clearInterval(drip);
+    clearTimeout(giveUp);
+  }
+  return { answer, ms: Date.now() - started };
+}
+
+describe.skipIf(!postgresKind)('hostile replays and slow bodies over HTTP', () => {
+  const fresh = useDatabases();
+
+  it(`refuses ${REPLAYS} padded-query replays and closes ${SLOW_BODIES} slow bodies`, async () => {
+    const database = await fresh();
+    const limits = { ...loadConfig({}).limits, requestTimeout: REQUEST_TIMEOUT_S };
+    const app = await buildApp({ config: testConfig({ publicUrl: PUBLIC_URL, limits }), database });
+    try {
+      const account = newAccount('Replayed');
+      await saveAccount(database.db, account);
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = app.server.address() as AddressInfo;
+      const statuses = new Map<string, number>();
+      const count = (status: number) => {
+        const kind = `${Math.floor(status / 100)}xx`;
+        statuses.set(kind, (statuses.get(kind) ?? 0) + 1);
+      };
+      let unsignedChanges = 0;
+      let signedAccepted = 0;
+      const seed = Date.now();
+
+      const replay = fc.record({
+        path: fc.constantFrom(...WEBHOOKS),
+        method: fc.constantFrom('POST', 'POST', 'GET'),
+        room: fc.constantFrom('replayed room', 'комната', '<&"\'>'),
+        call: fc.constantFrom(...Array.from({ length: 6 }, newCallSid)),
+        event: fc.constantFrom(...EVENTS),
+        padding: fc.constantFrom('&', '&&', '&=', '&x'),
+        pairs: fc.integer({ min: 1000, max: 1500 }),
+        injected: fc.subarray(INJECTED_PARAMS, { minLength: 1 }),
+        token: fc.uuid(),
+      });
+      await fc.assert(
+        fc.asyncProperty(replay, async (r) => {
+          const form: Record<string, string> = {
+            AccountSid: account.sid,
+            CallSid: r.call,
+            FriendlyName: r.room,
+            StatusCallbackEvent: r.event,
+            CallStatus: 'in-progress',
+            SequenceNumber: '1',
+          };
+          const isGet = r.method === 'GET';
+          const query = new URLSearchParams(isGet ? form : { FriendlyName: r.room }).toString();
+          const url = `${r.path}?${query}`;
+          const signature = computeSignature(account.authToken, PUBLIC_URL + url, isGet ? {} : form);
+          const send = (target: string, token: string) =>
+            app.inject({
+              method: r.method as 'GET',
+              url: target,
+              headers: {
+                'x-twilio-signature': signature,
+                'i-twilio-idempotency-token': token,
+                ...(isGet ? {} : { 'content-type': 'application/x-www-form-urlencoded' }),
+              },
+              ...(isGet ? {} : { payload: new URLSearchParams(form).toString() }),
+            });
+          // The capture: the genuine request, which may well change state.
+          const genuine = await send(url, r.token);
+          count(genuine.statusCode);
+          expect(genuine.statusCode, `genuine ${url}`).toBeLessThan(500);
+          if (genuine.statusCode < 300) signedAccepted += 1;
+
+          const before = await fingerprint(database);
+          const padded = `${url}${r.padding.repeat(r.pairs)}&${r.injected.join('&')}`;
+          // A new idempotency token: the header is not signed, so the replay would be a new delivery.
+          const answer = await send(padded, `${r.token}-replayed`);
+          count(answer.statusCode);
+          const after = await fingerprint(database);
+          if (after !== before) unsignedChanges += 1;
+          expect(answer.statusCode, `replay of ${url}`).toBe(403);
+          expect(after, 'a padded replay changed state').toBe(before);
+        }),
+        { numRuns: REPLAYS, seed, endOnFailure: false },
+      );
+
+      // Slow bodies: validly signed webhooks whose body would take minutes to arrive.
+      const before = await fingerprint(database);
+      const slow = await Promise.all(
+        Array.from({ length: SLOW_BODIES }, (_, n) => {
+          const path = WEBHOOKS[n % WEBHOOKS.length] as string;
+          const url = `${path}?FriendlyName=slow`;
+          const form = {
+            AccountSid: account.sid,
+            CallSid: newCallSid(),
+            FriendlyName: 'slow',
+            CallStatus: 'completed',
+          };
+          const body = new URLSearchParams(form).toString();
+          const signature = computeSignature(account.authToken, PUBLIC_URL + url, form);
+          const head = `POST ${url} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nX-Twilio-Signature: ${signature}\r\nContent-Length: ${body.length}\r\n\r\n`;
+          return trickle(port, head, body);
+        }),
+      );
+      for (const { answer, ms } of slow) {
+        const status = Number(/^HTTP\/1\.1 (\d{3}) /.exec(answer)?.[1] ?? 0);
+        count(status);
+        expect(status, answer.slice(0, 80)).toBe(408);
+        expect(ms).toBeLessThan(SLOW_BODY_BOUND_MS);
+      }
+      const afterSlow = await fingerprint(database);
+      if (afterSlow !== before) unsignedChanges += 1;
+      expect(afterSlow, 'a slow body changed state').toBe(before);
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+
+      expect(statuses.get('5xx') ?? 0).toBe(0);
+      await expectInvariants(database);
+      report('hostile replays and slow bodies', {
+        'padded-query replays': REPLAYS,
+        'genuine deliveries accepted': signedAccepted,
+        'slow bodies': SLOW_BODIES,
+        'slowest close (ms)': Math.max(...slow.map((s) => s.ms)),
+        '2xx': statuses.get('2xx') ?? 0,
+        '4xx': statuses.get('4xx') ?? 0,
+        '5xx': statuses.get('5xx') ?? 0,
+        'unsigned state changes': unsignedChanges,
         seed,
       });
     } finally {
