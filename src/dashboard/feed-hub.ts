@@ -83,11 +83,14 @@ export class FeedHub {
    * returned function is called. Rejects when catching up fails, having sent what it could.
    */
   async subscribe(filter: FeedFilter, after: FeedCursor | null, listener: FeedListener): Promise<() => void> {
+    // Measured against the log's head as it is now (the reader's may lag a poll behind). Positions come
+    // from one sequence, so their distance bounds how many events lie between (rolled-back transactions
+    // leave gaps, which only make it an overestimate).
+    const tooFar =
+      after !== null &&
+      (await this.reads.feedHead()).globalPosition - after.globalPosition > this.options.maxResume;
     while (this.head === null) await this.start();
     const through = this.head;
-    // Positions are taken from one sequence, so their distance bounds how many events lie between
-    // (rolled-back transactions leave gaps, which only make it an overestimate).
-    const tooFar = after !== null && through.globalPosition - after.globalPosition > this.options.maxResume;
     if (tooFar) listener.reset(through);
     const listening: Listening = { filter, listener, last: tooFar ? through : (after ?? through), held: [] };
     this.listening.add(listening);

