@@ -3,7 +3,7 @@
 // free again once a feed closes), and a feed resumed from further back than LIVE_RESUME_EVENTS gets a
 // `reset` to the head of the log instead of the history.
 
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { FEED_START, formatCursor, parseCursor, readFeed } from '../../src/store/feed.js';
 import { apply } from '../api/seed.js';
@@ -21,12 +21,13 @@ const limits = {
 
 describe.each(databaseKinds)('live feed limits on $name', (kind) => {
   const t = useApp(kind, { limits });
-  const listening = async () => t.app.listen({ port: 0, host: '127.0.0.1' });
-  let address: Promise<string> | undefined;
-  const feedUrl = async () => `${await (address ??= listening())}/live`;
+  let feed: string;
+  beforeAll(async () => {
+    feed = `${await t.app.listen({ port: 0, host: '127.0.0.1' })}/live`;
+  });
 
   async function status(cookie: string): Promise<number> {
-    const response = await fetch(await feedUrl(), { headers: { cookie } });
+    const response = await fetch(feed, { headers: { cookie } });
     const answer = response.status;
     await response.body?.cancel();
     return answer;
@@ -36,28 +37,25 @@ describe.each(databaseKinds)('live feed limits on $name', (kind) => {
     const open: EventStream[] = [];
     try {
       const first = await logIn(t.app, t.account);
-      for (let n = 0; n < 2; n += 1) open.push(await openEventStream(await feedUrl(), { cookie: first }));
+      for (let n = 0; n < 2; n += 1) open.push(await openEventStream(feed, { cookie: first }));
       expect(open.map((stream) => stream.status)).toEqual([200, 200]);
-      const refused = await fetch(await feedUrl(), { headers: { cookie: first } });
+      const refused = await fetch(feed, { headers: { cookie: first } });
       expect(refused.status).toBe(429);
       expect(await refused.text()).toMatch(/already follows 2 live feeds/);
 
       // Another session of the same account has a slot of its own, up to the account's cap of 3.
       const second = await logIn(t.app, t.account);
-      open.push(await openEventStream(await feedUrl(), { cookie: second }));
+      open.push(await openEventStream(feed, { cookie: second }));
       expect(open[2]?.status).toBe(200);
       expect(await status(second)).toBe(429);
       // Another account is not held back by this one.
-      const other = await openEventStream(await feedUrl(), { cookie: await logIn(t.app, t.otherAccount) });
+      const other = await openEventStream(feed, { cookie: await logIn(t.app, t.otherAccount) });
       open.push(other);
       expect(other.status).toBe(200);
 
       // Closing a feed frees its slot, as soon as the server has seen the socket close.
       open[0]?.close();
-      const reopened = await waitForStatus(
-        async () => openEventStream(await feedUrl(), { cookie: first }),
-        200,
-      );
+      const reopened = await waitForStatus(async () => openEventStream(feed, { cookie: first }), 200);
       open.push(reopened);
     } finally {
       for (const stream of open) stream.close();
@@ -75,7 +73,7 @@ describe.each(databaseKinds)('live feed limits on $name', (kind) => {
     await apply(t.database, t.account.sid, history.flat());
     const cookie = await logIn(t.app, t.account);
 
-    const stream = await openEventStream(await feedUrl(), { cookie, 'last-event-id': '0:0' });
+    const stream = await openEventStream(feed, { cookie, 'last-event-id': '0:0' });
     const [reset] = await stream.until(1);
     stream.close();
     expect(reset?.event).toBe('reset');
@@ -85,7 +83,7 @@ describe.each(databaseKinds)('live feed limits on $name', (kind) => {
     const log = await readFeed(t.database.db, { after: FEED_START, limit: 1000 });
     const behind = log.at(-3)?.cursor ?? FEED_START;
     await apply(t.database, t.account.sid, [c.leave(callSid(1))]);
-    const near = await openEventStream(await feedUrl(), { cookie, 'last-event-id': formatCursor(behind) });
+    const near = await openEventStream(feed, { cookie, 'last-event-id': formatCursor(behind) });
     const received = await near.waitFor((messages) =>
       messages.some((m) => m.data.includes('ConferenceEnded')),
     );
