@@ -3,7 +3,7 @@
 
 import { ulidToHex } from '../domain/ids.js';
 import type { Conference, ConferenceEvent, Participant } from '../reads/index.js';
-import type { XmlObject } from './representation-xml.js';
+import type { XmlObject } from '../xml.js';
 
 const API_VERSION = '2010-04-01';
 // Twilio mixes a conference that asked for no region in us1.

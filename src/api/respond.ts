@@ -2,9 +2,10 @@
 
 import type { FastifyReply } from 'fastify';
 import type { Page } from '../reads/index.js';
+import type { XmlObject } from '../xml.js';
 import { type Format, suffixOf } from './format.js';
 import { envelope, type Paging, type Params } from './paging.js';
-import { type XmlObject, xmlList, xmlResource } from './representation-xml.js';
+import { xmlList, xmlResource } from './representation-xml.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const XML_TYPE = 'application/xml; charset=utf-8';
