@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   conferenceSidFromUlid,
   conferenceSidLowerBound,
+  hexToUlid,
   isSid,
   isUlid,
   nextUlid,
@@ -23,6 +24,16 @@ describe('conference Sids from ULIDs', () => {
 
   it('gives a valid conference Sid for every ULID', () => {
     fc.assert(fc.property(ulid, (u) => isSid('CF', conferenceSidFromUlid(u))));
+  });
+
+  it('reads the ULID back from its hex digits, in either case', () => {
+    fc.assert(
+      fc.property(ulid, (u) => {
+        expect(hexToUlid(ulidToHex(u))).toBe(u);
+        expect(hexToUlid(ulidToHex(u).toUpperCase())).toBe(u);
+      }),
+    );
+    expect(() => hexToUlid('f'.repeat(31))).toThrow(RangeError);
   });
 
   it('sorts Sids as their ULIDs sort, so Sids sort by creation time', () => {
