@@ -2,11 +2,13 @@
 // body is even parsed, so a POST with any content type is refused the same way.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { refuseMethod } from '../refusals.js';
 import { methodNotAllowed } from './errors.js';
 
 const OTHER_METHODS = ['DELETE', 'PATCH', 'POST', 'PUT', 'OPTIONS'];
 
-async function refuse(request: FastifyRequest): Promise<never> {
+async function refuse(request: FastifyRequest, reply: FastifyReply): Promise<never> {
+  refuseMethod(reply, 'GET, HEAD');
   throw methodNotAllowed(request.method);
 }
 
