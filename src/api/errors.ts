@@ -8,7 +8,7 @@ import { UNAVAILABLE_MESSAGE, unavailable } from '../refusals.js';
 import { formatOf, pathOf } from './format.js';
 import { xmlResource } from './representation-xml.js';
 
-export class TwilioError extends Error {
+class TwilioError extends Error {
   constructor(
     readonly status: number,
     readonly code: number,
@@ -59,7 +59,7 @@ function toTwilioError(error: FastifyError, request: FastifyRequest, reply: Fast
   return internal();
 }
 
-export function sendError(request: FastifyRequest, reply: FastifyReply, error: TwilioError): FastifyReply {
+function sendError(request: FastifyRequest, reply: FastifyReply, error: TwilioError): FastifyReply {
   if (error.status === 401) reply.header('www-authenticate', 'Basic realm="Twilio API"');
   reply.code(error.status);
   if (formatOf(request.url) === 'json')

@@ -8,15 +8,8 @@ import { parseBoolean, parseDay, parseEnum, parseSid, type Query } from './param
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export const CONFERENCE_STATUSES = ['init', 'in-progress', 'completed'] as const;
-export const PARTICIPANT_STATUSES = [
-  'queued',
-  'connecting',
-  'ringing',
-  'connected',
-  'complete',
-  'failed',
-] as const;
+const CONFERENCE_STATUSES = ['init', 'in-progress', 'completed'] as const;
+const PARTICIPANT_STATUSES = ['queued', 'connecting', 'ringing', 'connected', 'complete', 'failed'] as const;
 
 export interface Filters<F> {
   filter: F;

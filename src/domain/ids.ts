@@ -52,11 +52,6 @@ export function nextUlid(ulid: string, steps = 1): string {
   return bigIntToUlid(ulidToBigInt(ulid) + BigInt(steps));
 }
 
-/** The millisecond timestamp a ULID carries. */
-export function ulidTime(ulid: string): number {
-  return Number(ulidToBigInt(ulid) >> 80n);
-}
-
 /** The lowest conference Sid whose ULID carries a time at or after `ms`: a bound for ranges of Sids. */
 export function conferenceSidLowerBound(ms: number): string {
   return `CF${(BigInt(ms) << 80n).toString(16).padStart(32, '0')}`;

@@ -20,7 +20,7 @@ export const DEFAULTS = { rooms: 3, callers: 4, duration: 10 };
 
 type Values = Record<string, string | boolean | undefined>;
 
-export class OptionError extends Error {}
+class OptionError extends Error {}
 
 function text(values: Values, name: string, fallback?: string): string {
   const value = values[name];

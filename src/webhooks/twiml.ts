@@ -5,7 +5,7 @@ import { XML_DECLARATION, type XmlObject, xmlElements } from '../xml.js';
 import type { ConferenceAttributes } from './attributes.js';
 
 /** The conference events Conclave asks to be told about: every one that changes what it records. */
-export const STATUS_CALLBACK_EVENTS = 'start end join leave mute hold modify';
+const STATUS_CALLBACK_EVENTS = 'start end join leave mute hold modify';
 
 export interface CallbackUrls {
   dialAction: string;
