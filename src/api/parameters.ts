@@ -6,7 +6,7 @@ import type { SidPrefix } from '../domain/ids.js';
 import { booleanValue, type Check, oneOf, sidValue, wholeNumber } from '../parameters.js';
 import { invalidParameter } from './errors.js';
 
-export class Query {
+export class QueryParams {
   private readonly params: URLSearchParams;
 
   constructor(url: string) {

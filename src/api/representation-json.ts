@@ -2,7 +2,7 @@
 // the shared reference). XML is rendered from these same objects.
 
 import { hexToUlid, isSid, ulidToHex } from '../domain/ids.js';
-import type { Conference, ConferenceEvent, Participant } from '../reads/index.js';
+import type { Conference, ConferenceEvent, ParticipantRecord } from '../reads/index.js';
 import { rfc2822 } from '../rfc2822.js';
 import type { XmlObject } from '../xml.js';
 
@@ -43,7 +43,7 @@ export function conferenceJson(conference: Conference, suffix: string): XmlObjec
  * A participant. With `history` (the caller asked for a Status, Conclave's extension) it also says when
  * the participant left and why; Twilio's own requests get Twilio's fields and nothing more.
  */
-export function participantJson(participant: Participant, suffix: string, history: boolean): XmlObject {
+export function participantJson(participant: ParticipantRecord, suffix: string, history: boolean): XmlObject {
   const path = conferencePath(participant.accountSid, participant.conferenceSid);
   return {
     account_sid: participant.accountSid,

@@ -12,13 +12,13 @@ async function refuse(request: FastifyRequest, reply: FastifyReply): Promise<nev
   throw methodNotAllowed(request.method);
 }
 
-export function readOnly<Params>(
+export function readOnly<RouteParams>(
   app: FastifyInstance,
   urls: string[],
-  handler: (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => Promise<FastifyReply>,
+  handler: (request: FastifyRequest<{ Params: RouteParams }>, reply: FastifyReply) => Promise<FastifyReply>,
 ): void {
   for (const url of urls) {
-    app.get<{ Params: Params }>(url, handler);
+    app.get<{ Params: RouteParams }>(url, handler);
     app.route({ method: OTHER_METHODS, url, onRequest: refuse, handler: refuse });
   }
 }

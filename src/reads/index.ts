@@ -28,9 +28,9 @@ import {
   listParticipants,
   type Page,
   type PageRequest,
-  type Participant,
   type ParticipantFilter,
   type ParticipantKey,
+  type ParticipantRecord,
 } from './queries.js';
 
 type Cursor = PageRequest<string>;
@@ -47,13 +47,13 @@ export interface Reads {
     conferenceSid: string,
     key: ParticipantKey,
     status: string,
-  ): Promise<Participant | undefined>;
+  ): Promise<ParticipantRecord | undefined>;
   participants(
     accountSid: string,
     conferenceSid: string,
     filter: ParticipantFilter,
     page: Cursor,
-  ): Promise<Page<Participant> | undefined>;
+  ): Promise<Page<ParticipantRecord> | undefined>;
   conferenceEvents(
     accountSid: string,
     conferenceSid: string,
@@ -110,8 +110,8 @@ export type {
   Cursor,
   Page,
   PageRequest,
-  Participant,
   ParticipantFilter,
   ParticipantKey,
+  ParticipantRecord,
   TimeRange,
 } from './queries.js';

@@ -165,7 +165,10 @@ const PARTICIPANT_COLUMNS = [
   'leftReason',
 ] as const;
 
-export type Participant = Pick<Selectable<ReadDB['participants']>, (typeof PARTICIPANT_COLUMNS)[number]>;
+export type ParticipantRecord = Pick<
+  Selectable<ReadDB['participants']>,
+  (typeof PARTICIPANT_COLUMNS)[number]
+>;
 
 function participantsOf(executor: Kysely<ReadDB>, accountSid: string, conferenceSid: string, status: string) {
   return executor
@@ -185,7 +188,7 @@ export async function findParticipant(
   conferenceSid: string,
   key: ParticipantKey,
   status: string,
-): Promise<Participant | undefined> {
+): Promise<ParticipantRecord | undefined> {
   const query = participantsOf(executor, accountSid, conferenceSid, status);
   return ('callSid' in key ? query.where('callSid', '=', key.callSid) : query.where('label', '=', key.label))
     .orderBy('dateCreated', 'desc')
@@ -204,7 +207,7 @@ export async function listParticipants(
   conferenceSid: string,
   filter: ParticipantFilter,
   request: PageRequest<string>,
-): Promise<Page<Participant> | undefined> {
+): Promise<Page<ParticipantRecord> | undefined> {
   const backward = isBackward(request);
   let query = participantsOf(executor, accountSid, conferenceSid, filter.status);
   if (filter.muted !== undefined) query = query.where('muted', '=', filter.muted);

@@ -37,12 +37,12 @@ const PROVIDER_TIME: Check<string> = {
   },
 };
 
-export class Params {
+export class WebhookParams {
   private constructor(private readonly values: FormParams) {}
 
   /** The query and the form body together; the body wins where both name the same parameter. */
-  static of(query: unknown, body: unknown): Params {
-    return new Params({ ...asForm(query), ...asForm(body) });
+  static of(query: unknown, body: unknown): WebhookParams {
+    return new WebhookParams({ ...asForm(query), ...asForm(body) });
   }
 
   text(name: string): string | undefined {
