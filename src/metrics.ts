@@ -66,7 +66,7 @@ function liveGauge(registry: Registry, name: string, help: string, count: () => 
   });
 }
 
-export function createMetrics(database: Database, clock: () => number = Date.now): Metrics {
+function createMetrics(database: Database, clock: () => number = Date.now): Metrics {
   const registry = new Registry();
   const outcomes = new Counter({
     name: 'conclave_webhook_outcomes_total',
