@@ -3,6 +3,7 @@
 // plain line on stderr and a non-zero exit, never a stack trace.
 
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { KEYS_HELP, type KeyOptions, KeysUsageError, keysCommand } from './cli/keys.js';
 import { reap } from './commands/reaper.js';
 import { ConfigError, loadConfig } from './config.js';
 import { rebuild } from './reads/rebuild.js';
@@ -201,6 +202,22 @@ does this on its own every minute; several replicas take turns.`,
       throw new UsageError(
         `expected 'list' or 'add', got ${action === undefined ? 'nothing' : `'${action}'`}`,
       );
+    },
+  },
+  keys: {
+    summary: KEYS_HELP,
+    usage: 'Usage: conclave keys create|list|revoke [options]',
+    async run(args) {
+      const parsed = helpOr(args, this, { name: { type: 'string' }, account: { type: 'string' } });
+      if (!parsed) return 0;
+      const lines = await withDatabase(async (database) => {
+        await migrate(database);
+        return keysCommand(database.db, parsed.positionals, parsed.values as KeyOptions, process.env);
+      }).catch((error: unknown) => {
+        throw error instanceof KeysUsageError ? new UsageError(error.message) : error;
+      });
+      console.log(lines.join('\n'));
+      return 0;
     },
   },
   simulate: {

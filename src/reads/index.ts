@@ -4,6 +4,7 @@
 import type { Kysely } from 'kysely';
 import type { Account } from '../domain/account.js';
 import { findAccount, findAccountForRequest } from '../store/accounts.js';
+import { apiKeyAccount } from '../store/api-keys.js';
 import { type FeedCursor, type FeedEvent, type FeedQuery, feedHead, readFeed } from '../store/feed.js';
 import type { DB } from '../store/schema.js';
 import {
@@ -37,6 +38,8 @@ type Cursor = PageRequest<string>;
 export interface Reads {
   /** The account a request names, remembered for a moment (see store/accounts). */
   account(sid: string): Promise<Account | undefined>;
+  /** The account an API key (SK… and its secret) authenticates; a revoked key within ACCOUNT_TTL_MS. */
+  apiKeyAccount(keySid: string, secret: string): Promise<Account | undefined>;
   /** The account as the database has it now, for what must see a changed token at once. */
   currentAccount(sid: string): Promise<Account | undefined>;
   conference(accountSid: string, sid: string): Promise<Conference | undefined>;
@@ -76,6 +79,10 @@ export function readsOf(db: Kysely<DB>): Reads {
   return {
     account: (sid) => findAccountForRequest(db, sid),
     currentAccount: (sid) => findAccount(db, sid),
+    apiKeyAccount: async (keySid, secret) => {
+      const accountSid = await apiKeyAccount(db, keySid, secret);
+      return accountSid === undefined ? undefined : findAccountForRequest(db, accountSid);
+    },
     conference: (accountSid, sid) => findConference(db, accountSid, sid),
     conferences: (accountSid, filter, page) => listConferences(db, accountSid, filter, page),
     participant: (accountSid, conferenceSid, key, status) =>
