@@ -6,8 +6,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Account } from '../domain/account.js';
 import { isSid } from '../domain/ids.js';
+import type { FailureLimit } from '../failure-limit.js';
 import type { Reads } from '../reads/index.js';
-import { authenticationRequired, notFound } from './errors.js';
+import { authenticationRequired, notFound, tooManyFailures } from './errors.js';
 import { pathOf } from './format.js';
 
 interface Credentials {
@@ -40,11 +41,19 @@ async function accountOf(
   return account && sameSecret(account.authToken, password) ? account : undefined;
 }
 
-export function authenticate(reads: Pick<Reads, 'account' | 'apiKeyAccount'>) {
+/** Authenticates; an address that has failed too often is refused (429) before its credentials are read. */
+export function authenticate(reads: Pick<Reads, 'account' | 'apiKeyAccount'>, limit: FailureLimit) {
   return async (request: FastifyRequest): Promise<void> => {
+    const wait = await limit.blockedFor(request);
+    if (wait !== undefined) throw tooManyFailures(wait);
     const credentials = parseBasic(request.headers.authorization);
-    const account = credentials && (await accountOf(reads, credentials));
-    if (!account) throw authenticationRequired();
+    if (!credentials) throw authenticationRequired();
+    const account = await accountOf(reads, credentials);
+    if (!account) {
+      // Only credentials that were tried and wrong count: a client that sends none yet is not guessing.
+      await limit.failed(request);
+      throw authenticationRequired();
+    }
     const { AccountSid } = request.params as { AccountSid?: string };
     if (AccountSid !== undefined && AccountSid !== account.sid) throw notFound(pathOf(request.url));
   };

@@ -12,6 +12,8 @@ export class TwilioError extends Error {
     readonly status: number,
     readonly code: number,
     message: string,
+    /** Seconds for the Retry-After header, when trying again later may help. */
+    readonly retryAfter?: number,
   ) {
     super(message);
   }
@@ -42,8 +44,22 @@ export function methodNotAllowed(method: string): TwilioError {
   return new TwilioError(405, 20004, `Method not allowed: ${method}; this resource is read-only (GET)`);
 }
 
+export function tooManyFailures(retryAfter: number): TwilioError {
+  return new TwilioError(
+    429,
+    20429,
+    `Too Many Requests: too many failed authentications from this address; try again in ${retryAfter} s`,
+    retryAfter,
+  );
+}
+
 function unavailable(): TwilioError {
-  return new TwilioError(503, 20503, 'Service unavailable: the database does not answer, try again shortly');
+  return new TwilioError(
+    503,
+    20503,
+    'Service unavailable: the database does not answer, try again shortly',
+    1,
+  );
 }
 
 function internal(): TwilioError {
@@ -65,7 +81,7 @@ function toTwilioError(error: FastifyError, request: FastifyRequest): TwilioErro
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: TwilioError): FastifyReply {
   if (error.status === 401) reply.header('www-authenticate', 'Basic realm="Twilio API"');
   if (error.status === 405) reply.header('allow', 'GET, HEAD');
-  if (error.status === 503) reply.header('retry-after', '1');
+  if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter));
   reply.code(error.status);
   if (formatOf(request.url) === 'json')
     return reply.type('application/json; charset=utf-8').send(error.body());
