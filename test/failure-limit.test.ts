@@ -33,7 +33,10 @@ function login(t: TestApp, address: string, account: Account, token: string) {
 }
 
 /** Polls `attempt` until it answers `status`, for at most twice the window. */
-async function eventually(attempt: () => Promise<{ statusCode: number }>, status: number) {
+async function eventually<R extends { statusCode: number }>(
+  attempt: () => Promise<R>,
+  status: number,
+): Promise<R> {
   const started = Date.now();
   let last = await attempt();
   while (last.statusCode !== status && Date.now() - started < 2 * WINDOW_MS) last = await attempt();
