@@ -11,6 +11,7 @@ import { verify } from './reads/verify.js';
 import { announce, closeOnSignals, startServer } from './server.js';
 import { runSimulation } from './simulate/command.js';
 import { type SimulationOptions, simulationOptions } from './simulate/options.js';
+import { simulationDefaults } from './simulate/target.js';
 import { listAccounts, newAccount, saveAccount } from './store/accounts.js';
 import { type Database, openDatabase } from './store/database.js';
 import { isDatabaseUnavailable } from './store/errors.js';
@@ -224,16 +225,18 @@ does this on its own every minute; several replicas take turns.`,
     summary: `Drive signed call flows against a running Conclave, as a telephony edge would.
 Callers join rooms with mixed attributes, moderators end conferences, mutes and holds come through
 conference callbacks, calls leave by hang-up or by leaving the dial, and some deliveries are repeated.
-Prints a summary; exits 1 if any request failed.
-  --url URL          where the server listens, e.g. http://127.0.0.1:3000
-  --public-url URL   the server's PUBLIC_URL, when requests reach it by another URL (default: --url)
-  --account AC…      the account (default: TWILIO_ACCOUNT_SID)
-  --token TOKEN      its auth token (default: TWILIO_AUTH_TOKEN)
+Prints a summary; exits 1 if any request failed. With no flags it finds a local server by itself.
+  --url URL          where the server listens (default: http://HOST:PORT from the environment)
+  --public-url URL   the server's PUBLIC_URL, when requests reach it by another URL (default: PUBLIC_URL,
+                     or --url when given)
+  --account AC…      the account (default: TWILIO_ACCOUNT_SID, else the development account that
+                     \`npm start\` created in DATA_DIR, or in DATABASE_URL)
+  --token TOKEN      its auth token (default: TWILIO_AUTH_TOKEN, else the development account's)
   --rooms N          rooms played at once (default 3)
   --callers N        callers per conference (default 4)
   --duration S       seconds over which each room's calls are spread (default 10; 0 for full speed)`,
     usage:
-      'Usage: conclave simulate --url URL --account AC… --token TOKEN [--public-url URL] [--rooms N] [--callers N] [--duration S]',
+      'Usage: conclave simulate [--url URL] [--account AC… --token TOKEN] [--public-url URL] [--rooms N] [--callers N] [--duration S]',
     async run(args) {
       const parsed = helpOr(args, this, {
         url: { type: 'string' },
@@ -247,7 +250,7 @@ Prints a summary; exits 1 if any request failed.
       if (!parsed) return 0;
       let options: SimulationOptions;
       try {
-        options = simulationOptions(parsed.values, process.env);
+        options = simulationOptions(parsed.values, await simulationDefaults(parsed.values, process.env));
       } catch (error) {
         throw new UsageError((error as Error).message);
       }
