@@ -6,6 +6,7 @@ import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { KEYS_HELP, type KeyOptions, KeysUsageError, keysCommand } from './cli/keys.js';
 import { reap } from './commands/reaper.js';
 import { ConfigError, loadConfig } from './config.js';
+import { foldProgress, progressDisplay } from './progress.js';
 import { rebuild } from './reads/rebuild.js';
 import { verify } from './reads/verify.js';
 import { announce, closeOnSignals, startServer } from './server.js';
@@ -95,10 +96,11 @@ const commands: Record<string, Command> = {
     usage: 'Usage: conclave rebuild',
     async run(args) {
       if (!helpOr(args, this)) return 0;
+      const display = progressDisplay(process.stderr);
       const summary = await withDatabase(async (database) => {
         await migrate(database);
-        return rebuild(database);
-      });
+        return rebuild(database, foldProgress(display, 'rebuild'));
+      }).finally(() => display.end());
       console.log(`Rebuilt from ${summary.events} events: ${summary.rooms} rooms, ${summary.calls} calls`);
       return 0;
     },
@@ -113,10 +115,11 @@ const commands: Record<string, Command> = {
       const limit = Number(parsed.values.limit ?? 100);
       if (!Number.isInteger(limit) || limit < 1)
         throw new UsageError('--limit takes a whole number of 1 or more');
+      const display = progressDisplay(process.stderr);
       const result = await withDatabase(async (database) => {
         await migrate(database);
-        return verify(database, limit);
-      });
+        return verify(database, limit, foldProgress(display, 'verify'));
+      }).finally(() => display.end());
       if (result.differences.length === 0) {
         console.log(`Verified: the read models match the ${result.events} events of the log`);
         return 0;
