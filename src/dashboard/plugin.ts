@@ -14,8 +14,9 @@ import type { Reads } from '../reads/index.js';
 import { ASSETS } from './assets.js';
 import { FeedHub } from './feed-hub.js';
 import { feedPath, live } from './live.js';
-import { readConference, readOverview, search } from './page-data.js';
+import { readCharts, readConference, readOverview, search } from './page-data.js';
 import { endedSessionCookie, logIn, sessionAccount, sessionCookie } from './session.js';
+import { chartsPage, PERIODS, type Period } from './views/charts-page.js';
 import { conferencePage, notFoundPage } from './views/conference.js';
 import { loginPage } from './views/login.js';
 import { overviewPage, searchPage } from './views/overview.js';
@@ -129,6 +130,17 @@ export const dashboard: FastifyPluginAsync<DashboardOptions> = async (
           ? overviewPage(account, await readOverview(reads, account.sid), feed, now)
           : searchPage(account, query, await search(reads, account.sid, query), feed, now);
       return sendPage(reply, body);
+    }),
+  );
+
+  app.get<Query>(
+    '/charts',
+    withAccount(async (account, request, reply) => {
+      const feed = feedPath(await reads.feedHead());
+      const asked = request.query.period ?? '24h';
+      const period: Period = Object.hasOwn(PERIODS, asked) ? (asked as Period) : '24h';
+      const view = await readCharts(reads, account.sid, period, new Date());
+      return sendPage(reply, chartsPage(account, view, feed));
     }),
   );
 

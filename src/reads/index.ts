@@ -7,6 +7,7 @@ import { findAccount, findAccountForRequest } from '../store/accounts.js';
 import { apiKeyAccount } from '../store/api-keys.js';
 import { type FeedCursor, type FeedEvent, type FeedQuery, feedHead, readFeed } from '../store/feed.js';
 import type { DB } from '../store/schema.js';
+import { type Distribution, distribution, type LoadPoint, loadSeries, type Span } from './charts.js';
 import {
   type ConferenceSummary,
   conferencesNamed,
@@ -73,6 +74,10 @@ export interface Reads {
   feedHead(): Promise<FeedCursor>;
   feed(query: FeedQuery): Promise<FeedEvent[]>;
   liveCounts(): Promise<{ conferences: number; participants: number }>;
+  /** Live conferences and connected participants at each sample of a span (charts). */
+  load(accountSid: string, span: Span): Promise<LoadPoint[]>;
+  /** Durations and sizes of the conferences opened in [from, to) and completed since (charts). */
+  distribution(accountSid: string, from: Date, to: Date): Promise<Distribution>;
 }
 
 export function readsOf(db: Kysely<DB>): Reads {
@@ -99,12 +104,16 @@ export function readsOf(db: Kysely<DB>): Reads {
     feedHead: () => feedHead(db),
     feed: (query) => readFeed(db, query),
     liveCounts: () => liveCounts(db),
+    load: (accountSid, span) => loadSeries(db, accountSid, span),
+    distribution: (accountSid, from, to) => distribution(db, accountSid, from, to),
   };
 }
 
 export { isDatabaseUnavailable } from '../store/errors.js';
 export type { FeedCursor, FeedEvent } from '../store/feed.js';
 export { compareCursors, FEED_START, formatCursor, parseCursor } from '../store/feed.js';
+export type { Bucket, Distribution, LoadPoint, ParticipantBar, Span, Stretch } from './charts.js';
+export { participantBars } from './charts.js';
 export type { ConferenceSummary, ParticipantSummary } from './dashboard.js';
 export type {
   Conference,
