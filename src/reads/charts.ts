@@ -62,7 +62,8 @@ export interface Distribution {
   sizes: Bucket[];
 }
 
-const DURATION_BUCKETS: [string, number][] = [
+/** Bucket labels with their exclusive upper bounds, in seconds and in participants. */
+export const DURATION_BUCKETS: [string, number][] = [
   ['< 1 min', 60],
   ['1–5 min', 5 * 60],
   ['5–15 min', 15 * 60],
@@ -72,7 +73,7 @@ const DURATION_BUCKETS: [string, number][] = [
   ['≥ 2 h', Number.POSITIVE_INFINITY],
 ];
 
-const SIZE_BUCKETS: [string, number][] = [
+export const SIZE_BUCKETS: [string, number][] = [
   ['1', 2],
   ['2', 3],
   ['3–5', 6],

@@ -6,7 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliver } from '../../src/commands/deliver.js';
 import type { RoomCommand } from '../../src/domain/commands.js';
 import type { RoomEvent } from '../../src/domain/events.js';
-import { type LoadPoint, participantBars, sampleTimes } from '../../src/reads/charts.js';
+import {
+  DURATION_BUCKETS,
+  type LoadPoint,
+  participantBars,
+  SIZE_BUCKETS,
+  sampleTimes,
+} from '../../src/reads/charts.js';
 import { readsOf } from '../../src/reads/index.js';
 import { newAccount, saveAccount } from '../../src/store/accounts.js';
 import { readEvents } from '../../src/store/events.js';
@@ -153,24 +159,11 @@ for (const kind of databaseKinds) {
       const result = await reads.distribution(accountSid, from, to);
       expect(result.conferences).toBe(ended.length);
       expect(ended.length).toBeGreaterThan(5);
-      expect(result.durations).toEqual([
-        { label: '< 1 min', count: count(seconds, 0, 60) },
-        { label: '1–5 min', count: count(seconds, 60, 300) },
-        { label: '5–15 min', count: count(seconds, 300, 900) },
-        { label: '15–30 min', count: count(seconds, 900, 1800) },
-        { label: '30–60 min', count: count(seconds, 1800, 3600) },
-        { label: '1–2 h', count: count(seconds, 3600, 7200) },
-        { label: '≥ 2 h', count: count(seconds, 7200, Number.POSITIVE_INFINITY) },
-      ]);
-      expect(result.sizes).toEqual([
-        { label: '1', count: count(sizes, 1, 2) },
-        { label: '2', count: count(sizes, 2, 3) },
-        { label: '3–5', count: count(sizes, 3, 6) },
-        { label: '6–10', count: count(sizes, 6, 11) },
-        { label: '11–25', count: count(sizes, 11, 26) },
-        { label: '26–50', count: count(sizes, 26, 51) },
-        { label: '> 50', count: count(sizes, 51, Number.POSITIVE_INFINITY) },
-      ]);
+      // Each bucket holds the values from the previous one's bound up to its own, exclusive.
+      const expected = (values: number[], bounds: [string, number][]) =>
+        bounds.map(([label, below], i) => ({ label, count: count(values, bounds[i - 1]?.[1] ?? 0, below) }));
+      expect(result.durations).toEqual(expected(seconds, DURATION_BUCKETS));
+      expect(result.sizes).toEqual(expected(sizes, SIZE_BUCKETS));
     });
   });
 }

@@ -8,10 +8,8 @@ import { type Html, html } from '../html.js';
 
 const WIDTH = 640;
 const HEIGHT = 220;
-const LEFT = 44;
-const RIGHT = 12;
-const TOP = 16;
-const BOTTOM = 36;
+// Room for the axis labels around the plot.
+const { LEFT, RIGHT, TOP, BOTTOM } = { LEFT: 44, RIGHT: 12, TOP: 16, BOTTOM: 36 };
 
 const hhmm = (date: Date) => date.toISOString().slice(11, 16);
 
