@@ -60,7 +60,7 @@ export function loadChart(id: string, title: string, points: LoadPoint[]): Html 
   <line x1="${LEFT}" y1="${TOP}" x2="${LEFT}" y2="${TOP + plotH}"/>
   <text x="${LEFT - 6}" y="${TOP + 4}" text-anchor="end">${max}</text>
   <text x="${LEFT - 6}" y="${TOP + plotH}" text-anchor="end">0</text>
-  ${ticks.map((i) => (points[i] ? html`<text x="${x(i)}" y="${HEIGHT - BOTTOM + 16}" text-anchor="middle">${hhmm(points[i].at)}</text>` : ''))}
+  ${ticks.map((i, n) => (points[i] ? html`<text x="${x(i)}" y="${HEIGHT - BOTTOM + 16}" text-anchor="${['start', 'middle', 'end'][n]}">${hhmm(points[i].at)}</text>` : ''))}
 </g>
 <path class="series participants" d="${path((p) => p.participants)}"/>
 <path class="series conferences" d="${path((p) => p.conferences)}"/>
