@@ -55,7 +55,7 @@ function reapInterval(maxCallDuration: number): number {
  * Sweeps for participants whose leave was lost, at once and then on an interval, one sweep at a time. A
  * sweep that fails (the database is down) is logged and tried again at the next tick.
  */
-export function startReaper(
+function startReaper(
   database: Database,
   maxCallDuration: number,
   log: FastifyBaseLogger,

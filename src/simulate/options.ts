@@ -1,5 +1,7 @@
 // What `conclave simulate` is asked to do, checked before anything is sent.
 
+import { isSid } from '../domain/ids.js';
+
 export interface SimulationOptions {
   /** Where requests go, e.g. http://127.0.0.1:3000. */
   url: string;
@@ -68,7 +70,7 @@ export interface Defaults {
 export function simulationOptions(values: Values, defaults: Defaults): SimulationOptions {
   const url = httpUrl('url', text(values, 'url', defaults.url));
   const accountSid = text(values, 'account', defaults.accountSid);
-  if (!/^AC[0-9a-fA-F]{32}$/.test(accountSid)) {
+  if (!isSid('AC', accountSid)) {
     throw new OptionError('--account must be AC followed by 32 hexadecimal digits');
   }
   return {
