@@ -2,6 +2,7 @@
 // tests drive it through inject() and the server decides where it listens.
 
 import { randomUUID } from 'node:crypto';
+import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import api from './api/plugin.js';
 import { commandsOf } from './commands/index.js';
@@ -56,8 +57,9 @@ export async function buildApp({
     // short and plain, so that nobody can flood or forge log lines through it.
     requestIdHeader: false,
     genReqId: (request) => acceptedRequestId(request.headers['x-request-id']) ?? randomUUID(),
-    // The edge may sit behind a proxy or tunnel; signatures are checked against PUBLIC_URL, not Host.
-    trustProxy: false,
+    // Signatures are checked against PUBLIC_URL whatever this says; it decides only the client address
+    // (and scheme) behind a proxy, which the limits on failed logins count by.
+    trustProxy: config.trustProxy,
   });
 
   app.server.maxConnections = maxConnections;
@@ -79,11 +81,14 @@ export async function buildApp({
   const reads = readsOf(database.db);
   const commands = commandsOf(database.db, app.metrics.store);
   await app.register(webhooks, { commands, publicUrl: config.publicUrl, metrics: app.metrics, clock });
-  await app.register(api, { reads });
+  // Only for the limits on failures that the REST side and the dashboard ask for; nothing else is limited.
+  await app.register(rateLimit, { global: false });
+  await app.register(api, { reads, failedAuth: config.failedAuth });
   const { liveFeedsPerSession, liveFeedsPerAccount, liveResumeEvents } = config.limits;
   await app.register(dashboard, {
     reads,
     publicUrl: config.publicUrl,
+    failedAuth: config.failedAuth,
     endedSessions: {
       end: (accountSid, sessionId, expiresAt) =>
         endSession(database.db, accountSid, sessionId, expiresAt, new Date()),

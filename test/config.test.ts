@@ -22,6 +22,8 @@ describe('configuration from the environment', () => {
         liveResumeEvents: 10_000,
       },
       metricsToken: null,
+      failedAuth: { max: 10, windowMs: 15 * 60 * 1000 },
+      trustProxy: false,
     });
   });
 
@@ -41,6 +43,9 @@ describe('configuration from the environment', () => {
       LIVE_FEEDS_PER_ACCOUNT: '20',
       LIVE_RESUME_EVENTS: '500',
       METRICS_TOKEN: 'scrape-me-please-0123',
+      FAILED_AUTH_LIMIT: '5',
+      FAILED_AUTH_WINDOW: '1m',
+      TRUST_PROXY: '10.0.0.0/8, 127.0.0.1',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -58,7 +63,10 @@ describe('configuration from the environment', () => {
         liveResumeEvents: 500,
       },
       metricsToken: 'scrape-me-please-0123',
+      failedAuth: { max: 5, windowMs: 60_000 },
+      trustProxy: '10.0.0.0/8, 127.0.0.1',
     });
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
     expect(loadConfig({ DATA_DIR: '/var/lib/conclave' }).database).toEqual({
       kind: 'pglite',
       dataDir: '/var/lib/conclave',
@@ -68,6 +76,9 @@ describe('configuration from the environment', () => {
   it.each([
     [{ PORT: 'eighty' }, /^PORT is 'eighty': expected a whole number from 0 to 65535$/],
     [{ PORT: '70000' }, /^PORT .*0 to 65535/],
+    [{ FAILED_AUTH_LIMIT: '0' }, /^FAILED_AUTH_LIMIT is '0': expected a whole number of 1 or more/],
+    [{ FAILED_AUTH_WINDOW: '2d' }, /^FAILED_AUTH_WINDOW is '2d': expected a duration/],
+    [{ TRUST_PROXY: 'yes please' }, /^TRUST_PROXY is 'yes please': expected true, false/],
     [{ DATABASE_URL: 'mysql://x@y/z' }, /^DATABASE_URL has scheme 'mysql:': expected postgres:\/\//],
     [{ DATABASE_URL: 'not a url' }, /^DATABASE_URL is not a URL: expected postgres:\/\//],
     [

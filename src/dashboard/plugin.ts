@@ -8,14 +8,16 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
+import type { Config } from '../config.js';
 import type { Account } from '../domain/account.js';
 import { isSid } from '../domain/ids.js';
+import { failureLimit } from '../failure-limit.js';
 import type { Reads } from '../reads/index.js';
 import { ASSETS } from './assets.js';
 import { FeedHub } from './feed-hub.js';
 import { type FeedCaps, FeedSlots } from './feed-slots.js';
 import { feedPath, live } from './live.js';
-import { readConference, readOverview, search } from './page-data.js';
+import { readCharts, readConference, readOverview, search } from './page-data.js';
 import { isCrossSite } from './same-origin.js';
 import {
   cookieOptions,
@@ -26,6 +28,7 @@ import {
   SESSION_COOKIE,
   type Session,
 } from './session.js';
+import { chartsPage, PERIODS, type Period } from './views/charts-page.js';
 import { conferencePage, notFoundPage } from './views/conference.js';
 import { loginPage } from './views/login.js';
 import { overviewPage, searchPage } from './views/overview.js';
@@ -34,6 +37,7 @@ export interface DashboardOptions {
   reads: Reads;
   /** PUBLIC_URL: a browser that reaches Conclave there over https gets a Secure cookie. */
   publicUrl: string;
+  failedAuth: Config['failedAuth'];
   endedSessions: EndedSessions;
   feedCaps: FeedCaps;
   /** How many events of the log a feed may resume behind the head (LIVE_RESUME_EVENTS). */
@@ -78,10 +82,11 @@ function sendPage(reply: FastifyReply, body: string, status = 200) {
 
 export const dashboard: FastifyPluginAsync<DashboardOptions> = async (
   app,
-  { reads, publicUrl, endedSessions, feedCaps, maxResume },
+  { reads, publicUrl, failedAuth, endedSessions, feedCaps, maxResume },
 ) => {
   await app.register(formbody);
   await app.register(cookie);
+  const loginLimit = failureLimit(app, 'login', failedAuth);
   const publicHost = new URL(publicUrl);
   await app.register(helmet, {
     contentSecurityPolicy: CONTENT_SECURITY_POLICY,
@@ -137,8 +142,15 @@ export const dashboard: FastifyPluginAsync<DashboardOptions> = async (
     if (refuseCrossSite(request, reply)) return reply;
     const { AccountSid, AuthToken, next } = request.body ?? {};
     const sid = typeof AccountSid === 'string' ? AccountSid.trim() : '';
+    const wait = await loginLimit.blockedFor(request);
+    if (wait !== undefined) {
+      const error = `Too many failed logins from this address: try again in ${wait} s.`;
+      reply.header('retry-after', String(wait));
+      return sendPage(reply, loginPage({ sid, error, next: localPath(next) }), 429);
+    }
     const account = await logIn(reads.currentAccount, sid, typeof AuthToken === 'string' ? AuthToken : '');
     if (!account) {
+      await loginLimit.failed(request);
       const error = 'That account SID and auth token do not match an account.';
       return sendPage(reply, loginPage({ sid, error, next: localPath(next) }), 401);
     }
@@ -169,6 +181,18 @@ export const dashboard: FastifyPluginAsync<DashboardOptions> = async (
           ? overviewPage(account, await readOverview(reads, account.sid), feed, now)
           : searchPage(account, query, await search(reads, account.sid, query), feed, now);
       return sendPage(reply, body);
+    }),
+  );
+
+  app.get<Query>(
+    '/charts',
+    { schema: textQuery('period') },
+    withAccount(async (account, request, reply) => {
+      const feed = feedPath(await reads.feedHead());
+      const asked = request.query.period ?? '24h';
+      const period: Period = Object.hasOwn(PERIODS, asked) ? (asked as Period) : '24h';
+      const view = await readCharts(reads, account.sid, period, new Date());
+      return sendPage(reply, chartsPage(account, view, feed));
     }),
   );
 
