@@ -10,7 +10,7 @@ import { health } from './health.js';
 import { metricsPlugin } from './metrics.js';
 import { readsOf } from './reads/index.js';
 import type { Database } from './store/database.js';
-import { isDatabaseUnavailable } from './store/errors.js';
+import { type UnavailableCause, unavailableCause } from './store/errors.js';
 import { webhooks } from './webhooks/plugin.js';
 
 export interface AppOptions {
@@ -20,6 +20,13 @@ export interface AppOptions {
   /** Milliseconds since the epoch; the default is the system clock. */
   clock?: () => number;
 }
+
+/** The plain answer of a 503, naming its cause so that a sender can tell contention from an outage. */
+const UNAVAILABLE: Record<UnavailableCause, string> = {
+  outage: 'Service unavailable: the database does not answer, try again shortly',
+  deadlock: 'Service unavailable: deadlock detected (40P01), try again shortly',
+  'lock-timeout': 'Service unavailable: lock wait timed out (55P03), try again shortly',
+};
 
 /** Webhook bodies are small forms; anything far larger is a mistake or an attack. */
 const BODY_LIMIT = 64 * 1024;
@@ -39,13 +46,13 @@ export async function buildApp({
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (isDatabaseUnavailable(error)) {
-      request.log.warn({ err: error }, 'database unavailable');
-      return reply
-        .code(503)
-        .header('retry-after', '1')
-        .type('text/plain')
-        .send('Service unavailable: the database does not answer, try again shortly');
+    const cause = unavailableCause(error);
+    if (cause !== null) {
+      app.metrics.unavailable(cause);
+      // Contention is Conclave's own fault, not the database's absence: logged as an error, apart.
+      if (cause === 'outage') request.log.warn({ err: error }, 'database unavailable');
+      else request.log.error({ err: error, cause }, 'lock contention');
+      return reply.code(503).header('retry-after', '1').type('text/plain').send(UNAVAILABLE[cause]);
     }
     const status = error.statusCode ?? 500;
     if (status >= 500) {

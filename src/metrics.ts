@@ -8,6 +8,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { StoreObserver } from './commands/index.js';
 import { readsOf } from './reads/index.js';
 import type { Database } from './store/database.js';
+import type { UnavailableCause } from './store/errors.js';
 
 export type WebhookOutcome =
   | 'joined'
@@ -21,6 +22,8 @@ export type WebhookOutcome =
 export interface Metrics {
   registry: Registry;
   webhookOutcome(outcome: WebhookOutcome): void;
+  /** A request answered 503, by why. */
+  unavailable(cause: UnavailableCause): void;
   store: StoreObserver;
 }
 
@@ -50,6 +53,12 @@ export function createMetrics(database: Database): Metrics {
     name: 'conclave_webhook_outcomes_total',
     help: 'Webhook deliveries by what they came to',
     labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const unavailable = new Counter({
+    name: 'conclave_unavailable_total',
+    help: 'Requests answered 503 by cause: outage (the database is away), deadlock, lock-timeout',
+    labelNames: ['cause'],
     registers: [registry],
   });
   const appendSeconds = new Histogram({
@@ -92,6 +101,7 @@ export function createMetrics(database: Database): Metrics {
   return {
     registry,
     webhookOutcome: (outcome) => outcomes.inc({ outcome }),
+    unavailable: (cause) => unavailable.inc({ cause }),
     store: {
       lockWait: (seconds) => lockWaitSeconds.observe(seconds),
       transaction: (seconds) => appendSeconds.observe(seconds),
