@@ -184,20 +184,21 @@ export class Ledger extends EventEmitter {
       expectation.rooms,
     ).finally(() => app.close());
     const accounting = accountFor(expectation, sent, shown, options);
-    if (process.env.FAULTS_DEBUG && accounting.lost.length > 0) {
-      const call = accounting.lost[0]?.split(' ')[0] ?? '';
-      console.log(
-        JSON.stringify(
-          shown.filter((c) => c.events.some((e) => e.call_sid === call)),
-          null,
-          1,
-        ).slice(0, 6000),
+    // A failing run prints what was sent for the first calls concerned and what the API shows of them.
+    for (const line of [...accounting.lost, ...accounting.extra].slice(0, 3)) {
+      const call = line.split(' ')[0] ?? '';
+      const shownLines = shown.flatMap((c) =>
+        c.events
+          .filter((e) => e.call_sid === call)
+          .map((e) => `  shown ${c.friendly_name} ${c.sid} ${e.type} ${JSON.stringify(e.data)}`),
       );
-      console.log(
-        JSON.stringify(
-          sent.filter((d) => d.form.CallSid === call).map((d) => [d.path, d.form, d.sentAt, d.ackedAt]),
-        ),
-      );
+      const sentLines = sent
+        .filter((d) => d.form.CallSid === call)
+        .map(
+          (d) =>
+            `  sent ${d.path} ${JSON.stringify({ ...d.query, ...d.form })} answers ${d.statuses.join('/')} ticks ${d.sentAt}-${d.ackedAt}`,
+        );
+      console.log([`[faults] ${line}`, ...sentLines, ...shownLines].join('\n'));
     }
     expect(accounting.lost, 'acknowledged joins, leaves, moves and flag changes not shown').toEqual([]);
     expect(accounting.extra, 'shown, though no acknowledged delivery asked for it').toEqual([]);

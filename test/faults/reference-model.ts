@@ -144,18 +144,18 @@ function fresh(state: CallTrack, room: string, sent: Sent): boolean {
   return true;
 }
 
-/** Our TwiML's <Dial> puts the call in the room, out of any other it is in; an answer without it refuses. */
+/**
+ * A voice webhook for a call in another room means the call was redirected: it has left that room, even
+ * if the room it asks for then turns it away (an answer without <Dial>). A <Dial> puts it in the room.
+ */
 function joinByVoice(model: Model, sent: Sent): void {
   const state = track(model, callOf(sent));
   const room = roomOf(sent) ?? '';
+  if (state.open !== null && state.open.room !== room) close(model, sent, 'moved');
   if (!sent.acknowledged?.includes('<Dial')) return;
   if (state.ended) model.errors.push(`${callOf(sent)} had hung up and was let into ${room}`);
-  if (state.open?.room === room) {
-    state.open.rejoins.push(sent);
-    return;
-  }
-  if (state.open !== null) close(model, sent, 'moved');
-  open(model, sent, room);
+  if (state.open?.room === room) state.open.rejoins.push(sent);
+  else open(model, sent, room);
 }
 
 /** The platform reporting a join: a call never seen is added; one our TwiML placed is there already. */
