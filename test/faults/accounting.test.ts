@@ -53,7 +53,7 @@ describe.each(databaseKinds)('the fault suite accounting on $name', (kind) => {
     const played = await play(kind);
     try {
       const counts = await played.ledger.reconcile(played.t.database, played.t.account.sid);
-      expect(counts).toMatchObject({ lost: 0, extra: 0, '503': 0, deadlocks: 0 });
+      expect(counts).toMatchObject({ lost: 0, extra: 0, '503s': 0, deadlocks: 0 });
       expect(counts.visits).toBeGreaterThan(6);
     } finally {
       await close(played);
@@ -95,6 +95,37 @@ describe.each(databaseKinds)('the fault suite accounting on $name', (kind) => {
       fails: EXTRA,
     },
   ];
+
+  // Known bug (the repeat-visit issue, #15): without the platform's idempotency token, Conclave keys a
+  // delivery by its payload, so a call that leaves and dials the same room again is taken for a repeat of
+  // its first visit, answered as before and not recorded. The accounting sees the second stay missing. When
+  // the fix lands this test fails: make it a plain `it`.
+  it.fails('sees a call that leaves and comes back recorded each time, without idempotency tokens', async () => {
+    const t = await build(kind);
+    try {
+      const account = { accountSid: t.account.sid, authToken: t.account.authToken, publicUrl: PUBLIC_URL };
+      const ledger = new Ledger();
+      const inject = injectTransport(t.app);
+      const tokenless = new Edge(
+        account,
+        ({ headers: { 'i-twilio-idempotency-token': _token, ...headers }, ...request }) =>
+          inject({ ...request, headers }),
+        ledger,
+      );
+      const [host, call] = [newCallSid(), newCallSid()];
+      const form = (sid: string) => ({ AccountSid: account.accountSid, CallSid: sid, CallStatus: 'ringing' });
+      const room = { FriendlyName: ROOMS[0] as string };
+      await tokenless.send('/webhooks/voice', form(host), room);
+      for (let visit = 0; visit < 2; visit++) {
+        await tokenless.send('/webhooks/voice', form(call), room);
+        await tokenless.send('/webhooks/dial-action', { ...form(call), CallStatus: 'in-progress' }, room);
+      }
+      expect(await ledger.reconcile(t.database, t.account.sid)).toMatchObject({ visits: 3, lost: 0 });
+    } finally {
+      await t.app.close();
+      await t.database.drop();
+    }
+  });
 
   it.each(PLANTED)('catches $name', async ({ plant, tamper, fails }) => {
     plant();

@@ -49,7 +49,7 @@ export interface Counts {
   /** Attempts answered 2xx. */
   '2xx': number;
   /** Attempts answered 503 because the database was away, by deadlock, and by lock timeout. */
-  '503': number;
+  '503s': number;
   deadlocks: number;
   'lock timeouts': number;
   /** Deliveries answered 2xx at least once. */
@@ -206,7 +206,7 @@ export class Ledger extends EventEmitter {
       requests: this.requests,
       retries: this.retries,
       '2xx': this.ok,
-      '503': this.unavailable,
+      '503s': this.unavailable,
       deadlocks: this.unavailableBy.deadlock,
       'lock timeouts': this.unavailableBy['lock-timeout'],
       acknowledged: this.deliveries.filter((d) => d.acknowledged !== null).length,

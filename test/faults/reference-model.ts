@@ -158,11 +158,17 @@ function joinByVoice(model: Model, sent: Sent): void {
   else open(model, sent, room);
 }
 
-/** The platform reporting a join: a call never seen is added; one our TwiML placed is there already. */
+/**
+ * The platform reporting a join: a call never seen is added, and one in another room has been moved there
+ * (DESIGN §2); one our TwiML placed in this room is there already.
+ */
 function joinReported(model: Model, sent: Sent): void {
   const state = track(model, callOf(sent));
   const room = roomOf(sent) ?? '';
-  if (state.ended || state.placed || !fresh(state, room, sent)) return;
+  if (state.ended || !fresh(state, room, sent)) return;
+  const elsewhere = state.open !== null && state.open.room !== room;
+  if (state.placed && !elsewhere) return;
+  if (elsewhere) close(model, sent, 'moved');
   open(model, sent, room);
 }
 
