@@ -9,6 +9,7 @@ import { dashboard } from './dashboard/plugin.js';
 import { health } from './health.js';
 import { metricsPlugin } from './metrics.js';
 import { readsOf } from './reads/index.js';
+import { UNAVAILABLE_MESSAGE, unavailable } from './refusals.js';
 import type { Database } from './store/database.js';
 import { type UnavailableCause, unavailableCause } from './store/errors.js';
 import { webhooks } from './webhooks/plugin.js';
@@ -21,9 +22,8 @@ export interface AppOptions {
   clock?: () => number;
 }
 
-/** The plain answer of a 503, naming its cause so that a sender can tell contention from an outage. */
-const UNAVAILABLE: Record<UnavailableCause, string> = {
-  outage: 'Service unavailable: the database does not answer, try again shortly',
+/** The plain answer of a 503 for contention, naming it so that a sender can tell it from an outage. */
+const CONTENTION: Record<Exclude<UnavailableCause, 'outage'>, string> = {
   deadlock: 'Service unavailable: deadlock detected (40P01), try again shortly',
   'lock-timeout': 'Service unavailable: lock wait timed out (55P03), try again shortly',
 };
@@ -49,10 +49,11 @@ export async function buildApp({
     const cause = unavailableCause(error);
     if (cause !== null) {
       app.metrics.unavailable(cause);
+      if (cause === 'outage')
+        return unavailable(request, reply, error).type('text/plain').send(UNAVAILABLE_MESSAGE);
       // Contention is Conclave's own fault, not the database's absence: logged as an error, apart.
-      if (cause === 'outage') request.log.warn({ err: error }, 'database unavailable');
-      else request.log.error({ err: error, cause }, 'lock contention');
-      return reply.code(503).header('retry-after', '1').type('text/plain').send(UNAVAILABLE[cause]);
+      request.log.error({ err: error, cause }, 'lock contention');
+      return reply.code(503).header('retry-after', '1').type('text/plain').send(CONTENTION[cause]);
     }
     const status = error.statusCode ?? 500;
     if (status >= 500) {
