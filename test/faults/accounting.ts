@@ -170,7 +170,7 @@ export function accountFor(
     const visits = expectation.visits.get(call) ?? [];
     const shown = stays.get(call) ?? [];
     let i = 0;
-    for (const visit of visits) {
+    for (const [v, visit] of visits.entries()) {
       result.visits += 1;
       let stay = shown[i];
       if (stay === undefined || stay.room !== visit.room) {
@@ -178,10 +178,12 @@ export function accountFor(
         continue;
       }
       i++;
-      // A join to the room the call was in: a new stay only where the conference had ended under it.
+      // A join to the room the call was in: a new stay only where the conference had ended under it, and
+      // only where the stays shown outnumber the visits still to match (else the next visit's stay).
       for (let r = 0; r < visit.rejoins.length; r++) {
         const after = shown[i];
-        if (after?.room !== visit.room || stay.left?.data.reason !== 'conference-ended') break;
+        const spare = shown.length - i > visits.length - v - 1;
+        if (!spare || after?.room !== visit.room || stay.left?.data.reason !== 'conference-ended') break;
         stay = after;
         i++;
       }
