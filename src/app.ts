@@ -13,7 +13,7 @@ import { metricsPlugin } from './metrics.js';
 import { readsOf } from './reads/index.js';
 import { UNAVAILABLE_MESSAGE, unavailable } from './refusals.js';
 import type { Database } from './store/database.js';
-import { isDatabaseUnavailable } from './store/errors.js';
+import { type UnavailableCause, unavailableCause } from './store/errors.js';
 import { endSession, isSessionEnded } from './store/sessions.js';
 import { webhooks } from './webhooks/plugin.js';
 
@@ -30,6 +30,12 @@ const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 function acceptedRequestId(header: string | string[] | undefined): string | undefined {
   return typeof header === 'string' && REQUEST_ID.test(header) ? header : undefined;
 }
+
+/** The plain answer of a 503 for contention, naming it so that a sender can tell it from an outage. */
+const CONTENTION: Record<Exclude<UnavailableCause, 'outage'>, string> = {
+  deadlock: 'Service unavailable: deadlock detected (40P01), try again shortly',
+  'lock-timeout': 'Service unavailable: lock wait timed out (55P03), try again shortly',
+};
 
 /** Webhook bodies are small forms; anything far larger is a mistake or an attack. */
 const BODY_LIMIT = 64 * 1024;
@@ -65,8 +71,14 @@ export async function buildApp({
   app.server.maxConnections = maxConnections;
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (isDatabaseUnavailable(error)) {
-      return unavailable(request, reply, error).type('text/plain').send(UNAVAILABLE_MESSAGE);
+    const cause = unavailableCause(error);
+    if (cause !== null) {
+      app.metrics.unavailable(cause);
+      if (cause === 'outage')
+        return unavailable(request, reply, error).type('text/plain').send(UNAVAILABLE_MESSAGE);
+      // Contention is Conclave's own fault, not the database's absence: logged as an error, apart.
+      request.log.error({ err: error, cause }, 'lock contention');
+      return reply.code(503).header('retry-after', '1').type('text/plain').send(CONTENTION[cause]);
     }
     const status = error.statusCode ?? 500;
     if (status >= 500) {

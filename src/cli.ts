@@ -11,6 +11,7 @@ import { isAuthToken, isSid } from './domain/ids.js';
 import { foldProgress, progressDisplay } from './progress.js';
 import { rebuild } from './reads/rebuild.js';
 import { verify } from './reads/verify.js';
+import { verifyDeep } from './reads/verify-deep.js';
 import { announce, closeOnSignals, startServer } from './server.js';
 import { runSimulation } from './simulate/command.js';
 import { type SimulationOptions, simulationOptions } from './simulate/options.js';
@@ -109,10 +110,10 @@ const commands: Record<string, Command> = {
   },
   verify: {
     summary:
-      'Re-derive the read models in scratch tables and compare them with the live ones.\nExits 0 when identical, 1 with the differences listed otherwise.',
-    usage: 'Usage: conclave verify [--limit N]',
+      'Re-derive the read models in scratch tables and compare them with the live ones; --deep also derives\nthem a second way, in plain SQL over the events. Exits 0 when identical, 1 with the differences listed.',
+    usage: 'Usage: conclave verify [--limit N] [--deep]',
     async run(args) {
-      const parsed = helpOr(args, this, { limit: { type: 'string' } });
+      const parsed = helpOr(args, this, { limit: { type: 'string' }, deep: { type: 'boolean' } });
       if (!parsed) return 0;
       const limit = Number(parsed.values.limit ?? 100);
       if (!Number.isInteger(limit) || limit < 1)
@@ -120,7 +121,10 @@ const commands: Record<string, Command> = {
       const display = progressDisplay(process.stderr);
       const result = await withDatabase(async (database) => {
         await migrate(database);
-        return verify(database, limit, foldProgress(display, 'verify'));
+        const folded = await verify(database, limit, foldProgress(display, 'verify'));
+        if (!parsed.values.deep) return folded;
+        const deep = await verifyDeep(database, limit);
+        return { events: folded.events, differences: [...folded.differences, ...deep.differences] };
       }).finally(() => display.end());
       if (result.differences.length === 0) {
         console.log(`Verified: the read models match the ${result.events} events of the log`);

@@ -9,6 +9,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { StoreObserver } from './commands/index.js';
 import { readsOf } from './reads/index.js';
 import type { Database } from './store/database.js';
+import type { UnavailableCause } from './store/errors.js';
 
 export type WebhookOutcome =
   | 'joined'
@@ -22,6 +23,8 @@ export type WebhookOutcome =
 export interface Metrics {
   registry: Registry;
   webhookOutcome(outcome: WebhookOutcome): void;
+  /** A request answered 503, by why. */
+  unavailable(cause: UnavailableCause): void;
   store: StoreObserver;
 }
 
@@ -74,6 +77,12 @@ function createMetrics(database: Database, clock: () => number = Date.now): Metr
     labelNames: ['outcome'],
     registers: [registry],
   });
+  const unavailable = new Counter({
+    name: 'conclave_unavailable_total',
+    help: 'Requests answered 503 by cause: outage (the database is away), deadlock, lock-timeout',
+    labelNames: ['cause'],
+    registers: [registry],
+  });
   const appendSeconds = new Histogram({
     name: 'conclave_append_transaction_seconds',
     help: 'Duration of the webhook transaction, commit included',
@@ -115,6 +124,7 @@ function createMetrics(database: Database, clock: () => number = Date.now): Metr
   return {
     registry,
     webhookOutcome: (outcome) => outcomes.inc({ outcome }),
+    unavailable: (cause) => unavailable.inc({ cause }),
     store: {
       lockWait: (seconds) => lockWaitSeconds.observe(seconds),
       transaction: (seconds) => appendSeconds.observe(seconds),

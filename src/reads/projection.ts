@@ -32,7 +32,7 @@ interface ParticipantKey extends ConferenceKey {
 type ConferenceChange = Change<ConferenceRow, ConferenceKey>;
 type ParticipantChange = Change<ParticipantRow, ParticipantKey>;
 
-const CONFERENCE_TYPES: ColumnTypes<'conferences'> = {
+export const CONFERENCE_TYPES: ColumnTypes<'conferences'> = {
   account_sid: 'text',
   sid: 'text',
   friendly_name: 'text',
@@ -45,7 +45,7 @@ const CONFERENCE_TYPES: ColumnTypes<'conferences'> = {
 };
 
 const PARTICIPANT_KEY = ['account_sid', 'conference_sid', 'call_sid'] as const;
-const PARTICIPANT_TYPES: ColumnTypes<'participants'> = {
+export const PARTICIPANT_TYPES: ColumnTypes<'participants'> = {
   account_sid: 'text',
   conference_sid: 'text',
   call_sid: 'text',

@@ -1,17 +1,18 @@
-// Which database failures mean "not now" rather than "never": the server is unreachable, restarting, out of
-// connections, or a lock could not be had in time. Callers answer those with 503 so that senders retry.
+// Which database failures mean "not now" rather than "never", and why: the server is unreachable,
+// restarting or out of connections (an outage), or two transactions waited on each other (a deadlock) or a
+// lock could not be had in time (a lock timeout). Callers answer all three with 503 so that senders retry,
+// but the last two are contention inside Conclave, not the database being away: they are told apart so that
+// operators (and the fault suite) can see a lock-ordering fault rather than mistake it for an outage.
 
-const UNAVAILABLE_SQLSTATE_CLASSES = ['08', '53', '57'];
-const UNAVAILABLE_SQLSTATES = ['55P03', '40P01'];
-const UNAVAILABLE_NODE_CODES = [
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENOTFOUND',
-  'EPIPE',
-];
-const UNAVAILABLE_MESSAGES = [
+export type UnavailableCause = 'outage' | 'deadlock' | 'lock-timeout';
+
+const OUTAGE_SQLSTATE_CLASSES = ['08', '53', '57'];
+const CONTENTION_SQLSTATES: Record<string, UnavailableCause> = {
+  '40P01': 'deadlock',
+  '55P03': 'lock-timeout',
+};
+const OUTAGE_NODE_CODES = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE'];
+const OUTAGE_MESSAGES = [
   /timeout exceeded when trying to connect/i,
   /connection terminated/i,
   /Connection ended unexpectedly/i,
@@ -19,12 +20,19 @@ const UNAVAILABLE_MESSAGES = [
   /driver has already been destroyed/i,
 ];
 
-export function isDatabaseUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
+/** Why the database cannot serve this now, or null when the error is not a passing one. */
+export function unavailableCause(error: unknown): UnavailableCause | null {
+  if (!(error instanceof Error)) return null;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
-    if (UNAVAILABLE_NODE_CODES.includes(code) || UNAVAILABLE_SQLSTATES.includes(code)) return true;
-    if (code.length === 5 && UNAVAILABLE_SQLSTATE_CLASSES.includes(code.slice(0, 2))) return true;
+    const contention = CONTENTION_SQLSTATES[code];
+    if (contention !== undefined) return contention;
+    if (OUTAGE_NODE_CODES.includes(code)) return 'outage';
+    if (code.length === 5 && OUTAGE_SQLSTATE_CLASSES.includes(code.slice(0, 2))) return 'outage';
   }
-  return UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(error.message));
+  return OUTAGE_MESSAGES.some((pattern) => pattern.test(error.message)) ? 'outage' : null;
+}
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  return unavailableCause(error) !== null;
 }

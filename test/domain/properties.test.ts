@@ -3,168 +3,11 @@
 
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
-import type { EndCall } from '../../src/domain/commands.js';
-import { callSidOf, type JoinAttributes, type ParticipantFlags } from '../../src/domain/events.js';
+import { callSidOf } from '../../src/domain/events.js';
 import type { LiveConference } from '../../src/domain/room.js';
-import { type Commands, callSid, commands } from '../helpers/commands.js';
-import { platformTimestamp } from './specification.js';
+import { commands } from '../helpers/commands.js';
+import { type Action, action, deliveryFor, ROOMS } from './flows.js';
 import { type Delivered, type Delivery, deliver, emptyWorld, rebuild, type World } from './store-model.js';
-import { timeOut } from './time-out.js';
-
-const ROOMS = ['alpha', 'beta', 'gamma'] as const;
-type Room = (typeof ROOMS)[number];
-
-const room = fc.constantFrom(...ROOMS);
-const call = fc.integer({ min: 1, max: 6 }).map(callSid);
-/** Small and often repeated, so that callbacks arrive late, early and twice. */
-const sequenceNumber = fc.integer({ min: 1, max: 12 });
-const rarely = <T>(value: fc.Arbitrary<T>, otherwise: T) =>
-  fc.oneof({ arbitrary: fc.constant(otherwise), weight: 4 }, { arbitrary: value, weight: 1 });
-
-const attributes: fc.Arbitrary<Partial<JoinAttributes>> = fc.record({
-  label: rarely(fc.constantFrom('host', 'guest'), null),
-  startConferenceOnEnter: fc.boolean(),
-  endConferenceOnExit: rarely(fc.constant(true), false),
-  maxParticipants: fc.integer({ min: 2, max: 5 }),
-  muted: fc.boolean(),
-  region: fc.constantFrom(null, 'us1', 'ie1'),
-  callSidToCoach: rarely(call, null),
-});
-
-const flags: fc.Arbitrary<Partial<ParticipantFlags>> = fc.record({
-  muted: fc.boolean(),
-  hold: fc.boolean(),
-  endConferenceOnExit: rarely(fc.constant(true), false),
-});
-
-type Action =
-  | { kind: 'join'; call: string; room: Room; attributes: Partial<JoinAttributes> }
-  | { kind: 'reported-join'; call: string; room: Room; sequenceNumber: number }
-  | { kind: 'hang-up'; call: string; status: EndCall['data']['callStatus'] }
-  | { kind: 'dial-end'; call: string }
-  | { kind: 'participant-leave'; call: string; room: Room; sequenceNumber: number }
-  | {
-      kind: 'update';
-      call: string;
-      room: Room;
-      flags: Partial<ParticipantFlags>;
-      sequenceNumber: number | null;
-    }
-  | {
-      kind: 'platform-end';
-      room: Room;
-      names: 'live' | 'earlier' | 'platform';
-      reported: 'before' | 'now' | null;
-    }
-  /** The reaper finding the `pick`th participant of the live instance of `room` connected for
-   * `maxCallDuration` or longer. */
-  | { kind: 'time-out'; pick: number; room: Room; maxCallDuration: number }
-  /** The delivery just made, delivered again at once. */
-  | { kind: 'again' }
-  /** A delivery made `back` steps ago, delivered again late. */
-  | { kind: 'late-again'; back: number };
-
-const action: fc.Arbitrary<Action> = fc.oneof(
-  { arbitrary: fc.record({ kind: fc.constant('join'), call, room, attributes }), weight: 8 },
-  { arbitrary: fc.record({ kind: fc.constant('reported-join'), call, room, sequenceNumber }), weight: 1 },
-  {
-    arbitrary: fc.record({
-      kind: fc.constant('hang-up'),
-      call,
-      status: fc.constantFrom('completed', 'busy', 'failed', 'no-answer', 'canceled'),
-    }),
-    weight: 2,
-  },
-  { arbitrary: fc.record({ kind: fc.constant('dial-end'), call }), weight: 3 },
-  { arbitrary: fc.record({ kind: fc.constant('participant-leave'), call, room, sequenceNumber }), weight: 2 },
-  {
-    arbitrary: fc.record({
-      kind: fc.constant('update'),
-      call,
-      room,
-      flags,
-      sequenceNumber: fc.option(sequenceNumber, { freq: 5, nil: null }),
-    }),
-    weight: 3,
-  },
-  {
-    arbitrary: fc.record({
-      kind: fc.constant('platform-end'),
-      room,
-      names: fc.constantFrom('live', 'earlier', 'platform'),
-      reported: fc.constantFrom('before', 'now', null),
-    }),
-    weight: 1,
-  },
-  {
-    // The command clock ticks a second per delivery: a few seconds reach back a few deliveries.
-    arbitrary: fc.record({
-      kind: fc.constant('time-out'),
-      pick: fc.nat(5),
-      room,
-      maxCallDuration: fc.integer({ min: 0, max: 20 }),
-    }),
-    weight: 1,
-  },
-  { arbitrary: fc.record({ kind: fc.constant('again') }), weight: 2 },
-  { arbitrary: fc.record({ kind: fc.constant('late-again'), back: fc.nat(30) }), weight: 1 },
-);
-
-const PLATFORM_SID = `CF${'e'.repeat(32)}`;
-
-/** The delivery an action makes in this world; null when it has nothing to act on. */
-function deliveryFor(next: Action, world: World, made: Delivery[], build: Commands): Delivery | null {
-  const { join, leave, hangUp, update, endConference, clock } = build;
-  switch (next.kind) {
-    case 'join':
-      return { command: join(next.call, next.room, next.attributes) };
-    case 'reported-join': {
-      const command = join(
-        next.call,
-        next.room,
-        {},
-        { via: 'callback', sequenceNumber: next.sequenceNumber },
-      );
-      return { command, room: next.room };
-    }
-    case 'hang-up':
-      return { command: hangUp(next.call, next.status) };
-    case 'dial-end':
-      return { command: leave(next.call, 'dial-ended') };
-    case 'participant-leave':
-      return { command: leave(next.call, 'left', next.sequenceNumber), room: next.room };
-    case 'update':
-      return { command: update(next.call, next.flags, next.sequenceNumber), room: next.room };
-    case 'platform-end': {
-      const live = world.rooms.get(next.room)?.live ?? null;
-      const history = world.log.filter((l) => l.room === next.room).map((l) => l.event);
-      const earlier = history.findLast((event) => event.type === 'ConferenceEnded')?.data;
-      const named = { live: live?.sid, earlier: earlier?.conferenceSid, platform: PLATFORM_SID }[next.names];
-      const opened = live ? Date.parse(live.createdAt) : clock.now();
-      const reportedAt =
-        next.reported && platformTimestamp(next.reported === 'before' ? opened - 1000 : clock.now());
-      return { command: endConference({ conferenceSid: named ?? null, reportedAt }), room: next.room };
-    }
-    case 'time-out': {
-      const live = world.rooms.get(next.room)?.live;
-      const present = Object.keys(live?.participants ?? {});
-      const call = present[next.pick % Math.max(present.length, 1)];
-      if (!live || call === undefined) return null;
-      const command = timeOut(call, live.sid, next.maxCallDuration, clock.next());
-      return { command, room: next.room };
-    }
-    case 'again':
-    case 'late-again': {
-      const back = next.kind === 'again' ? 0 : next.back % Math.max(made.length, 1);
-      const earlier = made[made.length - 1 - back];
-      if (!earlier) return null;
-      // A reaper's retry is the same judgment, made at the same time: its inbox key names the stay it timed
-      // out, not the moment. The edge, though, mints a new id and time for every request it receives.
-      if (earlier.command.type === 'TimeOutParticipant') return earlier;
-      return { ...earlier, command: { ...earlier.command, ...clock.next() } };
-    }
-  }
-}
 
 type Status = LiveConference['status'] | 'completed';
 const RANK: Record<Status, number> = { init: 0, 'in-progress': 1, completed: 2 };
@@ -287,6 +130,7 @@ function notice(seen: Set<string>, next: Action, before: World, result: Delivere
     if (event.type === 'ParticipantLeft') seen.add(`left:${event.data.reason}`);
     if (event.type === 'ConferenceEnded') seen.add(`ended:${event.data.reason}`);
     if (event.type === 'JoinRejected') seen.add(`rejected:${event.data.reason}`);
+    if (event.type === 'ParticipantUpdated') seen.add(`coaching:${event.data.coaching}`);
     if (event.type === 'ConferenceOpened' && before.log.some((l) => l.room === room)) seen.add('reopened');
   }
   if (result.appended.length > 0) return;
@@ -363,6 +207,8 @@ it('keeps the room invariants through random call flows, and the log rebuilds th
       'ignored:earlier-end',
       'ignored:update',
       'ignored:reported-join',
+      'coaching:true',
+      'coaching:false',
     ]),
   );
 });

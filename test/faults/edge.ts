@@ -101,6 +101,7 @@ export class Edge extends Sender {
       // Retrying is the edge's own policy, not a wait for the server: it tries again until it answers.
       if (Date.now() >= giveUpAt) return answer ?? { status: 0, body: 'no answer' };
       await pause(backoff);
+      this.ledger.retried();
     }
   }
 }

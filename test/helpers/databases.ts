@@ -91,3 +91,13 @@ const postgresUrl = process.env.TEST_DATABASE_URL;
 export const databaseKinds: DatabaseKind[] = postgresUrl ? [pglite, postgres(postgresUrl)] : [pglite];
 
 export const postgresKind: DatabaseKind | undefined = postgresUrl ? postgres(postgresUrl) : undefined;
+
+/** Runs `run` on a fresh database of `kind`, dropped afterwards whatever happens. */
+export async function withDatabase(kind: DatabaseKind, run: (database: TestDatabase) => Promise<void>) {
+  const database = await kind.create();
+  try {
+    await run(database);
+  } finally {
+    await database.drop();
+  }
+}
