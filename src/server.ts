@@ -34,6 +34,14 @@ async function prepareAccounts(config: Config, database: Database): Promise<stri
     return [`Account ${config.account.sid} (from TWILIO_ACCOUNT_SID)`];
   }
   const created = await ensureDevelopmentAccount(database.db, DEVELOPMENT_ACCOUNT_NAME);
+  const development =
+    created ??
+    (await listAccounts(database.db)).find((a) => a.friendlyName === DEVELOPMENT_ACCOUNT_NAME);
+  if (!development) return [];
+  // Kept beside the embedded database at every start, so that `conclave simulate` finds the account while
+  // the server holds the database open.
+  if (config.database.kind === 'pglite' && config.database.dataDir !== null)
+    saveDevelopmentAccountFile(config.database.dataDir, development);
   if (created) {
     return [
       'Development account (set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN to use your own):',
@@ -43,12 +51,6 @@ async function prepareAccounts(config: Config, database: Database): Promise<stri
     ];
   }
   // Printed at every start, the token would end up in every log collector that keeps the output.
-  const development = (await listAccounts(database.db)).find(
-    (a) => a.friendlyName === DEVELOPMENT_ACCOUNT_NAME,
-  );
-  if (!development) return [];
-  if (config.database.kind === 'pglite' && config.database.dataDir !== null)
-    saveDevelopmentAccountFile(config.database.dataDir, development);
   return [
     `Development account ${development.sid} (its token was printed when it was created; \`conclave accounts list --show-tokens\` shows it)`,
   ];
