@@ -17,6 +17,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Seconds after which a participant still connected is taken to have lost its leave (the reaper). */
   maxCallDuration: number;
+  /** Seconds a callback to the app is retried before it is recorded as failed (CALLBACK_RETRY_FOR). */
+  callbackRetryFor: number;
 }
 
 export class ConfigError extends Error {
@@ -118,18 +120,24 @@ const DEFAULT_MAX_CALL_DURATION = 4 * 3600;
 /** A week: anything longer would keep a lost leave's conference live for no reason a call could give. */
 const LONGEST_MAX_CALL_DURATION = 7 * 24 * 3600;
 
-function parseMaxCallDuration(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_MAX_CALL_DURATION;
+/** A duration in seconds, or with a unit (s, m, h), within [1 second, `longest`]. */
+function parseDuration(name: string, value: string | undefined, fallback: number, longest: number): number {
+  if (value === undefined) return fallback;
   const match = /^(\d+)([smh]?)$/.exec(value);
   const seconds = match ? Number(match[1]) * (DURATION_UNITS[match[2] ?? ''] ?? 1) : Number.NaN;
-  if (!(seconds >= 1 && seconds <= LONGEST_MAX_CALL_DURATION)) {
+  if (!(seconds >= 1 && seconds <= longest)) {
     throw new ConfigError(
-      'MAX_CALL_DURATION',
-      `is '${value}': expected a duration from 1 second to 7 days, in seconds or with a unit, such as 14400 or 4h`,
+      name,
+      `is '${value}': expected a duration from 1 second to ${longest / 86_400} days, in seconds or with a unit, such as ${fallback} or ${fallback / 3600}h`,
     );
   }
   return seconds;
 }
+
+/** A day: Twilio's own callbacks are not retried at all; a day covers an app's outage over a night. */
+const DEFAULT_CALLBACK_RETRY_FOR = 24 * 3600;
+/** A month: beyond it, a conference's later callbacks would wait behind one that will never land. */
+const LONGEST_CALLBACK_RETRY_FOR = 30 * 86_400;
 
 export function loadConfig(env: Env = process.env): Config {
   const port = parsePort(optional(env, 'PORT'));
@@ -141,6 +149,17 @@ export function loadConfig(env: Env = process.env): Config {
     account: parseAccount(env),
     publicUrl: parsePublicUrl(optional(env, 'PUBLIC_URL'), host, port),
     logLevel: parseLogLevel(optional(env, 'LOG_LEVEL')),
-    maxCallDuration: parseMaxCallDuration(optional(env, 'MAX_CALL_DURATION')),
+    maxCallDuration: parseDuration(
+      'MAX_CALL_DURATION',
+      optional(env, 'MAX_CALL_DURATION'),
+      DEFAULT_MAX_CALL_DURATION,
+      LONGEST_MAX_CALL_DURATION,
+    ),
+    callbackRetryFor: parseDuration(
+      'CALLBACK_RETRY_FOR',
+      optional(env, 'CALLBACK_RETRY_FOR'),
+      DEFAULT_CALLBACK_RETRY_FOR,
+      LONGEST_CALLBACK_RETRY_FOR,
+    ),
   };
 }

@@ -27,6 +27,7 @@ describe('configuration from the environment', () => {
       PUBLIC_URL: 'https://calls.example.com/',
       LOG_LEVEL: 'warn',
       MAX_CALL_DURATION: '2h',
+      CALLBACK_RETRY_FOR: '30m',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -36,7 +37,9 @@ describe('configuration from the environment', () => {
       publicUrl: 'https://calls.example.com',
       logLevel: 'warn',
       maxCallDuration: 7200,
+      callbackRetryFor: 1800,
     });
+    expect(loadConfig({}).callbackRetryFor).toBe(24 * 3600);
     expect(loadConfig({ DATA_DIR: '/var/lib/conclave' }).database).toEqual({
       kind: 'pglite',
       dataDir: '/var/lib/conclave',
@@ -69,6 +72,9 @@ describe('configuration from the environment', () => {
     [{ MAX_CALL_DURATION: '8d' }, /^MAX_CALL_DURATION is '8d': expected a duration/],
     [{ MAX_CALL_DURATION: '-5m' }, /^MAX_CALL_DURATION is '-5m': expected a duration/],
     [{ MAX_CALL_DURATION: '169h' }, /^MAX_CALL_DURATION is '169h': expected a duration/],
+    [{ CALLBACK_RETRY_FOR: 'a day' }, /^CALLBACK_RETRY_FOR is 'a day': expected a duration from 1 second/],
+    [{ CALLBACK_RETRY_FOR: '0' }, /^CALLBACK_RETRY_FOR is '0': expected a duration/],
+    [{ CALLBACK_RETRY_FOR: '721h' }, /^CALLBACK_RETRY_FOR is '721h': expected a duration .* 30 days/],
   ])('rejects %o with one line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
