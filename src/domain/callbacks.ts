@@ -161,7 +161,8 @@ export function callbacksFor(
       const reason = LEAVE_REASONS[data.reason];
       emit('leave', 'participant-leave', data.conferenceSid, data.at, {
         ...participantParams(data.callSid, view),
-        ParticipantCallStatus: data.reason === 'hung-up' || data.reason === 'timed-out' ? 'completed' : 'in-progress',
+        ParticipantCallStatus:
+          data.reason === 'hung-up' || data.reason === 'timed-out' ? 'completed' : 'in-progress',
         ...(reason ? { ReasonParticipantLeft: reason } : {}),
       });
       break;

@@ -113,8 +113,8 @@ export function readsOf(db: Kysely<DB>): Reads {
   };
 }
 
-export { isDatabaseUnavailable } from '../store/errors.js';
 export type { CallbackCounts } from '../store/callbacks.js';
+export { isDatabaseUnavailable } from '../store/errors.js';
 export type { FeedCursor, FeedEvent } from '../store/feed.js';
 export { compareCursors, FEED_START, formatCursor, parseCursor } from '../store/feed.js';
 export type { ConferenceSummary, ParticipantSummary } from './dashboard.js';

@@ -335,18 +335,16 @@ export async function callbackCounts(
   executor: Executor,
   filter: { accountSid?: string; conferenceSid?: string; target?: CallbackTarget } = {},
 ): Promise<CallbackCounts> {
-  let query = executor
-    .selectFrom('callbacks')
-    .select([
-      sql<string>`count(*) FILTER (WHERE status = 'delivered')`.as('delivered'),
-      sql<string>`count(*) FILTER (WHERE status = 'pending')`.as('pending'),
-      sql<string>`count(*) FILTER (WHERE status = 'failed')`.as('failed'),
-      sql<number>`coalesce(extract(epoch FROM now() - min(recorded_at) FILTER (WHERE status = 'pending')), 0)::float8`.as(
-        'lag',
-      ),
-      sql<string | null>`(array_agg(last_error ORDER BY last_attempt_at DESC NULLS LAST)
+  let query = executor.selectFrom('callbacks').select([
+    sql<string>`count(*) FILTER (WHERE status = 'delivered')`.as('delivered'),
+    sql<string>`count(*) FILTER (WHERE status = 'pending')`.as('pending'),
+    sql<string>`count(*) FILTER (WHERE status = 'failed')`.as('failed'),
+    sql<number>`coalesce(extract(epoch FROM now() - min(recorded_at) FILTER (WHERE status = 'pending')), 0)::float8`.as(
+      'lag',
+    ),
+    sql<string | null>`(array_agg(last_error ORDER BY last_attempt_at DESC NULLS LAST)
         FILTER (WHERE last_error IS NOT NULL AND status <> 'delivered'))[1]`.as('last_error'),
-    ]);
+  ]);
   if (filter.accountSid !== undefined) query = query.where('account_sid', '=', filter.accountSid);
   if (filter.conferenceSid !== undefined) query = query.where('conference_sid', '=', filter.conferenceSid);
   if (filter.target !== undefined) query = query.where('target', '=', filter.target);
@@ -373,5 +371,9 @@ export async function callbackBacklog(executor: Executor) {
     ])
     .where('status', 'in', ['pending', 'failed'])
     .executeTakeFirstOrThrow();
-  return { pending: Number(row.pending), failed: Number(row.failed), lagSeconds: Math.max(0, Number(row.lag)) };
+  return {
+    pending: Number(row.pending),
+    failed: Number(row.failed),
+    lagSeconds: Math.max(0, Number(row.lag)),
+  };
 }

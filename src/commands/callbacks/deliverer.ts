@@ -72,7 +72,11 @@ export function startCallbackDeliverer(db: Kysely<DB>, options: DelivererOptions
     let error: string;
     try {
       // Redirects are not followed: the app's URL is the one it named, not wherever it points next.
-      const response = await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+      const response = await fetch(url, {
+        ...init,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(timeoutMs),
+      });
       status = response.status;
       // The answer's body is of no use: it is not read, let alone kept.
       await response.body?.cancel();
@@ -127,7 +131,10 @@ export function startCallbackDeliverer(db: Kysely<DB>, options: DelivererOptions
       try {
         await tick();
       } catch (error) {
-        options.log?.warn({ err: error }, 'the callback deliverer could not reach the database; it tries again');
+        options.log?.warn(
+          { err: error },
+          'the callback deliverer could not reach the database; it tries again',
+        );
       }
       schedule(again ? 0 : pollMs);
     });

@@ -74,7 +74,9 @@ async function fillAccount(db: Kysely<DB>, accountSid: string) {
           outbox.push(addressed(feedEvent, conferenceSid, callback, 'app', statusCallback));
         }
         if (eventsUrl !== null) {
-          outbox.push(addressed(feedEvent, conferenceSid, callback, 'account', { url: eventsUrl, method: 'POST' }));
+          outbox.push(
+            addressed(feedEvent, conferenceSid, callback, 'account', { url: eventsUrl, method: 'POST' }),
+          );
         }
       }
     }
