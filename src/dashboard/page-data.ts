@@ -77,9 +77,10 @@ export async function readConference(
 ): Promise<ConferenceView | undefined> {
   const conference = await reads.conference(accountSid, sid);
   if (!conference) return undefined;
-  const [participants, events] = await Promise.all([
+  const [participants, events, callbacks] = await Promise.all([
     reads.participantsOf(accountSid, [sid], false),
     reads.conferenceEvents(accountSid, sid, { size: TIMELINE_SHOWN, cursor: null }),
+    reads.conferenceCallbacks(accountSid, conference.sid),
   ]);
   const narrator = new Narrator();
   // Names from the read model cover calls whose join is older than the events shown.
@@ -89,5 +90,5 @@ export async function readConference(
     at: stored.recordedAt,
     ...narrator.describe({ type: stored.type, data: stored.data } as RoomEvent),
   }));
-  return { conference, participants, timeline, earlier: events?.more ?? false };
+  return { conference, participants, timeline, earlier: events?.more ?? false, callbacks };
 }

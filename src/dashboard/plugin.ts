@@ -14,6 +14,7 @@ import { FeedHub } from './feed-hub.js';
 import { feedPath, live } from './live.js';
 import { readConference, readOverview, search } from './page-data.js';
 import { endedSessionCookie, logIn, sessionAccount, sessionCookie } from './session.js';
+import { accountPage } from './views/callbacks.js';
 import { conferencePage, notFoundPage } from './views/conference.js';
 import { loginPage } from './views/login.js';
 import { overviewPage, searchPage } from './views/overview.js';
@@ -127,6 +128,13 @@ export const dashboard: FastifyPluginAsync<DashboardOptions> = async (app, { rea
       if (!view) return sendPage(reply, notFoundPage(account), 404);
       return sendPage(reply, conferencePage(account, view, feedPath(head, sid), new Date()));
     }),
+  );
+
+  app.get(
+    '/account',
+    withAccount(async (account, _request, reply) =>
+      sendPage(reply, accountPage(account, await reads.accountSink(account.sid))),
+    ),
   );
 
   app.get<Query>('/live', async (request, reply) => {
