@@ -74,6 +74,7 @@ describe.each(databaseKinds)('callbacks to the app on $name', (kind) => {
   function deliver(retryForMs = 60_000) {
     deliverer = startCallbackDeliverer(t.database.db, {
       retryForMs,
+      observer: t.app.metrics.callbacks,
       firstRetryMs: 50,
       maxRetryMs: 400,
       pollMs: 20,
@@ -321,5 +322,32 @@ describe.each(databaseKinds)('callbacks to the app on $name', (kind) => {
     } finally {
       await setEventsUrl(t.database.db, t.account.sid, null);
     }
+  });
+
+  it('shows delivered, retried, failed, pending and the delivery lag at /metrics', async () => {
+    const metric = async (name: string) => {
+      const text = (await t.app.inject({ url: '/metrics' })).body;
+      const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+      return Number(line?.split(' ').at(-1) ?? Number.NaN);
+    };
+    const delivered = await metric('conclave_callbacks_total{outcome="delivered"}');
+    let open = true;
+    receiver.behave(() => (open ? 'error' : 'ok'));
+    deliver();
+    const name = newRoom();
+    await client().voice(newCallSid(), name, {
+      statusCallback: `${receiver.url}/m`,
+      statusCallbackEvent: 'join',
+    });
+    await eventually(
+      async () => (await metric('conclave_callbacks_total{outcome="retried"}')) >= 2,
+      'retries',
+    );
+    expect(await metric('conclave_callbacks_pending')).toBe(1);
+    expect(await metric('conclave_callback_lag_seconds')).toBeGreaterThan(0);
+    open = false;
+    await eventually(async () => (await metric('conclave_callbacks_pending')) === 0, 'the backlog drained');
+    expect(await metric('conclave_callbacks_total{outcome="delivered"}')).toBe((delivered || 0) + 1);
+    expect(await metric('conclave_callback_lag_seconds')).toBe(0);
   });
 });
