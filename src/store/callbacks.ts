@@ -49,6 +49,18 @@ export async function lockCheckpoint(
   return cursor.transactionId === 0n && cursor.globalPosition === 0n ? FEED_START : cursor;
 }
 
+/** The account's fill checkpoint as it stands, unlocked; FEED_START when it has none yet. */
+export async function readCheckpoint(executor: Executor, accountSid: string): Promise<FeedCursor> {
+  const row = await executor
+    .selectFrom('callback_checkpoints')
+    .select(['transaction_id', 'global_position'])
+    .where('account_sid', '=', accountSid)
+    .executeTakeFirst();
+  return row
+    ? { transactionId: BigInt(row.transaction_id), globalPosition: BigInt(row.global_position) }
+    : FEED_START;
+}
+
 export async function saveCheckpoint(trx: Transaction<DB>, accountSid: string, cursor: FeedCursor) {
   await trx
     .updateTable('callback_checkpoints')

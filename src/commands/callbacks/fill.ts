@@ -21,6 +21,7 @@ import {
   loadCallbackConferences,
   lockCheckpoint,
   type NewCallback,
+  readCheckpoint,
   saveCallbackConferences,
   saveCheckpoint,
 } from '../../store/callbacks.js';
@@ -48,6 +49,9 @@ function conferenceSidOf(event: RoomEvent): string | null {
 }
 
 async function fillAccount(db: Kysely<DB>, accountSid: string) {
+  // Most polls find nothing new: looking first spares them the lock, which would cost a transaction id.
+  const peek = await readFeed(db, { after: await readCheckpoint(db, accountSid), limit: 1, accountSid });
+  if (peek.length === 0) return { events: 0, callbacks: 0 };
   return db.transaction().execute(async (trx) => {
     const cursor = await lockCheckpoint(trx, accountSid);
     if (cursor === undefined) return { events: 0, callbacks: 0 };
