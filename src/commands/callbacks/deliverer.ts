@@ -61,6 +61,9 @@ export function startCallbackDeliverer(db: Kysely<DB>, options: DelivererOptions
   const pollMs = options.pollMs ?? 250;
   const concurrency = options.concurrency ?? 16;
   const inFlight = new Set<Promise<void>>();
+  // Stopping cuts requests in flight short, so that a shutdown never waits on a slow app: they are tried
+  // again, by this replica once restarted or by another once their lease runs out.
+  const stopping = new AbortController();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let ticking: Promise<void> = Promise.resolve();
@@ -145,6 +148,7 @@ export function startCallbackDeliverer(db: Kysely<DB>, options: DelivererOptions
     async stop() {
       stopped = true;
       clearTimeout(timer);
+      stopping.abort();
       await ticking;
       await Promise.all(inFlight);
     },
@@ -154,6 +158,7 @@ export function startCallbackDeliverer(db: Kysely<DB>, options: DelivererOptions
 function describe(failure: unknown, timeoutMs: number): string {
   if (failure instanceof Error) {
     if (failure.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
+    if (failure.name === 'AbortError') return 'cut short by a shutdown';
     const cause = (failure as { cause?: { code?: string; message?: string } }).cause;
     return cause?.code ?? cause?.message ?? failure.message;
   }
