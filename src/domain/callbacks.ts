@@ -220,3 +220,18 @@ function participantParams(callSid: string, view: ParticipantView): { [name: str
 export function isSubscribed(subscription: AppCallbacks | null, callback: ConferenceCallback): boolean {
   return subscription?.statusCallback?.events.includes(callback.subscription) ?? false;
 }
+
+/** The app's callbacks with any password in their URLs (HTTP Basic auth for the app) masked, for showing. */
+export function redactCallbacks(callbacks: AppCallbacks): AppCallbacks {
+  const redact = <T extends { url: string }>(target: T | null): T | null => {
+    if (target === null) return null;
+    const url = new URL(target.url);
+    if (url.password === '') return target;
+    url.password = '***';
+    return { ...target, url: url.href };
+  };
+  return {
+    statusCallback: redact(callbacks.statusCallback),
+    recordingStatusCallback: redact(callbacks.recordingStatusCallback),
+  };
+}

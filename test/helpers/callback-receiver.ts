@@ -12,6 +12,7 @@ export interface ReceivedCallback {
   path: string;
   params: Record<string, string>;
   idempotencyToken: string;
+  authorization: string | undefined;
   /** validateRequest's verdict with the account's auth token. */
   valid: boolean;
   /** What the receiver answered (0: it dropped the connection). */
@@ -91,6 +92,7 @@ export async function startReceiver(authToken: (accountSid: string) => string): 
       path: url.pathname,
       params,
       idempotencyToken: token,
+      authorization: request.headers.authorization,
       valid,
       answered: 0,
     };

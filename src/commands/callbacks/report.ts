@@ -16,10 +16,22 @@ export function formatCallback(c: CallbackRecord): string {
     `seq ${c.sequenceNumber}`,
     c.statusCallbackEvent,
     c.target === 'account' ? 'account sink' : 'app',
-    `${c.method} ${c.url}`,
+    `${c.method} ${withoutPassword(c.url)}`,
     `${outcome}`,
     `${c.attempts} attempt${c.attempts === 1 ? '' : 's'}`,
     ...(c.lastAttemptAt ? [`last try ${c.lastAttemptAt.toISOString()}`] : []),
     ...(c.lastError ? [`last error: ${c.lastError}`] : []),
   ].join('  ');
+}
+
+/** A password in the URL (HTTP Basic auth for the app) is a secret: never shown. */
+function withoutPassword(text: string): string {
+  try {
+    const url = new URL(text);
+    if (url.password === '') return text;
+    url.password = '***';
+    return url.href;
+  } catch {
+    return text;
+  }
 }

@@ -23,6 +23,14 @@ export function callbackRequest(callback: {
     'user-agent': 'TwilioProxy/1.1',
     accept: '*/*',
   };
+  // `https://user:password@host/…` asks for HTTP Basic auth, as Twilio allows; the credentials travel in
+  // the header, and the URL signed is the one on the wire, without them.
+  if (url.username !== '' || url.password !== '') {
+    const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
+    url.username = '';
+    url.password = '';
+  }
   if (callback.method === 'GET') {
     for (const [name, value] of Object.entries(callback.params)) url.searchParams.append(name, value);
     headers['x-twilio-signature'] = computeSignature(callback.authToken, url.href, {});
