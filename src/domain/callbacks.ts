@@ -72,11 +72,8 @@ export interface ConferenceCallback {
 export interface CallbackContext {
   accountSid: string;
   friendlyName: string;
-}
-
-/** RFC 2822 in UTC, as Twilio writes Timestamp. */
-export function rfc2822(iso: string): string {
-  return new Date(iso).toUTCString().replace('GMT', '+0000');
+  /** An event's time (ISO 8601) as Twilio writes Timestamp (RFC 2822). */
+  timestamp(at: string): string;
 }
 
 export function callbacksFor(
@@ -103,7 +100,7 @@ export function callbacksFor(
         ConferenceSid: conferenceSid,
         FriendlyName: context.friendlyName,
         StatusCallbackEvent: name,
-        Timestamp: rfc2822(at),
+        Timestamp: context.timestamp(at),
         SequenceNumber: String(next.sequence),
         ...extra,
       },

@@ -9,7 +9,7 @@ import {
 } from '../domain/callbacks.js';
 import type { Beep, JoinAttributes, Record as RecordMode, Trim } from '../domain/events.js';
 import { badRequest } from './errors.js';
-import type { Params } from './parameters.js';
+import type { WebhookParams } from './parameters.js';
 
 const BEEPS: readonly Beep[] = ['true', 'false', 'onEnter', 'onExit'];
 const RECORDS: readonly RecordMode[] = ['do-not-record', 'record-from-start'];
@@ -55,7 +55,7 @@ export const DEFAULT_ATTRIBUTES: ConferenceAttributes = {
   jitterBufferSize: 'large',
 };
 
-export function parseConferenceAttributes(params: Params, publicUrl: string): ConferenceAttributes {
+export function parseConferenceAttributes(params: WebhookParams, publicUrl: string): ConferenceAttributes {
   const d = DEFAULT_ATTRIBUTES;
   return {
     muted: params.boolean('muted') ?? d.muted,
@@ -76,7 +76,7 @@ export function parseConferenceAttributes(params: Params, publicUrl: string): Co
 }
 
 /** Twilio resolves a relative waitUrl against the URL it requested, so relative ones are fine too. */
-function waitUrl(params: Params, publicUrl: string): string | null {
+function waitUrl(params: WebhookParams, publicUrl: string): string | null {
   const value = params.text('waitUrl');
   if (value === undefined || value === '') return value ?? DEFAULT_ATTRIBUTES.waitUrl;
   let url: URL;
@@ -110,7 +110,7 @@ export function joinAttributes(attributes: ConferenceAttributes): JoinAttributes
  * platform at Conclave, so these are never echoed: they are kept with the join and served by Conclave.
  * Without `…Event`, Twilio's defaults apply (`start end` for the conference, `completed` for recordings).
  */
-export function parseAppCallbacks(params: Params): AppCallbacks | undefined {
+export function parseAppCallbacks(params: WebhookParams): AppCallbacks | undefined {
   const statusCallback = callbackTarget(params, 'statusCallback', STATUS_CALLBACK_SUBSCRIPTIONS, [
     'start',
     'end',
@@ -126,7 +126,7 @@ export function parseAppCallbacks(params: Params): AppCallbacks | undefined {
 }
 
 function callbackTarget<Event extends string>(
-  params: Params,
+  params: WebhookParams,
   name: string,
   allowed: readonly Event[],
   defaults: Event[],

@@ -10,11 +10,16 @@ import {
   NEW_CALLBACK_CONFERENCE,
 } from '../../src/domain/callbacks.js';
 import type { RoomEvent } from '../../src/domain/events.js';
+import { rfc2822 } from '../../src/rfc2822.js';
 import { callSid } from '../helpers/commands.js';
 
 const CF = `CF${'a'.repeat(32)}`;
 const AT = '2026-01-02T03:04:05.000Z';
-const context = { accountSid: `AC${'b'.repeat(32)}`, friendlyName: 'room' };
+const context = {
+  accountSid: `AC${'b'.repeat(32)}`,
+  friendlyName: 'room',
+  timestamp: (at: string) => rfc2822(new Date(at)),
+};
 const flags = {
   muted: false,
   hold: false,

@@ -45,6 +45,7 @@ async function expectedPerConference(database: Database, accountSid: string): Pr
     const { state } = callbacksFor(states.get(sid) ?? NEW_CALLBACK_CONFERENCE, event, {
       accountSid,
       friendlyName: row.friendly_name,
+      timestamp: (at) => at,
     });
     states.set(sid, state);
   }

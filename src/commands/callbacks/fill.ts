@@ -14,6 +14,7 @@ import {
   NEW_CALLBACK_CONFERENCE,
 } from '../../domain/callbacks.js';
 import type { RoomEvent } from '../../domain/events.js';
+import { rfc2822 } from '../../rfc2822.js';
 import {
   accountEventsUrl,
   accountSids,
@@ -27,6 +28,8 @@ import {
 } from '../../store/callbacks.js';
 import { type FeedEvent, readFeed } from '../../store/feed.js';
 import type { DB } from '../../store/schema.js';
+
+const timestamp = (at: string) => rfc2822(new Date(at));
 
 /** Events read per transaction. */
 const BATCH = 500;
@@ -70,6 +73,7 @@ async function fillAccount(db: Kysely<DB>, accountSid: string) {
       const { state, callbacks } = callbacksFor(before, feedEvent.event, {
         accountSid,
         friendlyName: feedEvent.room,
+        timestamp,
       });
       changed.set(conferenceSid, state);
       for (const callback of callbacks) {
