@@ -218,15 +218,19 @@ export function isSubscribed(subscription: AppCallbacks | null, callback: Confer
   return subscription?.statusCallback?.events.includes(callback.subscription) ?? false;
 }
 
-/** The app's callbacks with any password in their URLs (HTTP Basic auth for the app) masked, for showing. */
+/** A URL with its password (HTTP Basic auth for the app) masked, for showing: the password is a secret. */
+export function redactUrl(text: string): string {
+  if (!URL.canParse(text)) return text;
+  const url = new URL(text);
+  if (url.password === '') return text;
+  url.password = '***';
+  return url.href;
+}
+
+/** The app's callbacks with any password in their URLs masked, for showing. */
 export function redactCallbacks(callbacks: AppCallbacks): AppCallbacks {
-  const redact = <T extends { url: string }>(target: T | null): T | null => {
-    if (target === null) return null;
-    const url = new URL(target.url);
-    if (url.password === '') return target;
-    url.password = '***';
-    return { ...target, url: url.href };
-  };
+  const redact = <T extends { url: string }>(target: T | null): T | null =>
+    target && { ...target, url: redactUrl(target.url) };
   return {
     statusCallback: redact(callbacks.statusCallback),
     recordingStatusCallback: redact(callbacks.recordingStatusCallback),

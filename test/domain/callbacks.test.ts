@@ -8,6 +8,7 @@ import {
   callbacksFor,
   isSubscribed,
   NEW_CALLBACK_CONFERENCE,
+  redactUrl,
 } from '../../src/domain/callbacks.js';
 import type { RoomEvent } from '../../src/domain/events.js';
 import { rfc2822 } from '../../src/rfc2822.js';
@@ -131,5 +132,10 @@ describe('callbacks from events', () => {
       data: { conferenceSid: CF, callSid: callSid(9), reason: 'left', sequenceNumber: null, at: AT },
     };
     expect(fold([left, updated(callSid(9), { muted: true })]).names).toEqual([]);
+  });
+
+  it('masks the password of an app URL for showing, and leaves other URLs as they are', () => {
+    expect(redactUrl('https://app:hunter2@example.com/cb?x=1')).toBe('https://app:***@example.com/cb?x=1');
+    expect(redactUrl('https://example.com/cb?x=1')).toBe('https://example.com/cb?x=1');
   });
 });

@@ -1,6 +1,7 @@
 // One callback as `conclave callbacks list` shows it: where it goes, what became of it, and when it is
 // tried next, so that the retry schedule can be read off the list.
 
+import { redactUrl } from '../../domain/callbacks.js';
 import type { CallbackRecord } from '../../store/callbacks.js';
 
 export function formatCallback(c: CallbackRecord): string {
@@ -16,22 +17,10 @@ export function formatCallback(c: CallbackRecord): string {
     `seq ${c.sequenceNumber}`,
     c.statusCallbackEvent,
     c.target === 'account' ? 'account sink' : 'app',
-    `${c.method} ${withoutPassword(c.url)}`,
+    `${c.method} ${redactUrl(c.url)}`,
     `${outcome}`,
     `${c.attempts} attempt${c.attempts === 1 ? '' : 's'}`,
     ...(c.lastAttemptAt ? [`last try ${c.lastAttemptAt.toISOString()}`] : []),
     ...(c.lastError ? [`last error: ${c.lastError}`] : []),
   ].join('  ');
-}
-
-/** A password in the URL (HTTP Basic auth for the app) is a secret: never shown. */
-function withoutPassword(text: string): string {
-  try {
-    const url = new URL(text);
-    if (url.password === '') return text;
-    url.password = '***';
-    return url.href;
-  } catch {
-    return text;
-  }
 }
