@@ -2,13 +2,19 @@
 // event log.
 
 import type { Account } from '../../domain/account.js';
-import type { CallbackCounts, ConferenceSummary, ParticipantSummary } from '../../reads/index.js';
+import type {
+  CallbackCounts,
+  ConferenceSummary,
+  ParticipantBar,
+  ParticipantSummary,
+} from '../../reads/index.js';
 import type { EntryKind } from '../describe.js';
 import { leaveReasonText } from '../describe.js';
 import { timeOf } from '../format.js';
 import { html } from '../html.js';
 import { callbackHealth } from './callbacks.js';
-import { lifetime, participantItem, statusBadge } from './conferences.js';
+import { timelineChart } from './charts.js';
+import { lifetime, participantItem, participantName, statusBadge } from './conferences.js';
 import { page } from './layout.js';
 
 export interface TimelineEntry {
@@ -26,6 +32,8 @@ export interface ConferenceView {
   earlier: boolean;
   /** The callbacks to the app that the conference's events made. */
   callbacks: CallbackCounts;
+  /** One bar per stay of a participant, for the chart. */
+  bars: ParticipantBar[];
 }
 
 function left(participant: ParticipantSummary) {
@@ -34,7 +42,8 @@ function left(participant: ParticipantSummary) {
 }
 
 export function conferencePage(account: Account, view: ConferenceView, feed: string, now: Date): string {
-  const { conference, participants, timeline, earlier } = view;
+  const { conference, participants, timeline, earlier, bars } = view;
+  const names = new Map(participants.map((p) => [p.callSid, participantName(p)]));
   const present = participants.filter((p) => p.connected);
   const gone = participants.filter((p) => !p.connected);
   return page({
@@ -58,6 +67,9 @@ export function conferencePage(account: Account, view: ConferenceView, feed: str
 <section id="callbacks" aria-labelledby="callbacks-heading">
   <h2 id="callbacks-heading">Callbacks to the app</h2>
   ${callbackHealth(view.callbacks, 'This conference asked for no callbacks.')}
+</section>
+<section id="participant-chart" data-live-region aria-label="Participants over time">
+  ${bars.length === 0 ? '' : timelineChart('stays', bars, (b) => names.get(b.callSid) ?? b.label ?? b.callSid, now)}
 </section>
 <section id="timeline" data-live-region aria-labelledby="timeline-heading">
   <h2 id="timeline-heading">Timeline</h2>
