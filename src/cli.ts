@@ -5,6 +5,7 @@
 
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { KEYS_HELP, type KeyOptions, KeysUsageError, keysCommand } from './cli/keys.js';
+import { formatCallback } from './commands/callbacks/report.js';
 import { reap } from './commands/reaper.js';
 import { ConfigError, loadConfig } from './config.js';
 import { isAuthToken, isSid } from './domain/ids.js';
@@ -17,6 +18,7 @@ import { runSimulation } from './simulate/command.js';
 import { type SimulationOptions, simulationOptions } from './simulate/options.js';
 import { simulationDefaults } from './simulate/target.js';
 import { listAccounts, newAccount, saveAccount } from './store/accounts.js';
+import { listCallbacks, retryFailed, setEventsUrl } from './store/callbacks.js';
 import { type Database, openDatabase } from './store/database.js';
 import { isDatabaseUnavailable } from './store/errors.js';
 import { migrate } from './store/migrate.js';
@@ -30,7 +32,8 @@ interface Command {
 }
 
 const ENVIRONMENT_HELP = `Environment: PORT, HOST, DATABASE_URL (unset: embedded PGlite in DATA_DIR), DATA_DIR,
-TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, PUBLIC_URL, LOG_LEVEL, MAX_CALL_DURATION (see the README).`;
+TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, PUBLIC_URL, LOG_LEVEL, MAX_CALL_DURATION, CALLBACK_RETRY_FOR
+(see the README).`;
 
 interface Parsed {
   values: Record<string, string | boolean | undefined>;
@@ -164,8 +167,10 @@ does this on its own every minute; several replicas take turns.`,
   accounts: {
     summary: `List accounts, or add one (a new SID and token are generated unless given).
   conclave accounts list [--show-tokens]
-  conclave accounts add [--name NAME] [--sid AC…] [--token TOKEN]`,
-    usage: 'Usage: conclave accounts list|add [options]',
+  conclave accounts add [--name NAME] [--sid AC…] [--token TOKEN]
+  conclave accounts set-events-url AC… URL   every conference event of the account goes to URL too
+  conclave accounts clear-events-url AC…`,
+    usage: 'Usage: conclave accounts list|add|set-events-url|clear-events-url [options]',
     async run(args) {
       const parsed = helpOr(args, this, {
         'show-tokens': { type: 'boolean' },
@@ -208,8 +213,63 @@ does this on its own every minute; several replicas take turns.`,
         if (parsed.values.token === undefined) console.log(`Auth token: ${account.authToken}`);
         return 0;
       }
+      if (action === 'set-events-url' || action === 'clear-events-url') {
+        const [, sid, url = null] = parsed.positionals;
+        if (sid === undefined) throw new UsageError(`${action} needs the account's Sid`);
+        if (action === 'set-events-url' && !/^https?:\/\/[^/]/.test(url ?? '')) {
+          throw new UsageError('set-events-url needs an absolute http(s) URL after the Sid');
+        }
+        const found = await withDatabase(async (database) => {
+          await migrate(database);
+          return setEventsUrl(database.db, sid, url);
+        });
+        if (!found) throw new UsageError(`no account ${sid}`);
+        console.log(url === null ? `Events URL of ${sid} cleared` : `Events of ${sid} go to ${url}`);
+        return 0;
+      }
       throw new UsageError(
-        `expected 'list' or 'add', got ${action === undefined ? 'nothing' : `'${action}'`}`,
+        `expected 'list', 'add', 'set-events-url' or 'clear-events-url', got ${action === undefined ? 'nothing' : `'${action}'`}`,
+      );
+    },
+  },
+  callbacks: {
+    summary: `List the callbacks sent to apps and account sinks, newest first, or put failed ones back in line.
+  conclave callbacks list [--failed] [--account AC…] [--limit N]
+  conclave callbacks retry [ID] [--account AC…]`,
+    usage: 'Usage: conclave callbacks list|retry [options]',
+    async run(args) {
+      const parsed = helpOr(args, this, {
+        failed: { type: 'boolean' },
+        account: { type: 'string' },
+        limit: { type: 'string' },
+      });
+      if (!parsed) return 0;
+      const [action, id] = parsed.positionals;
+      const accountSid = parsed.values.account as string | undefined;
+      if (action === 'list') {
+        const limit = Number(parsed.values.limit ?? 50);
+        if (!Number.isInteger(limit) || limit < 1)
+          throw new UsageError('--limit takes a whole number of 1 or more');
+        const status = parsed.values.failed ? 'failed' : undefined;
+        const rows = await withDatabase(async (database) => {
+          await migrate(database);
+          return listCallbacks(database.db, { accountSid, status, limit });
+        });
+        if (rows.length === 0) console.log(status ? 'No failed callbacks' : 'No callbacks');
+        for (const row of rows) console.log(formatCallback(row));
+        return 0;
+      }
+      if (action === 'retry') {
+        if (id !== undefined && !/^\d{1,18}$/.test(id)) throw new UsageError(`'${id}' is not a callback id`);
+        const count = await withDatabase(async (database) => {
+          await migrate(database);
+          return retryFailed(database.db, { accountSid, id });
+        });
+        console.log(`${count} failed callback${count === 1 ? '' : 's'} put back in line`);
+        return 0;
+      }
+      throw new UsageError(
+        `expected 'list' or 'retry', got ${action === undefined ? 'nothing' : `'${action}'`}`,
       );
     },
   },

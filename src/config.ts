@@ -21,6 +21,8 @@ export interface Config {
   limits: Limits;
   /** When set, /metrics answers only requests that carry it as a bearer token. */
   metricsToken: string | null;
+  /** Seconds a callback to the app is retried before it is recorded as failed (CALLBACK_RETRY_FOR). */
+  callbackRetryFor: number;
   /** Failed logins, and failed Basic auth, allowed per client address in each window before 429s. */
   failedAuth: { max: number; windowMs: number };
   /** Fastify's trustProxy: whose X-Forwarded-For decides the client address the limits count by. */
@@ -205,6 +207,11 @@ function parseMetricsToken(value: string | undefined): string | null {
   return value;
 }
 
+/** A day: Twilio's own callbacks are not retried at all; a day covers an app's outage over a night. */
+const DEFAULT_CALLBACK_RETRY_FOR = 24 * 3600;
+/** A month: beyond it, a conference's later callbacks would wait behind one that will never land. */
+const LONGEST_CALLBACK_RETRY_FOR = 30 * 86_400;
+
 function parseFailedAuth(limit: string | undefined, window: string | undefined): Config['failedAuth'] {
   const max = limit === undefined ? 10 : /^\d{1,6}$/.test(limit) ? Number(limit) : Number.NaN;
   if (!(max >= 1)) {
@@ -252,6 +259,13 @@ export function loadConfig(env: Env = process.env): Config {
     }),
     limits: parseLimits(env),
     metricsToken: parseMetricsToken(optional(env, 'METRICS_TOKEN')),
+    callbackRetryFor: parseDuration('CALLBACK_RETRY_FOR', optional(env, 'CALLBACK_RETRY_FOR'), {
+      fallback: DEFAULT_CALLBACK_RETRY_FOR,
+      min: 1,
+      max: LONGEST_CALLBACK_RETRY_FOR,
+      described: 'from 1 second to 30 days',
+      example: '86400 or 24h',
+    }),
     failedAuth: parseFailedAuth(optional(env, 'FAILED_AUTH_LIMIT'), optional(env, 'FAILED_AUTH_WINDOW')),
     trustProxy: parseTrustProxy(optional(env, 'TRUST_PROXY')),
   };

@@ -6,6 +6,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CallbackObserver } from './commands/callbacks/deliverer.js';
 import type { StoreObserver } from './commands/index.js';
 import { readsOf } from './reads/index.js';
 import type { Database } from './store/database.js';
@@ -26,6 +27,7 @@ export interface Metrics {
   /** A request answered 503, by why. */
   unavailable(cause: UnavailableCause): void;
   store: StoreObserver;
+  callbacks: CallbackObserver;
 }
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -121,10 +123,39 @@ function createMetrics(database: Database, clock: () => number = Date.now): Metr
     'Participants connected to a conference',
     async () => (await liveCounts()).participants,
   );
+  const callbacks = new Counter({
+    name: 'conclave_callbacks_total',
+    help: "Attempts at the app's callbacks by this process, by what they came to (delivered, retried, failed)",
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  liveGauge(
+    registry,
+    'conclave_callbacks_pending',
+    'Callbacks to apps and account sinks not yet delivered or given up',
+    async () => (await reads.callbackBacklog()).pending,
+  );
+  liveGauge(
+    registry,
+    'conclave_callbacks_failed',
+    'Callbacks given up after CALLBACK_RETRY_FOR',
+    async () => (await reads.callbackBacklog()).failed,
+  );
+  liveGauge(
+    registry,
+    'conclave_callback_lag_seconds',
+    'Age of the oldest pending callback: how far delivery is behind the event log',
+    async () => (await reads.callbackBacklog()).lagSeconds,
+  );
   return {
     registry,
     webhookOutcome: (outcome) => outcomes.inc({ outcome }),
     unavailable: (cause) => unavailable.inc({ cause }),
+    callbacks: {
+      delivered: () => callbacks.inc({ outcome: 'delivered' }),
+      retried: () => callbacks.inc({ outcome: 'retried' }),
+      failed: () => callbacks.inc({ outcome: 'failed' }),
+    },
     store: {
       lockWait: (seconds) => lockWaitSeconds.observe(seconds),
       transaction: (seconds) => appendSeconds.observe(seconds),

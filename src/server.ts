@@ -1,9 +1,10 @@
-// Opens the database, applies migrations, makes sure an account exists, listens, and sweeps for lost leaves
-// on an interval. On SIGTERM or SIGINT it stops accepting, lets requests in flight finish (within a bound),
-// closes the pool and exits 0.
+// Opens the database, applies migrations, makes sure an account exists, listens, sweeps for lost leaves
+// on an interval and delivers the app's callbacks. On SIGTERM or SIGINT it stops accepting, lets requests
+// in flight finish (within a bound), closes the pool and exits 0.
 
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
+import { startCallbackDeliverer } from './commands/callbacks/deliverer.js';
 import { reap } from './commands/reaper.js';
 import type { Config } from './config.js';
 import { loggerOptions } from './logging.js';
@@ -35,8 +36,7 @@ async function prepareAccounts(config: Config, database: Database): Promise<stri
   }
   const created = await ensureDevelopmentAccount(database.db, DEVELOPMENT_ACCOUNT_NAME);
   const development =
-    created ??
-    (await listAccounts(database.db)).find((a) => a.friendlyName === DEVELOPMENT_ACCOUNT_NAME);
+    created ?? (await listAccounts(database.db)).find((a) => a.friendlyName === DEVELOPMENT_ACCOUNT_NAME);
   if (!development) return [];
   // Kept beside the embedded database at every start, so that `conclave simulate` finds the account while
   // the server holds the database open.
@@ -117,10 +117,15 @@ export async function startServer(
   const app = await buildApp({ config, database, logger: loggerOptions(config.logLevel) });
   const address = await app.listen({ port: config.port, host: config.host });
   const reaper = startReaper(database, config.maxCallDuration, app.log, now);
+  const deliverer = startCallbackDeliverer(database.db, {
+    retryForMs: config.callbackRetryFor * 1000,
+    observer: app.metrics.callbacks,
+    log: app.log,
+  });
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      await reaper.stop();
+      await Promise.all([reaper.stop(), deliverer.stop()]);
       await app.close();
       await database.close();
     })();

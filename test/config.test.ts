@@ -22,6 +22,7 @@ describe('configuration from the environment', () => {
         liveResumeEvents: 10_000,
       },
       metricsToken: null,
+      callbackRetryFor: 24 * 3600,
       failedAuth: { max: 10, windowMs: 15 * 60 * 1000 },
       trustProxy: false,
     });
@@ -43,6 +44,7 @@ describe('configuration from the environment', () => {
       LIVE_FEEDS_PER_ACCOUNT: '20',
       LIVE_RESUME_EVENTS: '500',
       METRICS_TOKEN: 'scrape-me-please-0123',
+      CALLBACK_RETRY_FOR: '30m',
       FAILED_AUTH_LIMIT: '5',
       FAILED_AUTH_WINDOW: '1m',
       TRUST_PROXY: '10.0.0.0/8, 127.0.0.1',
@@ -63,6 +65,7 @@ describe('configuration from the environment', () => {
         liveResumeEvents: 500,
       },
       metricsToken: 'scrape-me-please-0123',
+      callbackRetryFor: 1800,
       failedAuth: { max: 5, windowMs: 60_000 },
       trustProxy: '10.0.0.0/8, 127.0.0.1',
     });
@@ -112,6 +115,9 @@ describe('configuration from the environment', () => {
     [{ MAX_CALL_DURATION: '8d' }, /^MAX_CALL_DURATION is '8d': expected a duration/],
     [{ MAX_CALL_DURATION: '-5m' }, /^MAX_CALL_DURATION is '-5m': expected a duration/],
     [{ MAX_CALL_DURATION: '169h' }, /^MAX_CALL_DURATION is '169h': expected a duration/],
+    [{ CALLBACK_RETRY_FOR: 'a day' }, /^CALLBACK_RETRY_FOR is 'a day': expected a duration from 1 second/],
+    [{ CALLBACK_RETRY_FOR: '0' }, /^CALLBACK_RETRY_FOR is '0': expected a duration/],
+    [{ CALLBACK_RETRY_FOR: '721h' }, /^CALLBACK_RETRY_FOR is '721h': expected a duration .* 30 days/],
   ])('rejects %o with one line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -1,6 +1,7 @@
 // The JSON representations, field for field as Twilio's 2010-04-01 API has them (see the OpenAPI subset in
 // the shared reference). XML is rendered from these same objects.
 
+import { type AppCallbacks, redactCallbacks } from '../domain/callbacks.js';
 import { hexToUlid, isSid, ulidToHex } from '../domain/ids.js';
 import type { Conference, ConferenceEvent, ParticipantRecord } from '../reads/index.js';
 import { rfc2822 } from '../rfc2822.js';
@@ -82,7 +83,14 @@ export function eventIdOf(sid: string): string | undefined {
 }
 
 export function eventJson(accountSid: string, conferenceSid: string, event: ConferenceEvent): XmlObject {
-  const data = (event.data ?? {}) as XmlObject;
+  const stored = (event.data ?? {}) as XmlObject;
+  // The app's callback URLs may carry its Basic auth password: a secret, never in an answer.
+  const data = stored.callbacks
+    ? ({
+        ...stored,
+        callbacks: redactCallbacks(stored.callbacks as unknown as AppCallbacks),
+      } as unknown as XmlObject)
+    : stored;
   return {
     sid: eventSid(event.id),
     account_sid: accountSid,

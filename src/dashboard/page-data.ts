@@ -78,9 +78,10 @@ export async function readConference(
 ): Promise<ConferenceView | undefined> {
   const conference = await reads.conference(accountSid, sid);
   if (!conference) return undefined;
-  const [participants, events] = await Promise.all([
+  const [participants, events, callbacks] = await Promise.all([
     reads.participantsOf(accountSid, [sid], false),
     reads.conferenceEvents(accountSid, sid, { size: TIMELINE_SHOWN, cursor: null }),
+    reads.conferenceCallbacks(accountSid, conference.sid),
   ]);
   const narrator = new Narrator();
   // Names from the read model cover calls whose join is older than the events shown.
@@ -95,7 +96,7 @@ export async function readConference(
       .reverse()
       .map((stored) => ({ type: stored.type, data: stored.data }) as RoomEvent),
   );
-  return { conference, participants, timeline, earlier: events?.more ?? false, bars };
+  return { conference, participants, timeline, earlier: events?.more ?? false, bars, callbacks };
 }
 
 const MINUTE = 60_000;

@@ -28,6 +28,7 @@ import {
   SESSION_COOKIE,
   type Session,
 } from './session.js';
+import { accountPage } from './views/callbacks.js';
 import { chartsPage, PERIODS, type Period } from './views/charts-page.js';
 import { conferencePage, notFoundPage } from './views/conference.js';
 import { loginPage } from './views/login.js';
@@ -205,6 +206,13 @@ export const dashboard: FastifyPluginAsync<DashboardOptions> = async (
       if (!view) return sendPage(reply, notFoundPage(account), 404);
       return sendPage(reply, conferencePage(account, view, feedPath(head, sid), new Date()));
     }),
+  );
+
+  app.get(
+    '/account',
+    withAccount(async (account, _request, reply) =>
+      sendPage(reply, accountPage(account, await reads.accountSink(account.sid))),
+    ),
   );
 
   app.get<Query>('/live', { schema: textQuery('after', 'conference') }, async (request, reply) => {

@@ -2,6 +2,8 @@
 // ISO 8601 UTC) so that read models never consult a clock, and the provider's SequenceNumber where the
 // platform sent one, so that late callbacks can be recognised.
 
+import type { AppCallbacks } from './callbacks.js';
+
 export type Beep = 'true' | 'false' | 'onEnter' | 'onExit';
 export type Record = 'do-not-record' | 'record-from-start';
 export type Trim = 'trim-silence' | 'do-not-trim';
@@ -35,6 +37,8 @@ export interface JoinAttributes {
   region: string | null;
   record: Record;
   trim: Trim;
+  /** The callbacks the app asked for in its voice URL, if any (kept with the join, see callbacks.ts). */
+  callbacks?: AppCallbacks;
 }
 
 /** The participant flags the platform reports on every participant callback. */
@@ -73,6 +77,7 @@ export type ParticipantJoined = Event<
     startConferenceOnEnter: boolean;
     sequenceNumber: number | null;
     at: string;
+    callbacks?: AppCallbacks;
   }
 >;
 

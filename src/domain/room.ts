@@ -152,6 +152,7 @@ function decideJoin(command: JoinConference, room: RoomState, call: CallState): 
       endConferenceOnExit: attributes.endConferenceOnExit,
       sequenceNumber,
       at,
+      ...(attributes.callbacks && { callbacks: attributes.callbacks }),
     },
   });
   const after = events.reduce(evolve, room).live;

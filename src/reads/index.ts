@@ -5,6 +5,12 @@ import type { Kysely } from 'kysely';
 import type { Account } from '../domain/account.js';
 import { findAccount, findAccountForRequest } from '../store/accounts.js';
 import { apiKeyAccount } from '../store/api-keys.js';
+import {
+  accountEventsUrl,
+  type CallbackCounts,
+  callbackBacklog,
+  callbackCounts,
+} from '../store/callbacks.js';
 import { type FeedCursor, type FeedEvent, type FeedQuery, feedHead, readFeed } from '../store/feed.js';
 import type { DB } from '../store/schema.js';
 import { camelCased } from './camel-case.js';
@@ -75,6 +81,11 @@ export interface Reads {
   feedHead(): Promise<FeedCursor>;
   feed(query: FeedQuery): Promise<FeedEvent[]>;
   liveCounts(): Promise<{ conferences: number; participants: number }>;
+  /** The conference's callbacks to the app: sent, pending, failed, and the last error. */
+  conferenceCallbacks(accountSid: string, conferenceSid: string): Promise<CallbackCounts>;
+  /** The account's sink (`conclave accounts set-events-url`) and how its deliveries fare. */
+  accountSink(accountSid: string): Promise<{ url: string | null; counts: CallbackCounts }>;
+  callbackBacklog(): Promise<{ pending: number; failed: number; lagSeconds: number }>;
   /** Live conferences and connected participants at each sample of a span (charts). */
   load(accountSid: string, span: Span): Promise<LoadPoint[]>;
   /** Durations and sizes of the conferences opened in [from, to) and completed since (charts). */
@@ -107,11 +118,19 @@ export function readsOf(db: Kysely<DB>): Reads {
     feedHead: () => feedHead(db),
     feed: (query) => readFeed(db, query),
     liveCounts: () => liveCounts(db),
+    conferenceCallbacks: (accountSid, conferenceSid) =>
+      callbackCounts(db, { accountSid, conferenceSid, target: 'app' }),
+    accountSink: async (accountSid) => ({
+      url: await accountEventsUrl(db, accountSid),
+      counts: await callbackCounts(db, { accountSid, target: 'account' }),
+    }),
+    callbackBacklog: () => callbackBacklog(db),
     load: (accountSid, span) => loadSeries(db, accountSid, span),
     distribution: (accountSid, from, to) => distribution(db, accountSid, from, to),
   };
 }
 
+export type { CallbackCounts } from '../store/callbacks.js';
 export { isDatabaseUnavailable } from '../store/errors.js';
 export type { FeedCursor, FeedEvent } from '../store/feed.js';
 export { compareCursors, FEED_START, formatCursor, parseCursor } from '../store/feed.js';

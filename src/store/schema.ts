@@ -2,10 +2,12 @@
 // speaks in domain types and in the shapes the queries return.
 
 import type { ColumnType, Generated } from 'kysely';
+import type { CallbackConference } from '../domain/callbacks.js';
 import type { RoomState } from '../domain/room.js';
 
 /** Timestamps are written as ISO strings and read back as Dates. */
 type Timestamp = ColumnType<Date, string | Date, string | Date>;
+type DefaultedTimestamp = ColumnType<Date, string | Date | undefined, string | Date>;
 type NullableTimestamp = ColumnType<Date | null, string | Date | null, string | Date | null>;
 
 export interface AccountsTable {
@@ -13,6 +15,7 @@ export interface AccountsTable {
   auth_token: string;
   friendly_name: string;
   date_created: Generated<Timestamp>;
+  events_url: Generated<string | null>;
 }
 
 export interface ApiKeysTable {
@@ -91,6 +94,42 @@ export interface ParticipantsTable {
   left_reason: string | null;
 }
 
+export interface CallbackCheckpointsTable {
+  account_sid: string;
+  transaction_id: ColumnType<string, string | undefined, string>;
+  global_position: ColumnType<string, string | undefined, string>;
+}
+
+export interface CallbackConferencesTable {
+  account_sid: string;
+  conference_sid: string;
+  state: ColumnType<CallbackConference, string, string>;
+}
+
+export interface CallbacksTable {
+  account_sid: string;
+  id: Generated<string>;
+  conference_sid: string;
+  target: 'app' | 'account';
+  sequence_number: number;
+  event_id: string;
+  status_callback_event: string;
+  url: string;
+  method: 'GET' | 'POST';
+  params: ColumnType<{ [name: string]: string }, string, string>;
+  idempotency_token: string;
+  status: Generated<'pending' | 'delivered' | 'failed'>;
+  attempts: Generated<number>;
+  recorded_at: Timestamp;
+  enqueued_at: DefaultedTimestamp;
+  next_attempt_at: DefaultedTimestamp;
+  lease_until: NullableTimestamp;
+  last_attempt_at: NullableTimestamp;
+  last_status: number | null;
+  last_error: string | null;
+  delivered_at: NullableTimestamp;
+}
+
 export interface SchemaMigrationsTable {
   name: string;
   applied_at: Generated<Timestamp>;
@@ -112,6 +151,9 @@ export interface DB {
   calls: CallsTable;
   conferences: ConferencesTable;
   participants: ParticipantsTable;
+  callback_checkpoints: CallbackCheckpointsTable;
+  callback_conferences: CallbackConferencesTable;
+  callbacks: CallbacksTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

@@ -1,6 +1,12 @@
 // The <Conference> attributes a voice webhook carries in its query, under their TwiML names, with Twilio's
 // defaults and ranges. All of them go back into the TwiML; those that shape the conference go into the join.
 
+import {
+  type AppCallbacks,
+  type CallbackTarget,
+  RECORDING_STATUS_CALLBACK_EVENTS,
+  STATUS_CALLBACK_SUBSCRIPTIONS,
+} from '../domain/callbacks.js';
 import type { Beep, JoinAttributes, Record as RecordMode, Trim } from '../domain/events.js';
 import { badRequest } from './errors.js';
 import type { WebhookParams } from './parameters.js';
@@ -97,4 +103,47 @@ export function joinAttributes(attributes: ConferenceAttributes): JoinAttributes
     record: attributes.record,
     trim: attributes.trim,
   };
+}
+
+/**
+ * The callbacks the app asks for with the TwiML names Twilio gives them. Conclave's own TwiML points the
+ * platform at Conclave, so these are never echoed: they are kept with the join and served by Conclave.
+ * Without `…Event`, Twilio's defaults apply (`start end` for the conference, `completed` for recordings).
+ */
+export function parseAppCallbacks(params: WebhookParams): AppCallbacks | undefined {
+  const statusCallback = callbackTarget(params, 'statusCallback', STATUS_CALLBACK_SUBSCRIPTIONS, [
+    'start',
+    'end',
+  ]);
+  const recordingStatusCallback = callbackTarget(
+    params,
+    'recordingStatusCallback',
+    RECORDING_STATUS_CALLBACK_EVENTS,
+    ['completed'],
+  );
+  if (statusCallback === null && recordingStatusCallback === null) return undefined;
+  return { statusCallback, recordingStatusCallback };
+}
+
+function callbackTarget<Event extends string>(
+  params: WebhookParams,
+  name: string,
+  allowed: readonly Event[],
+  defaults: Event[],
+): CallbackTarget<Event> | null {
+  const url = params.text(name);
+  const events = params.choices(`${name}Event`, allowed) ?? defaults;
+  const method = params.choice(`${name}Method`, METHODS) ?? 'POST';
+  if (url === undefined || url === '') return null;
+  // The app's URL must stand on its own: a relative one would resolve against Conclave, not the app.
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw badRequest(`${name} is not an absolute URL`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw badRequest(`${name} is not an http(s) URL`);
+  }
+  return { url, method, events };
 }

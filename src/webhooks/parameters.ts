@@ -90,6 +90,19 @@ export class WebhookParams {
     return this.checked(name, wholeNumber(min, max));
   }
 
+  /** A list of choices, space-separated in one value (as TwiML writes it) or repeated (as forms do). */
+  choices<T extends string>(name: string, allowed: readonly T[]): T[] | undefined {
+    const value = this.values[name];
+    if (value === undefined) return undefined;
+    const words = (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(/[\s,]+/)).filter(Boolean);
+    for (const word of words) {
+      if (!(allowed as readonly string[]).includes(word)) {
+        throw badRequest(`${name} holds ${quote(word)}: expected some of ${allowed.join(', ')}`);
+      }
+    }
+    return words.length === 0 ? undefined : [...new Set(words as T[])];
+  }
+
   /** A provider time (RFC 2822 in Twilio's callbacks), as ISO 8601. */
   timestamp(name: string): string | undefined {
     return this.checked(name, PROVIDER_TIME);

@@ -16,6 +16,9 @@ const UNSHARDED: Record<string, string> = {
 const ACCOUNT_TABLES = [
   'accounts',
   'api_keys',
+  'callback_checkpoints',
+  'callback_conferences',
+  'callbacks',
   'calls',
   'conferences',
   'ended_sessions',

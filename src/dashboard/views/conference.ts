@@ -2,11 +2,17 @@
 // event log.
 
 import type { Account } from '../../domain/account.js';
-import type { ConferenceSummary, ParticipantBar, ParticipantSummary } from '../../reads/index.js';
+import type {
+  CallbackCounts,
+  ConferenceSummary,
+  ParticipantBar,
+  ParticipantSummary,
+} from '../../reads/index.js';
 import type { EntryKind } from '../describe.js';
 import { leaveReasonText } from '../describe.js';
 import { timeOf } from '../format.js';
 import { html } from '../html.js';
+import { callbackHealth } from './callbacks.js';
 import { timelineChart } from './charts.js';
 import { lifetime, participantItem, participantName, statusBadge } from './conferences.js';
 import { page } from './layout.js';
@@ -24,6 +30,8 @@ export interface ConferenceView {
   timeline: TimelineEntry[];
   /** Whether older events exist than the timeline shows. */
   earlier: boolean;
+  /** The callbacks to the app that the conference's events made. */
+  callbacks: CallbackCounts;
   /** One bar per stay of a participant, for the chart. */
   bars: ParticipantBar[];
 }
@@ -55,6 +63,10 @@ export function conferencePage(account: Account, view: ConferenceView, feed: str
   }
   <h2>Left (${gone.length})</h2>
   ${gone.length === 0 ? html`<p class="empty">Nobody has left.</p>` : html`<ul class="people">${gone.map((p) => participantItem(p, participants, left(p)))}</ul>`}
+</section>
+<section id="callbacks" aria-labelledby="callbacks-heading">
+  <h2 id="callbacks-heading">Callbacks to the app</h2>
+  ${callbackHealth(view.callbacks, 'This conference asked for no callbacks.')}
 </section>
 <section id="participant-chart" data-live-region aria-label="Participants over time">
   ${bars.length === 0 ? '' : timelineChart('stays', bars, (b) => names.get(b.callSid) ?? b.label ?? b.callSid, now)}

@@ -18,7 +18,7 @@ export interface PageOptions {
 function header(account: Account, search: string): Html {
   return html`<header class="top">
   <a class="brand" href="/">Conclave</a>
-  <p class="account">${account.friendlyName} <span class="sid">${account.sid}</span></p>
+  <p class="account"><a href="/account">${account.friendlyName}</a> <span class="sid">${account.sid}</span></p>
   <form method="post" action="/logout" class="logout"><button type="submit">Log out</button></form>
 </header>
 <form class="search" role="search" method="get" action="/">

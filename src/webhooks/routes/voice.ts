@@ -3,7 +3,12 @@
 // and on whether the call got in, so a repeated request for a call already in the room gets the same one.
 
 import { mintCommandId } from '../../commands/command-id.js';
-import { type ConferenceAttributes, joinAttributes, parseConferenceAttributes } from '../attributes.js';
+import {
+  type ConferenceAttributes,
+  joinAttributes,
+  parseAppCallbacks,
+  parseConferenceAttributes,
+} from '../attributes.js';
 import { missing } from '../errors.js';
 import { route } from '../route.js';
 import { conferenceFull, dialConference, hangUp } from '../twiml.js';
@@ -19,6 +24,7 @@ export const voice = route<Dialled>({
     const callSid = params.sid('CallSid', 'CA') ?? missing('CallSid');
     const friendlyName = params.name('FriendlyName') ?? missing('FriendlyName');
     const attributes = parseConferenceAttributes(params, publicUrl);
+    const callbacks = parseAppCallbacks(params);
     return {
       command: {
         type: 'JoinConference',
@@ -28,7 +34,7 @@ export const voice = route<Dialled>({
           friendlyName,
           from: params.address('From') ?? null,
           to: params.address('To') ?? null,
-          attributes: joinAttributes(attributes),
+          attributes: { ...joinAttributes(attributes), ...(callbacks && { callbacks }) },
           via: 'voice',
           sequenceNumber: null,
         },

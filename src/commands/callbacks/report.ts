@@ -1,0 +1,26 @@
+// One callback as `conclave callbacks list` shows it: where it goes, what became of it, and when it is
+// tried next, so that the retry schedule can be read off the list.
+
+import { redactUrl } from '../../domain/callbacks.js';
+import type { CallbackRecord } from '../../store/callbacks.js';
+
+export function formatCallback(c: CallbackRecord): string {
+  const outcome =
+    c.status === 'delivered'
+      ? `delivered ${c.deliveredAt?.toISOString()}`
+      : c.status === 'failed'
+        ? 'failed'
+        : `pending, next try ${c.nextAttemptAt?.toISOString()}`;
+  return [
+    `#${c.id}`,
+    c.conferenceSid,
+    `seq ${c.sequenceNumber}`,
+    c.statusCallbackEvent,
+    c.target === 'account' ? 'account sink' : 'app',
+    `${c.method} ${redactUrl(c.url)}`,
+    `${outcome}`,
+    `${c.attempts} attempt${c.attempts === 1 ? '' : 's'}`,
+    ...(c.lastAttemptAt ? [`last try ${c.lastAttemptAt.toISOString()}`] : []),
+    ...(c.lastError ? [`last error: ${c.lastError}`] : []),
+  ].join('  ');
+}

@@ -1,0 +1,238 @@
+// The conference callbacks Twilio would send the app, derived from Conclave's events. The events of one
+// conference are folded in order through `callbacksFor`: it keeps what a later event needs to be told
+// apart (a participant's flags before a mute, the label of the call that ended the conference), numbers
+// the callbacks per conference as Twilio's SequenceNumber does, and yields each callback's parameters.
+// Adding an event type is one more case here.
+
+import type { ParticipantFlags, RoomEvent } from './events.js';
+
+/** The names `statusCallbackEvent` takes in TwiML, each standing for one or two callback events. */
+export const STATUS_CALLBACK_SUBSCRIPTIONS = [
+  'start',
+  'end',
+  'join',
+  'leave',
+  'mute',
+  'hold',
+  'modify',
+  'speaker',
+  'announcement',
+] as const;
+export type StatusCallbackSubscription = (typeof STATUS_CALLBACK_SUBSCRIPTIONS)[number];
+
+export const RECORDING_STATUS_CALLBACK_EVENTS = ['in-progress', 'completed', 'absent', 'failed'] as const;
+export type RecordingStatusCallbackEvent = (typeof RECORDING_STATUS_CALLBACK_EVENTS)[number];
+
+export type CallbackMethod = 'GET' | 'POST';
+
+export interface CallbackTarget<Event extends string> {
+  url: string;
+  method: CallbackMethod;
+  events: Event[];
+}
+
+/** What the app asked for in its voice URL; the first participant's request is the conference's. */
+export interface AppCallbacks {
+  statusCallback: CallbackTarget<StatusCallbackSubscription> | null;
+  recordingStatusCallback: CallbackTarget<RecordingStatusCallbackEvent> | null;
+}
+
+interface ParticipantView extends ParticipantFlags {
+  label: string | null;
+  startConferenceOnEnter: boolean;
+}
+
+/** What the fold remembers of one conference. */
+export interface CallbackConference {
+  /** The last SequenceNumber given. */
+  sequence: number;
+  /** Fixed by the first participant to join; null until one has, or when it asked for none. */
+  subscription: AppCallbacks | null;
+  firstJoined: boolean;
+  participants: { [callSid: string]: ParticipantView };
+}
+
+export const NEW_CALLBACK_CONFERENCE: CallbackConference = {
+  sequence: 0,
+  subscription: null,
+  firstJoined: false,
+  participants: {},
+};
+
+/** One callback as Twilio would send it, before it is addressed to anyone. */
+export interface ConferenceCallback {
+  /** The `statusCallbackEvent` subscription that asks for it. */
+  subscription: StatusCallbackSubscription;
+  /** StatusCallbackEvent. */
+  name: string;
+  sequenceNumber: number;
+  params: { [name: string]: string };
+}
+
+export interface CallbackContext {
+  accountSid: string;
+  friendlyName: string;
+  /** An event's time (ISO 8601) as Twilio writes Timestamp (RFC 2822). */
+  timestamp(at: string): string;
+}
+
+export function callbacksFor(
+  state: CallbackConference,
+  event: RoomEvent,
+  context: CallbackContext,
+): { state: CallbackConference; callbacks: ConferenceCallback[] } {
+  const out: ConferenceCallback[] = [];
+  let next = state;
+  const emit = (
+    subscription: StatusCallbackSubscription,
+    name: string,
+    conferenceSid: string,
+    at: string,
+    extra: { [name: string]: string },
+  ) => {
+    next = { ...next, sequence: next.sequence + 1 };
+    out.push({
+      subscription,
+      name,
+      sequenceNumber: next.sequence,
+      params: {
+        AccountSid: context.accountSid,
+        ConferenceSid: conferenceSid,
+        FriendlyName: context.friendlyName,
+        StatusCallbackEvent: name,
+        Timestamp: context.timestamp(at),
+        SequenceNumber: String(next.sequence),
+        ...extra,
+      },
+    });
+  };
+  switch (event.type) {
+    case 'ParticipantJoined': {
+      const { data } = event;
+      const view: ParticipantView = {
+        muted: data.muted,
+        hold: data.hold,
+        coaching: data.coaching,
+        callSidToCoach: data.callSidToCoach,
+        endConferenceOnExit: data.endConferenceOnExit,
+        label: data.label,
+        startConferenceOnEnter: data.startConferenceOnEnter,
+      };
+      if (!next.firstJoined) {
+        next = { ...next, firstJoined: true, subscription: data.callbacks ?? null };
+      }
+      next = { ...next, participants: { ...next.participants, [data.callSid]: view } };
+      emit('join', 'participant-join', data.conferenceSid, data.at, participantParams(data.callSid, view));
+      break;
+    }
+    case 'ConferenceStarted':
+      emit('start', 'conference-start', event.data.conferenceSid, event.data.at, {});
+      break;
+    case 'ParticipantUpdated': {
+      const { data } = event;
+      const before = next.participants[data.callSid];
+      if (!before) break;
+      const after: ParticipantView = { ...before, ...flagsOf(data) };
+      next = { ...next, participants: { ...next.participants, [data.callSid]: after } };
+      const params = participantParams(data.callSid, after);
+      const at = data.at;
+      if (after.muted !== before.muted) {
+        emit('mute', after.muted ? 'participant-mute' : 'participant-unmute', data.conferenceSid, at, params);
+      }
+      if (after.hold !== before.hold) {
+        emit('hold', after.hold ? 'participant-hold' : 'participant-unhold', data.conferenceSid, at, params);
+      }
+      if (
+        after.coaching !== before.coaching ||
+        after.callSidToCoach !== before.callSidToCoach ||
+        after.endConferenceOnExit !== before.endConferenceOnExit
+      ) {
+        emit('modify', 'participant-modify', data.conferenceSid, at, params);
+      }
+      break;
+    }
+    case 'ParticipantLeft': {
+      const { data } = event;
+      const view = next.participants[data.callSid];
+      if (!view) break;
+      const reason = LEAVE_REASONS[data.reason];
+      emit('leave', 'participant-leave', data.conferenceSid, data.at, {
+        ...participantParams(data.callSid, view),
+        ParticipantCallStatus:
+          data.reason === 'hung-up' || data.reason === 'timed-out' ? 'completed' : 'in-progress',
+        ...(reason ? { ReasonParticipantLeft: reason } : {}),
+      });
+      break;
+    }
+    case 'ConferenceEnded': {
+      const { data } = event;
+      const ender = data.callSidEndingConference;
+      const label = ender ? next.participants[ender]?.label : null;
+      emit('end', 'conference-end', data.conferenceSid, data.at, {
+        ...(data.reason ? { ReasonConferenceEnded: data.reason } : {}),
+        ...(ender ? { CallSidEndingConference: ender } : {}),
+        ...(label ? { ParticipantLabelEndingConference: label } : {}),
+      });
+      break;
+    }
+    case 'ConferenceOpened':
+    case 'CallEnded':
+    case 'JoinRejected':
+    case 'UnknownCallLeft':
+      break;
+  }
+  return { state: next, callbacks: out };
+}
+
+/** Twilio's ReasonParticipantLeft where Conclave knows it; the other ways of leaving have no exact match. */
+const LEAVE_REASONS: { [reason: string]: string | undefined } = {
+  'hung-up': 'participant_hung_up',
+  'conference-ended': 'moderator_ended_conference',
+};
+
+function flagsOf(flags: ParticipantFlags): ParticipantFlags {
+  return {
+    muted: flags.muted,
+    hold: flags.hold,
+    coaching: flags.coaching,
+    callSidToCoach: flags.callSidToCoach,
+    endConferenceOnExit: flags.endConferenceOnExit,
+  };
+}
+
+function participantParams(callSid: string, view: ParticipantView): { [name: string]: string } {
+  return {
+    CallSid: callSid,
+    Muted: String(view.muted),
+    Hold: String(view.hold),
+    Coaching: String(view.coaching),
+    EndConferenceOnExit: String(view.endConferenceOnExit),
+    StartConferenceOnEnter: String(view.startConferenceOnEnter),
+    ...(view.label !== null ? { ParticipantLabel: view.label } : {}),
+    ...(view.coaching && view.callSidToCoach ? { CallSidToCoach: view.callSidToCoach } : {}),
+  };
+}
+
+/** Whether the app's subscription asks for a callback of this kind. */
+export function isSubscribed(subscription: AppCallbacks | null, callback: ConferenceCallback): boolean {
+  return subscription?.statusCallback?.events.includes(callback.subscription) ?? false;
+}
+
+/** A URL with its password (HTTP Basic auth for the app) masked, for showing: the password is a secret. */
+export function redactUrl(text: string): string {
+  if (!URL.canParse(text)) return text;
+  const url = new URL(text);
+  if (url.password === '') return text;
+  url.password = '***';
+  return url.href;
+}
+
+/** The app's callbacks with any password in their URLs masked, for showing. */
+export function redactCallbacks(callbacks: AppCallbacks): AppCallbacks {
+  const redact = <T extends { url: string }>(target: T | null): T | null =>
+    target && { ...target, url: redactUrl(target.url) };
+  return {
+    statusCallback: redact(callbacks.statusCallback),
+    recordingStatusCallback: redact(callbacks.recordingStatusCallback),
+  };
+}

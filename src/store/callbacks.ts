@@ -1,0 +1,391 @@
+// The outbox of callbacks to the app: the checkpoint that says how far it was filled from the event log,
+// the fold's state per conference, and the rows themselves with their claims (leases) and outcomes.
+
+import { sql, type Transaction } from 'kysely';
+import type { CallbackConference } from '../domain/callbacks.js';
+import type { Executor } from './executor.js';
+import { FEED_START, type FeedCursor } from './feed.js';
+import type { DB } from './schema.js';
+
+export type CallbackTarget = 'app' | 'account';
+export type CallbackStatus = 'pending' | 'delivered' | 'failed';
+
+export interface NewCallback {
+  accountSid: string;
+  conferenceSid: string;
+  target: CallbackTarget;
+  sequenceNumber: number;
+  eventId: string;
+  statusCallbackEvent: string;
+  url: string;
+  method: 'GET' | 'POST';
+  params: { [name: string]: string };
+  idempotencyToken: string;
+  recordedAt: string;
+}
+
+/**
+ * The account's fill checkpoint, locked for this transaction; undefined when another replica holds it
+ * (it is filling this account's outbox now).
+ */
+export async function lockCheckpoint(
+  trx: Transaction<DB>,
+  accountSid: string,
+): Promise<FeedCursor | undefined> {
+  await trx
+    .insertInto('callback_checkpoints')
+    .values({ account_sid: accountSid })
+    .onConflict((oc) => oc.column('account_sid').doNothing())
+    .execute();
+  const row = await trx
+    .selectFrom('callback_checkpoints')
+    .select(['transaction_id', 'global_position'])
+    .where('account_sid', '=', accountSid)
+    .forUpdate()
+    .skipLocked()
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const cursor = { transactionId: BigInt(row.transaction_id), globalPosition: BigInt(row.global_position) };
+  return cursor.transactionId === 0n && cursor.globalPosition === 0n ? FEED_START : cursor;
+}
+
+/** The account's fill checkpoint as it stands, unlocked; FEED_START when it has none yet. */
+export async function readCheckpoint(executor: Executor, accountSid: string): Promise<FeedCursor> {
+  const row = await executor
+    .selectFrom('callback_checkpoints')
+    .select(['transaction_id', 'global_position'])
+    .where('account_sid', '=', accountSid)
+    .executeTakeFirst();
+  return row
+    ? { transactionId: BigInt(row.transaction_id), globalPosition: BigInt(row.global_position) }
+    : FEED_START;
+}
+
+export async function saveCheckpoint(trx: Transaction<DB>, accountSid: string, cursor: FeedCursor) {
+  await trx
+    .updateTable('callback_checkpoints')
+    .set({ transaction_id: String(cursor.transactionId), global_position: String(cursor.globalPosition) })
+    .where('account_sid', '=', accountSid)
+    .execute();
+}
+
+export async function loadCallbackConferences(
+  trx: Transaction<DB>,
+  accountSid: string,
+  conferenceSids: string[],
+): Promise<Map<string, CallbackConference>> {
+  if (conferenceSids.length === 0) return new Map();
+  const rows = await trx
+    .selectFrom('callback_conferences')
+    .select(['conference_sid', 'state'])
+    .where('account_sid', '=', accountSid)
+    .where('conference_sid', 'in', conferenceSids)
+    .execute();
+  return new Map(rows.map((row) => [row.conference_sid, row.state]));
+}
+
+export async function saveCallbackConferences(
+  trx: Transaction<DB>,
+  accountSid: string,
+  states: Map<string, CallbackConference>,
+) {
+  if (states.size === 0) return;
+  await trx
+    .insertInto('callback_conferences')
+    .values(
+      [...states].map(([conferenceSid, state]) => ({
+        account_sid: accountSid,
+        conference_sid: conferenceSid,
+        state: JSON.stringify(state),
+      })),
+    )
+    .onConflict((oc) =>
+      oc.columns(['account_sid', 'conference_sid']).doUpdateSet({ state: (eb) => eb.ref('excluded.state') }),
+    )
+    .execute();
+}
+
+export async function enqueueCallbacks(trx: Transaction<DB>, callbacks: NewCallback[]) {
+  if (callbacks.length === 0) return;
+  await trx
+    .insertInto('callbacks')
+    .values(
+      callbacks.map((c) => ({
+        account_sid: c.accountSid,
+        conference_sid: c.conferenceSid,
+        target: c.target,
+        sequence_number: c.sequenceNumber,
+        event_id: c.eventId,
+        status_callback_event: c.statusCallbackEvent,
+        url: c.url,
+        method: c.method,
+        params: JSON.stringify(c.params),
+        idempotency_token: c.idempotencyToken,
+        recorded_at: c.recordedAt,
+      })),
+    )
+    .execute();
+}
+
+export async function accountEventsUrl(executor: Executor, accountSid: string): Promise<string | null> {
+  const row = await executor
+    .selectFrom('accounts')
+    .select('events_url')
+    .where('account_sid', '=', accountSid)
+    .executeTakeFirst();
+  return row?.events_url ?? null;
+}
+
+/** Sets or (with null) clears the account's sink; false when there is no such account. */
+export async function setEventsUrl(executor: Executor, accountSid: string, url: string | null) {
+  const result = await executor
+    .updateTable('accounts')
+    .set({ events_url: url })
+    .where('account_sid', '=', accountSid)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export async function accountSids(executor: Executor): Promise<string[]> {
+  const rows = await executor.selectFrom('accounts').select('account_sid').orderBy('account_sid').execute();
+  return rows.map((row) => row.account_sid);
+}
+
+/** A callback claimed for one attempt; `attempt` is the claim's token. */
+export interface ClaimedCallback {
+  accountSid: string;
+  id: string;
+  url: string;
+  method: 'GET' | 'POST';
+  params: { [name: string]: string };
+  idempotencyToken: string;
+  attempt: number;
+  authToken: string;
+}
+
+/**
+ * Claims up to `limit` callbacks that are due, each the oldest pending one of its stream, for `leaseMs`.
+ * A stream's next callback cannot be claimed while an earlier one is pending, and a leased one cannot be
+ * claimed again before its lease runs out, so no callback is ever sent twice at once.
+ */
+export async function claimCallbacks(
+  executor: Executor,
+  limit: number,
+  leaseMs: number,
+): Promise<ClaimedCallback[]> {
+  const { rows } = await sql<{
+    account_sid: string;
+    id: string;
+    url: string;
+    method: 'GET' | 'POST';
+    params: { [name: string]: string };
+    idempotency_token: string;
+    attempts: number;
+    auth_token: string;
+  }>`
+    UPDATE callbacks c
+    SET attempts = c.attempts + 1,
+        lease_until = now() + make_interval(secs => ${leaseMs / 1000}),
+        last_attempt_at = now()
+    FROM accounts a
+    WHERE a.account_sid = c.account_sid
+      AND (c.account_sid, c.id) IN (
+        SELECT h.account_sid, h.id FROM callbacks h
+        WHERE h.status = 'pending' AND h.next_attempt_at <= now()
+          AND (h.lease_until IS NULL OR h.lease_until < now())
+          AND NOT EXISTS (
+            SELECT 1 FROM callbacks p
+            WHERE p.account_sid = h.account_sid AND p.conference_sid = h.conference_sid
+              AND p.target = h.target AND p.sequence_number < h.sequence_number AND p.status = 'pending')
+        ORDER BY h.next_attempt_at
+        LIMIT ${limit}
+        FOR UPDATE OF h SKIP LOCKED)
+    RETURNING c.account_sid, c.id, c.url, c.method, c.params, c.idempotency_token, c.attempts, a.auth_token`.execute(
+    executor,
+  );
+  return rows.map((row) => ({
+    accountSid: row.account_sid,
+    id: String(row.id),
+    url: row.url,
+    method: row.method,
+    params: row.params,
+    idempotencyToken: row.idempotency_token,
+    attempt: row.attempts,
+    authToken: row.auth_token,
+  }));
+}
+
+export async function recordDelivered(executor: Executor, claimed: ClaimedCallback, status: number) {
+  await executor
+    .updateTable('callbacks')
+    .set({
+      status: 'delivered',
+      delivered_at: sql<Date>`now()`,
+      lease_until: null,
+      last_status: status,
+      last_error: null,
+    })
+    .where('account_sid', '=', claimed.accountSid)
+    .where('id', '=', claimed.id)
+    .where('attempts', '=', claimed.attempt)
+    .where('status', '=', 'pending')
+    .execute();
+}
+
+/**
+ * Records a failed attempt: the callback is tried again after `retryInMs`, or, once it has been due for
+ * `retryForMs`, recorded as failed. Returns what became of it (undefined when the claim had been lost).
+ */
+export async function recordAttemptFailed(
+  executor: Executor,
+  claimed: ClaimedCallback,
+  outcome: { status: number | null; error: string; retryInMs: number; retryForMs: number },
+): Promise<CallbackStatus | undefined> {
+  const row = await executor
+    .updateTable('callbacks')
+    .set({
+      status: sql`CASE WHEN now() - enqueued_at >= make_interval(secs => ${outcome.retryForMs / 1000})
+        THEN 'failed' ELSE 'pending' END`,
+      next_attempt_at: sql<Date>`now() + make_interval(secs => ${outcome.retryInMs / 1000})`,
+      lease_until: null,
+      last_status: outcome.status,
+      last_error: outcome.error,
+    })
+    .where('account_sid', '=', claimed.accountSid)
+    .where('id', '=', claimed.id)
+    .where('attempts', '=', claimed.attempt)
+    .where('status', '=', 'pending')
+    .returning('status')
+    .executeTakeFirst();
+  return row?.status;
+}
+
+export interface CallbackRecord {
+  accountSid: string;
+  id: string;
+  conferenceSid: string;
+  target: CallbackTarget;
+  sequenceNumber: number;
+  statusCallbackEvent: string;
+  url: string;
+  method: 'GET' | 'POST';
+  status: CallbackStatus;
+  attempts: number;
+  recordedAt: Date;
+  lastAttemptAt: Date | null;
+  nextAttemptAt: Date | null;
+  lastStatus: number | null;
+  lastError: string | null;
+  deliveredAt: Date | null;
+}
+
+export interface CallbackFilter {
+  accountSid?: string;
+  conferenceSid?: string;
+  status?: CallbackStatus;
+  limit: number;
+}
+
+/** Callbacks, newest first. */
+export async function listCallbacks(executor: Executor, filter: CallbackFilter): Promise<CallbackRecord[]> {
+  let query = executor.selectFrom('callbacks').selectAll();
+  if (filter.accountSid !== undefined) query = query.where('account_sid', '=', filter.accountSid);
+  if (filter.conferenceSid !== undefined) query = query.where('conference_sid', '=', filter.conferenceSid);
+  if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+  const rows = await query.orderBy('id', 'desc').limit(filter.limit).execute();
+  return rows.map((row) => ({
+    accountSid: row.account_sid,
+    id: String(row.id),
+    conferenceSid: row.conference_sid,
+    target: row.target,
+    sequenceNumber: row.sequence_number,
+    statusCallbackEvent: row.status_callback_event,
+    url: row.url,
+    method: row.method,
+    status: row.status,
+    attempts: row.attempts,
+    recordedAt: row.recorded_at,
+    lastAttemptAt: row.last_attempt_at,
+    nextAttemptAt: row.status === 'pending' ? row.next_attempt_at : null,
+    lastStatus: row.last_status,
+    lastError: row.last_error,
+    deliveredAt: row.delivered_at,
+  }));
+}
+
+/** Puts failed callbacks back in line, due now and with a fresh retry window; returns how many. */
+export async function retryFailed(
+  executor: Executor,
+  filter: { accountSid?: string; id?: string },
+): Promise<number> {
+  let query = executor
+    .updateTable('callbacks')
+    .set({
+      status: 'pending',
+      next_attempt_at: sql<Date>`now()`,
+      enqueued_at: sql<Date>`now()`,
+      lease_until: null,
+    })
+    .where('status', '=', 'failed');
+  if (filter.accountSid !== undefined) query = query.where('account_sid', '=', filter.accountSid);
+  if (filter.id !== undefined) query = query.where('id', '=', filter.id);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export interface CallbackCounts {
+  delivered: number;
+  pending: number;
+  failed: number;
+  /** Seconds since the oldest pending callback's event was recorded; 0 when none is pending. */
+  lagSeconds: number;
+  lastError: string | null;
+}
+
+/** Counts by status, for one account (and one target or conference) or, with no filter, all of them. */
+export async function callbackCounts(
+  executor: Executor,
+  filter: { accountSid?: string; conferenceSid?: string; target?: CallbackTarget } = {},
+): Promise<CallbackCounts> {
+  let query = executor.selectFrom('callbacks').select([
+    sql<string>`count(*) FILTER (WHERE status = 'delivered')`.as('delivered'),
+    sql<string>`count(*) FILTER (WHERE status = 'pending')`.as('pending'),
+    sql<string>`count(*) FILTER (WHERE status = 'failed')`.as('failed'),
+    sql<number>`coalesce(extract(epoch FROM now() - min(recorded_at) FILTER (WHERE status = 'pending')), 0)::float8`.as(
+      'lag',
+    ),
+    sql<string | null>`(array_agg(last_error ORDER BY last_attempt_at DESC NULLS LAST)
+        FILTER (WHERE last_error IS NOT NULL AND status <> 'delivered'))[1]`.as('last_error'),
+  ]);
+  if (filter.accountSid !== undefined) query = query.where('account_sid', '=', filter.accountSid);
+  if (filter.conferenceSid !== undefined) query = query.where('conference_sid', '=', filter.conferenceSid);
+  if (filter.target !== undefined) query = query.where('target', '=', filter.target);
+  const row = await query.executeTakeFirstOrThrow();
+  return {
+    delivered: Number(row.delivered),
+    pending: Number(row.pending),
+    failed: Number(row.failed),
+    lagSeconds: Math.max(0, Number(row.lag)),
+    lastError: row.last_error,
+  };
+}
+
+/** What is still to deliver, across all accounts, read from the partial indexes only (for /metrics). */
+export async function callbackBacklog(executor: Executor) {
+  const row = await executor
+    .selectFrom('callbacks')
+    .select([
+      sql<string>`count(*) FILTER (WHERE status = 'pending')`.as('pending'),
+      sql<string>`count(*) FILTER (WHERE status = 'failed')`.as('failed'),
+      sql<number>`coalesce(extract(epoch FROM now() - min(recorded_at) FILTER (WHERE status = 'pending')), 0)::float8`.as(
+        'lag',
+      ),
+    ])
+    .where('status', 'in', ['pending', 'failed'])
+    .executeTakeFirstOrThrow();
+  return {
+    pending: Number(row.pending),
+    failed: Number(row.failed),
+    lagSeconds: Math.max(0, Number(row.lag)),
+  };
+}

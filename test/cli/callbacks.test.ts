@@ -1,0 +1,94 @@
+// `conclave callbacks` and the account's sink from the command line: the retry schedule of callbacks an app
+// refuses is visible in the list, given-up ones are listed apart and put back in line on demand.
+
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { startCallbackDeliverer } from '../../src/commands/callbacks/deliverer.js';
+import { deliver } from '../../src/commands/deliver.js';
+import { callbackCounts } from '../../src/store/callbacks.js';
+import { openDatabase } from '../../src/store/database.js';
+import { eventually, startReceiver } from '../helpers/callback-receiver.js';
+import { runCli, tempDir } from '../helpers/cli.js';
+import { callSid, commands } from '../helpers/commands.js';
+
+const ACCOUNT = `AC${'c'.repeat(32)}`;
+const TOKEN = 'd'.repeat(32);
+
+describe('conclave callbacks on the embedded database', { timeout: 120_000 }, () => {
+  it('sets the account sink, lists the retry schedule and failures, and retries', async () => {
+    const env = { DATA_DIR: join(tempDir(), 'data') };
+    const receiver = await startReceiver(() => TOKEN);
+    receiver.behave(() => 'error');
+    try {
+      expect((await runCli(['accounts', 'add', '--sid', ACCOUNT, '--token', TOKEN], env)).code).toBe(0);
+      const set = await runCli(['accounts', 'set-events-url', ACCOUNT, `${receiver.url}/events`], env);
+      expect(set).toMatchObject({ code: 0, stdout: `Events of ${ACCOUNT} go to ${receiver.url}/events\n` });
+      expect(await runCli(['accounts', 'set-events-url', ACCOUNT, 'not a url'], env)).toMatchObject({
+        code: 2,
+        stderr: 'conclave accounts: set-events-url needs an absolute http(s) URL after the Sid\n',
+      });
+
+      const joins = () =>
+        receiver.received.filter((r) => r.params.StatusCallbackEvent === 'participant-join').length;
+      const options = { firstRetryMs: 50, maxRetryMs: 200, pollMs: 20 };
+      const database = await openDatabase({ kind: 'pglite', dataDir: env.DATA_DIR });
+      try {
+        const c = commands();
+        for (const [i, command] of [c.join(callSid(1), 'sales'), c.hangUp(callSid(1))].entries()) {
+          await deliver(database.db, { accountSid: ACCOUNT, key: `k${i}`, command, room: null });
+        }
+        // The app refuses: the conference's first callback is tried again and again, the others wait.
+        const deliverer = startCallbackDeliverer(database.db, { retryForMs: 60_000, ...options });
+        await eventually(async () => joins() >= 2, 'a retry').finally(() => deliverer.stop());
+      } finally {
+        await database.close();
+      }
+      const pending = await runCli(['callbacks', 'list'], env);
+      expect(pending.stdout).toMatch(
+        new RegExp(
+          `seq 1  participant-join  account sink  POST ${receiver.url}/events  pending, next try \\S+Z  \\d+ attempts  last try \\S+Z  last error: HTTP 500\n$`,
+        ),
+      );
+      expect(pending.stdout).toMatch(/seq 3 {2}conference-end .* pending, next try \S+Z {2}0 attempts\n/);
+
+      // With a retry window already over, each callback is given up after its next try.
+      const again = await openDatabase({ kind: 'pglite', dataDir: env.DATA_DIR });
+      try {
+        const deliverer = startCallbackDeliverer(again.db, { retryForMs: 1, ...options });
+        await eventually(async () => (await callbackCounts(again.db)).failed === 3, 'three failures').finally(
+          () => deliverer.stop(),
+        );
+      } finally {
+        await again.close();
+      }
+      const failed = await runCli(['callbacks', 'list', '--failed'], env);
+      expect(failed.code).toBe(0);
+      const lines = failed.stdout.trim().split('\n');
+      expect(lines).toHaveLength(3);
+      expect(lines[2]).toMatch(
+        new RegExp(
+          `^#\\d+  CF[0-9a-f]{32}  seq 1  participant-join  account sink  POST ${receiver.url}/events  failed  \\d+ attempts  last try \\S+Z  last error: HTTP 500$`,
+        ),
+      );
+
+      expect(await runCli(['callbacks', 'retry'], env)).toMatchObject({
+        code: 0,
+        stdout: '3 failed callbacks put back in line\n',
+      });
+      expect((await runCli(['callbacks', 'list', '--failed'], env)).stdout).toBe('No failed callbacks\n');
+      const listed = await runCli(['callbacks', 'list'], env);
+      expect(listed.stdout).toMatch(
+        /seq 3 {2}conference-end .* pending, next try \d{4}-\d\d-\d\dT[\d:.]+Z {2}\d+ attempts? {2}last try /,
+      );
+      expect(await runCli(['callbacks', 'retry', 'x1'], env)).toMatchObject({
+        code: 2,
+        stderr: "conclave callbacks: 'x1' is not a callback id\n",
+      });
+      expect((await runCli(['accounts', 'clear-events-url', ACCOUNT], env)).stdout).toBe(
+        `Events URL of ${ACCOUNT} cleared\n`,
+      );
+    } finally {
+      await receiver.close();
+    }
+  });
+});

@@ -1,0 +1,387 @@
+// The app's own conference callbacks, end to end: webhooks go in through the app, the deliverer sends what
+// Twilio would to a receiver on 127.0.0.1 that validates every request with the official `twilio`
+// package, as the app would. Parameters per event follow Twilio's conference statusCallback reference
+// (../shared/reference/twilio-conference-api.md §11: "Always … Participant events … end …").
+
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type Deliverer, startCallbackDeliverer } from '../../src/commands/callbacks/deliverer.js';
+import { listCallbacks, retryFailed, setEventsUrl } from '../../src/store/callbacks.js';
+import { useApp } from '../helpers/app.js';
+import {
+  type CallbackReceiver,
+  eventually,
+  type ReceivedCallback,
+  startReceiver,
+} from '../helpers/callback-receiver.js';
+import { databaseKinds } from '../helpers/databases.js';
+import { newCallSid, webhookClient } from '../webhooks/client.js';
+
+const ALWAYS = [
+  'AccountSid',
+  'ConferenceSid',
+  'FriendlyName',
+  'SequenceNumber',
+  'StatusCallbackEvent',
+  'Timestamp',
+];
+const PARTICIPANT = [
+  ...ALWAYS,
+  'CallSid',
+  'Coaching',
+  'EndConferenceOnExit',
+  'Hold',
+  'Muted',
+  'StartConferenceOnEnter',
+];
+
+function names(callback: ReceivedCallback): string[] {
+  return Object.keys(callback.params).sort();
+}
+
+function events(callbacks: ReceivedCallback[]): string[] {
+  return callbacks.map((c) => c.params.StatusCallbackEvent ?? '');
+}
+
+function sequenceNumbers(callbacks: ReceivedCallback[]): number[] {
+  return callbacks.map((c) => Number(c.params.SequenceNumber));
+}
+
+function increasing(values: number[]): boolean {
+  return values.every((v, i) => i === 0 || v > (values[i - 1] ?? 0));
+}
+
+describe.each(databaseKinds)('callbacks to the app on $name', (kind) => {
+  const t = useApp(kind);
+  let receiver: CallbackReceiver;
+  let deliverer: Deliverer | undefined;
+  const client = () => webhookClient(t);
+  let room = 0;
+  const newRoom = () => `callback room ${++room}`;
+
+  beforeAll(async () => {
+    receiver = await startReceiver(() => t.account.authToken);
+  });
+  afterAll(async () => {
+    await receiver.close();
+  });
+  afterEach(async () => {
+    await deliverer?.stop();
+    deliverer = undefined;
+    receiver.received.length = 0;
+    receiver.behave(() => 'ok');
+  });
+
+  function deliver(retryForMs = 60_000) {
+    deliverer = startCallbackDeliverer(t.database.db, {
+      retryForMs,
+      observer: t.app.metrics.callbacks,
+      firstRetryMs: 50,
+      maxRetryMs: 400,
+      pollMs: 20,
+    });
+  }
+
+  /** The room's callbacks as the app saw them: the first delivery of each (a repeat is possible when an
+   * answer comes after the timeout; the app drops it by its idempotency token). */
+  const forRoom = (name: string) => {
+    const seen = new Set<string>();
+    return receiver.delivered().filter((c) => {
+      if (c.params.FriendlyName !== name || seen.has(c.idempotencyToken)) return false;
+      seen.add(c.idempotencyToken);
+      return true;
+    });
+  };
+
+  it('sends every subscribed event with Twilio’s parameters, signed, by POST, in SequenceNumber order', async () => {
+    deliver();
+    const name = newRoom();
+    const [a, b] = [newCallSid(), newCallSid()];
+    const asked = {
+      statusCallback: `${receiver.url}/conference?tenant=7`,
+      statusCallbackEvent: 'start end join leave mute hold modify',
+    };
+    expect((await client().voice(a, name, { ...asked, participantLabel: 'host' })).statusCode).toBe(200);
+    expect((await client().voice(b, name)).statusCode).toBe(200);
+    expect((await client().participant('participant-mute', name, b, 1, { muted: true })).statusCode).toBe(
+      204,
+    );
+    expect(
+      (await client().participant('participant-hold', name, b, 2, { muted: true, hold: true })).statusCode,
+    ).toBe(204);
+    expect(
+      (
+        await client().participant('participant-modify', name, b, 3, {
+          muted: true,
+          hold: true,
+          coaching: true,
+        })
+      ).statusCode,
+    ).toBe(204);
+    expect((await client().callStatus(b, 'completed')).statusCode).toBe(204);
+    expect((await client().callStatus(a, 'completed')).statusCode).toBe(204);
+
+    const expected = [
+      'participant-join',
+      'participant-join',
+      'conference-start',
+      'participant-mute',
+      'participant-hold',
+      'participant-modify',
+      'participant-leave',
+      'participant-leave',
+      'conference-end',
+    ];
+    await eventually(() => forRoom(name).length === expected.length, 'every callback of the conference');
+    const got = forRoom(name);
+    expect(events(got)).toEqual(expected);
+    expect(got.every((c) => c.valid && c.method === 'POST' && c.path === '/conference')).toBe(true);
+    expect(sequenceNumbers(got)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+
+    const [joinA, joinB, start, mute, hold, modify, leaveB, , end] = got;
+    expect(names(joinA as ReceivedCallback)).toEqual([...PARTICIPANT, 'ParticipantLabel'].sort());
+    expect(joinA?.params).toMatchObject({
+      AccountSid: t.account.sid,
+      CallSid: a,
+      FriendlyName: name,
+      ParticipantLabel: 'host',
+      Muted: 'false',
+      Hold: 'false',
+      StartConferenceOnEnter: 'true',
+      EndConferenceOnExit: 'false',
+    });
+    expect(joinA?.params.ConferenceSid).toMatch(/^CF[0-9a-f]{32}$/);
+    expect(joinA?.params.Timestamp).toMatch(/^\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} \+0000$/);
+    expect(names(joinB as ReceivedCallback)).toEqual([...PARTICIPANT].sort());
+    expect(names(start as ReceivedCallback)).toEqual([...ALWAYS].sort());
+    expect(mute?.params).toMatchObject({ CallSid: b, Muted: 'true', Hold: 'false' });
+    expect(hold?.params).toMatchObject({ CallSid: b, Muted: 'true', Hold: 'true' });
+    expect(modify?.params).toMatchObject({ CallSid: b, Coaching: 'true' });
+    expect(leaveB?.params).toMatchObject({
+      CallSid: b,
+      ParticipantCallStatus: 'completed',
+      ReasonParticipantLeft: 'participant_hung_up',
+    });
+    expect(end?.params).toMatchObject({
+      ReasonConferenceEnded: 'last-participant-left',
+      CallSidEndingConference: a,
+      ParticipantLabelEndingConference: 'host',
+    });
+    expect(new Set(got.map((c) => c.params.ConferenceSid)).size).toBe(1);
+  });
+
+  it('sends by GET with the parameters in the query, only the events asked for, to the first participant’s URL', async () => {
+    deliver();
+    const name = newRoom();
+    const [a, b] = [newCallSid(), newCallSid()];
+    await client().voice(a, name, {
+      statusCallback: `${receiver.url}/first`,
+      statusCallbackMethod: 'GET',
+      statusCallbackEvent: 'join leave',
+    });
+    // Twilio fixes the conference's statusCallback with its first participant: this one is not used.
+    await client().voice(b, name, {
+      statusCallback: `${receiver.url}/second`,
+      statusCallbackEvent: 'start end',
+    });
+    await client().callStatus(a, 'completed');
+    await client().callStatus(b, 'completed');
+
+    await eventually(() => forRoom(name).length === 4, 'the joins and leaves');
+    const got = forRoom(name);
+    expect(events(got)).toEqual([
+      'participant-join',
+      'participant-join',
+      'participant-leave',
+      'participant-leave',
+    ]);
+    expect(got.every((c) => c.valid && c.method === 'GET' && c.path === '/first')).toBe(true);
+    // Numbered among all the conference's events, as Twilio does: start (3) and end (6) were not asked for.
+    expect(sequenceNumbers(got)).toEqual([1, 2, 4, 5]);
+  });
+
+  it('without a statusCallback in the voice URL, the app gets nothing; the TwiML still points at Conclave', async () => {
+    deliver();
+    const name = newRoom();
+    const call = newCallSid();
+    const twiml = await client().voice(call, name, { statusCallback: `${receiver.url}/asked` });
+    expect(twiml.body).not.toContain(receiver.url);
+    expect(twiml.body).toContain('statusCallback="https://conclave.test/webhooks/conference-status"');
+    const other = newRoom();
+    await client().voice(newCallSid(), other);
+    await client().callStatus(call, 'completed');
+    // Default events for a statusCallback without statusCallbackEvent: start and end.
+    await eventually(() => forRoom(name).length === 1, 'the end of the conference');
+    expect(events(forRoom(name))).toEqual(['conference-end']);
+    expect(forRoom(other)).toEqual([]);
+  });
+
+  it('refuses a statusCallback that is not an absolute http(s) URL, or an unknown event, with a reason', async () => {
+    const bad = await client().voice(newCallSid(), newRoom(), { statusCallback: '/relative' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toBe('statusCallback is not an absolute URL');
+    const unknown = await client().voice(newCallSid(), newRoom(), {
+      statusCallback: `${receiver.url}/x`,
+      statusCallbackEvent: 'join explode',
+    });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.body).toContain("statusCallbackEvent holds 'explode'");
+  });
+
+  it('retries while the app fails, then delivers everything in order with the same token on every try', async () => {
+    let failing = true;
+    receiver.behave((r) =>
+      failing ? (r.params.StatusCallbackEvent === 'participant-join' ? 'error' : 'drop') : 'ok',
+    );
+    deliver();
+    const name = newRoom();
+    const [a, b] = [newCallSid(), newCallSid()];
+    await client().voice(a, name, {
+      statusCallback: `${receiver.url}/flaky`,
+      statusCallbackEvent: 'join start end',
+    });
+    await client().voice(b, name);
+    await client().callStatus(a, 'completed');
+    await client().callStatus(b, 'completed');
+    await eventually(
+      () => receiver.received.filter((r) => r.params.FriendlyName === name).length >= 4,
+      'retries',
+    );
+    // Nothing but the conference's first callback was tried: the others wait their turn.
+    const tried = receiver.received.filter((r) => r.params.FriendlyName === name);
+    expect(new Set(tried.map((r) => r.params.SequenceNumber))).toEqual(new Set(['1']));
+    const [listed] = await listCallbacks(t.database.db, {
+      accountSid: t.account.sid,
+      limit: 100,
+      status: 'pending',
+    }).then((rows) => rows.filter((r) => r.sequenceNumber === 1 && r.url.endsWith('/flaky')));
+    expect(listed?.attempts).toBeGreaterThanOrEqual(4);
+    expect(listed?.lastError).toBe('HTTP 500');
+    expect(listed?.nextAttemptAt).toBeInstanceOf(Date);
+
+    failing = false;
+    await eventually(() => forRoom(name).length === 4, 'every callback after the app recovers');
+    expect(events(forRoom(name))).toEqual([
+      'participant-join',
+      'participant-join',
+      'conference-start',
+      'conference-end',
+    ]);
+    expect(sequenceNumbers(forRoom(name))).toEqual([1, 2, 3, 6]);
+    const tokens = new Map<string, Set<string>>();
+    for (const r of receiver.received.filter((x) => x.params.FriendlyName === name)) {
+      const set = tokens.get(r.params.SequenceNumber ?? '') ?? new Set();
+      set.add(r.idempotencyToken);
+      tokens.set(r.params.SequenceNumber ?? '', set);
+    }
+    expect([...tokens.values()].every((set) => set.size === 1)).toBe(true);
+    expect(receiver.overlapping).toBe(0);
+  });
+
+  it('records a callback as failed after CALLBACK_RETRY_FOR, goes on with the next, and retries it on demand', async () => {
+    receiver.behave((r) => (r.params.StatusCallbackEvent === 'participant-join' ? 'error' : 'ok'));
+    deliver(300);
+    const name = newRoom();
+    const call = newCallSid();
+    await client().voice(call, name, {
+      statusCallback: `${receiver.url}/dead`,
+      statusCallbackEvent: 'join leave',
+    });
+    await client().callStatus(call, 'completed');
+    await eventually(() => forRoom(name).length === 1, 'the leave, after the join was given up');
+    expect(events(forRoom(name))).toEqual(['participant-leave']);
+    const failed = await listCallbacks(t.database.db, {
+      accountSid: t.account.sid,
+      status: 'failed',
+      limit: 10,
+    });
+    expect(failed.map((f) => f.statusCallbackEvent)).toEqual(['participant-join']);
+
+    receiver.behave(() => 'ok');
+    expect(await retryFailed(t.database.db, { accountSid: t.account.sid })).toBe(1);
+    await eventually(() => forRoom(name).length === 2, 'the join, retried');
+    expect(
+      await listCallbacks(t.database.db, { accountSid: t.account.sid, status: 'failed', limit: 10 }),
+    ).toEqual([]);
+  });
+
+  it('sends every conference event of the account to its sink, with no callback asked for in the voice URL', async () => {
+    expect(await setEventsUrl(t.database.db, t.account.sid, `${receiver.url}/sink`)).toBe(true);
+    try {
+      deliver();
+      const name = newRoom();
+      const [a, b] = [newCallSid(), newCallSid()];
+      await client().voice(a, name);
+      await client().voice(b, name);
+      await client().callStatus(a, 'completed');
+      await client().callStatus(b, 'completed');
+      await eventually(() => forRoom(name).length === 6, 'every event at the sink');
+      const got = forRoom(name);
+      expect(events(got)).toEqual([
+        'participant-join',
+        'participant-join',
+        'conference-start',
+        'participant-leave',
+        'participant-leave',
+        'conference-end',
+      ]);
+      expect(got.every((c) => c.valid && c.path === '/sink' && c.method === 'POST')).toBe(true);
+      expect(increasing(sequenceNumbers(got))).toBe(true);
+    } finally {
+      await setEventsUrl(t.database.db, t.account.sid, null);
+    }
+  });
+
+  it('shows delivered, retried, failed, pending and the delivery lag at /metrics', async () => {
+    const metric = async (name: string) => {
+      const text = (await t.app.inject({ url: '/metrics' })).body;
+      const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+      return Number(line?.split(' ').at(-1) ?? Number.NaN);
+    };
+    // The counters count from the app's start, over the tests before this one too.
+    const delivered = (await metric('conclave_callbacks_total{outcome="delivered"}')) || 0;
+    const retried = (await metric('conclave_callbacks_total{outcome="retried"}')) || 0;
+    let open = true;
+    receiver.behave(() => (open ? 'error' : 'ok'));
+    deliver();
+    const name = newRoom();
+    await client().voice(newCallSid(), name, {
+      statusCallback: `${receiver.url}/m`,
+      statusCallbackEvent: 'join',
+    });
+    await eventually(
+      async () => (await metric('conclave_callbacks_total{outcome="retried"}')) >= retried + 2,
+      'retries',
+    );
+    expect(await metric('conclave_callbacks_pending')).toBe(1);
+    expect(await metric('conclave_callback_lag_seconds')).toBeGreaterThan(0);
+    open = false;
+    await eventually(async () => (await metric('conclave_callbacks_pending')) === 0, 'the backlog drained');
+    expect(await metric('conclave_callbacks_total{outcome="delivered"}')).toBe(delivered + 1);
+    expect(await metric('conclave_callback_lag_seconds')).toBe(0);
+  });
+
+  it('sends the credentials of a user:password@ URL as HTTP Basic auth and signs the URL without them', async () => {
+    deliver();
+    const name = newRoom();
+    const call = newCallSid();
+    const withCredentials = receiver.url.replace('http://', 'http://app:s%3Acret@');
+    await client().voice(call, name, {
+      statusCallback: `${withCredentials}/basic`,
+      statusCallbackEvent: 'join',
+    });
+    await eventually(() => forRoom(name).length === 1, 'the join');
+    const [join] = forRoom(name);
+    expect(join?.valid).toBe(true);
+    expect(join?.authorization).toBe(`Basic ${Buffer.from('app:s:cret').toString('base64')}`);
+    // The password is the app's secret: the event history shows the URL without it.
+    const sid = join?.params.ConferenceSid ?? '';
+    const basic = Buffer.from(`${t.account.sid}:${t.account.authToken}`).toString('base64');
+    const history = await t.app.inject({
+      url: `/2010-04-01/Accounts/${t.account.sid}/Conferences/${sid}/Events.json`,
+      headers: { authorization: `Basic ${basic}` },
+    });
+    expect(history.statusCode).toBe(200);
+    expect(history.body).not.toContain('cret');
+    expect(history.body).toContain('app:***@127.0.0.1');
+  });
+});

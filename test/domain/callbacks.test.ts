@@ -1,0 +1,141 @@
+// The fold from events to the callbacks Twilio would send: which events make which callbacks, how a
+// participant's flags before and after tell a mute from an unmute, and who fixes the subscription.
+
+import { describe, expect, it } from 'vitest';
+import {
+  type AppCallbacks,
+  type CallbackConference,
+  callbacksFor,
+  isSubscribed,
+  NEW_CALLBACK_CONFERENCE,
+  redactUrl,
+} from '../../src/domain/callbacks.js';
+import type { RoomEvent } from '../../src/domain/events.js';
+import { rfc2822 } from '../../src/rfc2822.js';
+import { callSid } from '../helpers/commands.js';
+
+const CF = `CF${'a'.repeat(32)}`;
+const AT = '2026-01-02T03:04:05.000Z';
+const context = {
+  accountSid: `AC${'b'.repeat(32)}`,
+  friendlyName: 'room',
+  timestamp: (at: string) => rfc2822(new Date(at)),
+};
+const flags = {
+  muted: false,
+  hold: false,
+  coaching: false,
+  callSidToCoach: null,
+  endConferenceOnExit: false,
+};
+
+function joined(call: string, callbacks?: AppCallbacks): RoomEvent {
+  return {
+    type: 'ParticipantJoined',
+    data: {
+      ...flags,
+      conferenceSid: CF,
+      callSid: call,
+      from: null,
+      to: null,
+      label: null,
+      beep: 'true',
+      startConferenceOnEnter: true,
+      sequenceNumber: null,
+      at: AT,
+      ...(callbacks && { callbacks }),
+    },
+  };
+}
+
+function updated(call: string, change: Partial<typeof flags>): RoomEvent {
+  return {
+    type: 'ParticipantUpdated',
+    data: { ...flags, ...change, conferenceSid: CF, callSid: call, sequenceNumber: null, at: AT },
+  };
+}
+
+function fold(events: RoomEvent[]) {
+  let state: CallbackConference = NEW_CALLBACK_CONFERENCE;
+  const names: string[] = [];
+  for (const event of events) {
+    const step = callbacksFor(state, event, context);
+    state = step.state;
+    names.push(...step.callbacks.map((c) => `${c.sequenceNumber} ${c.name}`));
+  }
+  return { state, names };
+}
+
+const asked = (url: string): AppCallbacks => ({
+  statusCallback: { url, method: 'POST', events: ['join', 'mute'] },
+  recordingStatusCallback: null,
+});
+
+describe('callbacks from events', () => {
+  it('tells mute from unmute and hold from unhold by the flags before, and numbers every callback', () => {
+    const { names } = fold([
+      joined(callSid(1)),
+      updated(callSid(1), { muted: true }),
+      updated(callSid(1), { muted: true, hold: true }),
+      updated(callSid(1), { muted: false, hold: false }),
+      updated(callSid(1), { endConferenceOnExit: true }),
+      updated(callSid(1), { endConferenceOnExit: true }),
+    ]);
+    expect(names).toEqual([
+      '1 participant-join',
+      '2 participant-mute',
+      '3 participant-hold',
+      '4 participant-unmute',
+      '5 participant-unhold',
+      '6 participant-modify',
+    ]);
+  });
+
+  it('lets the first participant fix the subscription; later ones change nothing', () => {
+    const { state } = fold([
+      joined(callSid(1), asked('https://a.example/cb')),
+      joined(callSid(2), asked('https://b.example/cb')),
+    ]);
+    expect(state.subscription?.statusCallback?.url).toBe('https://a.example/cb');
+    const none = fold([joined(callSid(1)), joined(callSid(2), asked('https://b.example/cb'))]);
+    expect(none.state.subscription).toBeNull();
+  });
+
+  it('asks only for the subscribed kinds', () => {
+    const step = callbacksFor(
+      NEW_CALLBACK_CONFERENCE,
+      joined(callSid(1), asked('https://a.example/cb')),
+      context,
+    );
+    const [join] = step.callbacks;
+    expect(join && isSubscribed(step.state.subscription, join)).toBe(true);
+    const started = callbacksFor(
+      step.state,
+      { type: 'ConferenceStarted', data: { conferenceSid: CF, at: AT } },
+      context,
+    );
+    const [start] = started.callbacks;
+    expect(start?.params).toEqual({
+      AccountSid: context.accountSid,
+      ConferenceSid: CF,
+      FriendlyName: 'room',
+      StatusCallbackEvent: 'conference-start',
+      Timestamp: 'Fri, 02 Jan 2026 03:04:05 +0000',
+      SequenceNumber: '2',
+    });
+    expect(start && isSubscribed(started.state.subscription, start)).toBe(false);
+  });
+
+  it('sends nothing for a leave or update of a call it never saw join', () => {
+    const left: RoomEvent = {
+      type: 'ParticipantLeft',
+      data: { conferenceSid: CF, callSid: callSid(9), reason: 'left', sequenceNumber: null, at: AT },
+    };
+    expect(fold([left, updated(callSid(9), { muted: true })]).names).toEqual([]);
+  });
+
+  it('masks the password of an app URL for showing, and leaves other URLs as they are', () => {
+    expect(redactUrl('https://app:hunter2@example.com/cb?x=1')).toBe('https://app:***@example.com/cb?x=1');
+    expect(redactUrl('https://example.com/cb?x=1')).toBe('https://example.com/cb?x=1');
+  });
+});
