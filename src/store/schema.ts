@@ -48,6 +48,14 @@ export interface CallsTable {
   ended: Generated<boolean>;
 }
 
+export interface CallVisitsTable {
+  account_sid: string;
+  call_sid: string;
+  visit: Generated<number>;
+  room: string | null;
+  turned_away: Generated<boolean>;
+}
+
 export interface ConferencesTable {
   account_sid: string;
   sid: string;
@@ -92,6 +100,7 @@ export interface DB {
   events: EventsTable;
   inbox: InboxTable;
   calls: CallsTable;
+  call_visits: CallVisitsTable;
   conferences: ConferencesTable;
   participants: ParticipantsTable;
   schema_migrations: SchemaMigrationsTable;

@@ -42,6 +42,8 @@ type Action =
   | { kind: 'reported-join'; call: string; room: Room; sequenceNumber: number }
   | { kind: 'hang-up'; call: string; status: EndCall['data']['callStatus'] }
   | { kind: 'dial-end'; call: string }
+  /** The `pick`th call that has left a room (and not ended) joining again: that room, or `elsewhere`. */
+  | { kind: 'come-back'; pick: number; elsewhere: Room | null }
   | { kind: 'participant-leave'; call: string; room: Room; sequenceNumber: number }
   | {
       kind: 'update';
@@ -76,6 +78,10 @@ const action: fc.Arbitrary<Action> = fc.oneof(
     weight: 2,
   },
   { arbitrary: fc.record({ kind: fc.constant('dial-end'), call }), weight: 3 },
+  {
+    arbitrary: fc.record({ kind: fc.constant('come-back'), pick: fc.nat(5), elsewhere: fc.option(room) }),
+    weight: 2,
+  },
   { arbitrary: fc.record({ kind: fc.constant('participant-leave'), call, room, sequenceNumber }), weight: 2 },
   {
     arbitrary: fc.record({
@@ -131,6 +137,15 @@ function deliveryFor(next: Action, world: World, made: Delivery[], build: Comman
       return { command: hangUp(next.call, next.status) };
     case 'dial-end':
       return { command: leave(next.call, 'dial-ended') };
+    case 'come-back': {
+      const away = [...world.calls].filter(
+        ([sid, { room, ended }]) =>
+          room !== null && !ended && !world.rooms.get(room)?.live?.participants[sid],
+      );
+      const [sid, left] = away[next.pick % Math.max(away.length, 1)] ?? [];
+      if (sid === undefined || !left?.room) return null;
+      return { command: join(sid, next.elsewhere ?? (left.room as Room)) };
+    }
     case 'participant-leave':
       return { command: leave(next.call, 'left', next.sequenceNumber), room: next.room };
     case 'update':
@@ -284,6 +299,12 @@ function notice(seen: Set<string>, next: Action, before: World, result: Delivere
   }
   for (const { room, event } of result.appended) {
     seen.add(`event:${event.type}`);
+    if (event.type === 'ParticipantJoined') {
+      const left = before.log.findLast(
+        (l) => l.event.type === 'ParticipantLeft' && l.event.data.callSid === event.data.callSid,
+      );
+      if (left) seen.add(left.room === room ? 'came-back:same-room' : 'came-back:other-room');
+    }
     if (event.type === 'ParticipantLeft') seen.add(`left:${event.data.reason}`);
     if (event.type === 'ConferenceEnded') seen.add(`ended:${event.data.reason}`);
     if (event.type === 'JoinRejected') seen.add(`rejected:${event.data.reason}`);
@@ -360,6 +381,8 @@ it('keeps the room invariants through random call flows, and the log rebuilds th
       'ended:participant-with-end-conference-on-exit-left',
       'ended:conference-ended-via-api',
       'reopened',
+      'came-back:same-room',
+      'came-back:other-room',
       'ignored:earlier-end',
       'ignored:update',
       'ignored:reported-join',
