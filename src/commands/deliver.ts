@@ -61,10 +61,10 @@ class Refused extends Error {
   }
 }
 
-const LOCK_TIMEOUT = '5s';
+export const LOCK_TIMEOUT = '5s';
 
 /** What the inbox holds for a claimed key until the delivery's outcome is known; kept if that is all. */
-const PLACEHOLDER = { result: 'ignored' } as const satisfies Outcome;
+export const PLACEHOLDER = { result: 'ignored' } as const satisfies Outcome;
 
 /**
  * Thrown when the rooms locked up front, together with the call, turn out not to be all that the delivery
@@ -203,7 +203,7 @@ async function handleInTransaction(
   return { duplicate: false, outcome };
 }
 
-function outcomeOf(
+export function outcomeOf(
   command: RoomCommand,
   events: RoomEvent[],
   live: { sid: string; participants: Record<string, unknown> } | null,

@@ -4,14 +4,14 @@
 // ending the conference while others join. The invariants must hold in every snapshot taken during the
 // storm and at its end.
 
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningServer } from '../helpers/cli.js';
 import { postgresKind } from '../helpers/databases.js';
 import { newCallSid } from '../webhooks/client.js';
-import { Edge, type EdgeAccount, httpTransport, seeded } from './edge.js';
+import { Edge, type EdgeAccount, httpTransport } from './edge.js';
 import { expectInvariants } from './invariants.js';
-import { Ledger, report } from './ledger.js';
-import { expectVerified, killHard, serve, tenant, useDatabases } from './servers.js';
+import { report } from './ledger.js';
+import { expectVerified, useReplicas } from './servers.js';
 
 const REPLICAS = 3;
 const ROOMS = ['replica room 0', 'replica room 1', 'replica room 2', 'replica room 3'];
@@ -77,20 +77,10 @@ async function callLife(edge: Edge, account: EdgeAccount, random: Random, seq: (
 }
 
 describe.skipIf(!postgresKind)('replicas: three processes on one database', () => {
-  const fresh = useDatabases();
-  const servers: RunningServer[] = [];
-  afterAll(async () => {
-    await Promise.all(servers.map(killHard));
-  });
+  const replicas = useReplicas(REPLICAS);
 
   it('keeps every invariant of the rooms under joins and leaves sprayed over all three', async () => {
-    const database = await fresh();
-    const url = database.url as string;
-    const { account, edge: edgeAccount } = await tenant(database);
-    servers.push(...(await Promise.all(Array.from({ length: REPLICAS }, () => serve(url)))));
-    const seed = Date.now();
-    const random = seeded(seed);
-    const ledger = new Ledger();
+    const { database, url, account, edge: edgeAccount, servers, seed, random, ledger } = await replicas();
     const balance = () => (servers[Math.floor(random() * servers.length)] as RunningServer).address;
     // A fifth of the deliveries race a copy of themselves through another replica.
     const edge = new Edge(edgeAccount, httpTransport(balance), ledger, { doubled: 0.2, random });
