@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { postgresKind } from '../helpers/databases.js';
 import { newCallSid } from '../webhooks/client.js';
 import { parseTwiml } from '../webhooks/parse-twiml.js';
-import { Edge, type EdgeAccount, httpTransport } from './edge.js';
+import { callFormOf, Edge, type EdgeAccount, httpTransport } from './edge.js';
 import { expectInvariants } from './invariants.js';
 import { report } from './ledger.js';
 import { expectVerified, useReplicas } from './servers.js';
@@ -23,13 +23,7 @@ type Random = () => number;
 /** One call's life: into a room, out by its <Dial action>, perhaps back in, then hung up. */
 async function callLife(edge: Edge, account: EdgeAccount, random: Random): Promise<void> {
   const callSid = newCallSid();
-  const form = (extra: Record<string, string> = {}) => ({
-    AccountSid: account.accountSid,
-    CallSid: callSid,
-    From: '+15550100',
-    To: '+15550199',
-    ...extra,
-  });
+  const form = callFormOf(account, callSid);
   const room = () => ROOMS[Math.floor(random() * ROOMS.length)] as string;
   for (let visit = 0; visit === 0 || random() < 0.3; visit++) {
     const answer = await edge.send('/webhooks/voice', form({ CallStatus: 'ringing' }), {

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunningServer } from '../helpers/cli.js';
 import { postgresKind } from '../helpers/databases.js';
 import { newCallSid } from '../webhooks/client.js';
-import { Edge, type EdgeAccount, httpTransport } from './edge.js';
+import { callFormOf, Edge, type EdgeAccount, httpTransport } from './edge.js';
 import { expectInvariants } from './invariants.js';
 import { report } from './ledger.js';
 import { expectVerified, useReplicas } from './servers.js';
@@ -25,13 +25,7 @@ type Random = () => number;
 async function callLife(edge: Edge, account: EdgeAccount, random: Random, seq: () => string): Promise<void> {
   const callSid = newCallSid();
   const pick = <T>(values: readonly T[]) => values[Math.floor(random() * values.length)] as T;
-  const form = (extra: Record<string, string> = {}) => ({
-    AccountSid: account.accountSid,
-    CallSid: callSid,
-    From: '+15550100',
-    To: '+15550199',
-    ...extra,
-  });
+  const form = callFormOf(account, callSid);
   const join = (room: string) =>
     edge.send('/webhooks/voice', form({ CallStatus: 'ringing' }), {
       FriendlyName: room,
