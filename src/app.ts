@@ -58,7 +58,7 @@ export async function buildApp({
   await app.register(metricsPlugin, { database });
   await app.register(health, { database });
   const reads = readsOf(database.db);
-  const commands = commandsOf(database.db, app.metrics.store);
+  const commands = commandsOf(database.db, app.metrics.store, database.kind === 'pglite' ? 1 : 2);
   await app.register(webhooks, { commands, publicUrl: config.publicUrl, metrics: app.metrics, clock });
   await app.register(api, { reads });
   await app.register(dashboard, { reads, publicUrl: config.publicUrl });

@@ -72,13 +72,25 @@ export function groupCommitter(
   const waiting: Waiting[] = [];
   let running = 0;
 
+  let scheduled = false;
+
+  // A lane starts at the end of the event loop's turn, not at once: requests whose bodies arrived in the
+  // same turn then go together. PGlite runs a whole transaction in microtasks, so a lane started at once
+  // would finish before the turn's next request reached it, and every batch would be of one.
+  function schedule() {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(pump);
+  }
+
   function pump() {
+    scheduled = false;
     while (running < options.lanes && waiting.length > 0) {
       const batch = waiting.splice(0, options.maxBatch);
       running++;
       void runBatch(batch).finally(() => {
         running--;
-        pump();
+        schedule();
       });
     }
   }
@@ -117,7 +129,7 @@ export function groupCommitter(
   return (delivery: Delivery): Promise<DeliveryResult> =>
     new Promise((resolve, reject) => {
       waiting.push({ delivery, resolve, reject });
-      pump();
+      schedule();
     });
 }
 
