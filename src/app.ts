@@ -9,6 +9,7 @@ import { dashboard } from './dashboard/plugin.js';
 import { health } from './health.js';
 import { metricsPlugin } from './metrics.js';
 import { readsOf } from './reads/index.js';
+import { UNAVAILABLE_MESSAGE, unavailable } from './refusals.js';
 import type { Database } from './store/database.js';
 import { isDatabaseUnavailable } from './store/errors.js';
 import { webhooks } from './webhooks/plugin.js';
@@ -40,12 +41,7 @@ export async function buildApp({
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isDatabaseUnavailable(error)) {
-      request.log.warn({ err: error }, 'database unavailable');
-      return reply
-        .code(503)
-        .header('retry-after', '1')
-        .type('text/plain')
-        .send('Service unavailable: the database does not answer, try again shortly');
+      return unavailable(request, reply, error).type('text/plain').send(UNAVAILABLE_MESSAGE);
     }
     const status = error.statusCode ?? 500;
     if (status >= 500) {

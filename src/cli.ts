@@ -1,10 +1,12 @@
 #!/usr/bin/env node
+
 // The `conclave` command. Each subcommand reads the same environment as the server; failures end with one
 // plain line on stderr and a non-zero exit, never a stack trace.
 
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { reap } from './commands/reaper.js';
 import { ConfigError, loadConfig } from './config.js';
+import { isAuthToken, isSid } from './domain/ids.js';
 import { rebuild } from './reads/rebuild.js';
 import { verify } from './reads/verify.js';
 import { announce, closeOnSignals, startServer } from './server.js';
@@ -186,10 +188,9 @@ does this on its own every minute; several replicas take turns.`,
           sid: String(parsed.values.sid ?? generated.sid),
           authToken: String(parsed.values.token ?? generated.authToken),
         };
-        if (!/^AC[0-9a-fA-F]{32}$/.test(account.sid))
+        if (!isSid('AC', account.sid))
           throw new UsageError('--sid must be AC followed by 32 hexadecimal digits');
-        if (!/^[0-9a-fA-F]{32}$/.test(account.authToken))
-          throw new UsageError('--token must be 32 hexadecimal digits');
+        if (!isAuthToken(account.authToken)) throw new UsageError('--token must be 32 hexadecimal digits');
         await withDatabase(async (database) => {
           await migrate(database);
           await saveAccount(database.db, account);

@@ -1,9 +1,10 @@
 // The environment, validated in one place. A bad value stops the process with one line that names the
 // variable, what is wrong with the value and what is accepted.
 
+import { isAuthToken, isSid } from './domain/ids.js';
 import type { DatabaseTarget } from './store/database.js';
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface Config {
@@ -71,11 +72,11 @@ function parseAccount(env: Env): Config['account'] {
   if (authToken === undefined) {
     throw new ConfigError('TWILIO_AUTH_TOKEN', 'is unset: it is required with TWILIO_ACCOUNT_SID');
   }
-  if (!/^AC[0-9a-fA-F]{32}$/.test(sid)) {
+  if (!isSid('AC', sid)) {
     throw new ConfigError('TWILIO_ACCOUNT_SID', `is '${sid}': expected AC followed by 32 hexadecimal digits`);
   }
   // The token is a secret: the message describes it without repeating it.
-  if (!/^[0-9a-fA-F]{32}$/.test(authToken)) {
+  if (!isAuthToken(authToken)) {
     throw new ConfigError(
       'TWILIO_AUTH_TOKEN',
       `has ${authToken.length} characters: expected 32 hexadecimal digits`,

@@ -12,7 +12,7 @@ import { type Database, openDatabase } from './store/database.js';
 import { migrate } from './store/migrate.js';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
-export const DEVELOPMENT_ACCOUNT_NAME = 'Development account';
+const DEVELOPMENT_ACCOUNT_NAME = 'Development account';
 
 export interface Server {
   app: FastifyInstance;
@@ -52,7 +52,7 @@ function reapInterval(maxCallDuration: number): number {
  * Sweeps for participants whose leave was lost, at once and then on an interval, one sweep at a time. A
  * sweep that fails (the database is down) is logged and tried again at the next tick.
  */
-export function startReaper(
+function startReaper(
   database: Database,
   maxCallDuration: number,
   log: FastifyBaseLogger,

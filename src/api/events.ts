@@ -7,7 +7,7 @@ import { conferenceOf } from './conferences.js';
 import { invalidParameter } from './errors.js';
 import { formatOf } from './format.js';
 import { parsePaging, unknownPageToken } from './paging.js';
-import { Query } from './parameters.js';
+import { QueryParams } from './parameters.js';
 import { conferencePath, eventIdOf, eventJson, eventSid } from './representation-json.js';
 import { type Names, sendPage } from './respond.js';
 import { readOnly, withSuffixes } from './routes.js';
@@ -28,7 +28,7 @@ export function eventRoutes(app: FastifyInstance, reads: Reads): void {
       const format = formatOf(request.url);
       const { AccountSid, ConferenceSid } = request.params;
       const conference = await conferenceOf(reads, AccountSid, ConferenceSid, request.url);
-      const paging = parsePaging(new Query(request.url), parseEventSid);
+      const paging = parsePaging(new QueryParams(request.url), parseEventSid);
       const page = await reads.conferenceEvents(AccountSid, conference.sid, paging);
       if (!page) throw unknownPageToken();
       return sendPage(

@@ -9,7 +9,7 @@ import { notFound } from './errors.js';
 import { participantFilters, participantStatus } from './filters.js';
 import { formatOf, pathOf, withoutSuffix } from './format.js';
 import { parsePaging, unknownPageToken } from './paging.js';
-import { parseSid, Query } from './parameters.js';
+import { parseSid, QueryParams } from './parameters.js';
 import { conferencePath, participantJson } from './representation-json.js';
 import { type Names, sendPage, sendResource } from './respond.js';
 import { readOnly, withSuffixes } from './routes.js';
@@ -31,7 +31,7 @@ export function participantRoutes(app: FastifyInstance, reads: Reads): void {
       const format = formatOf(request.url);
       const { AccountSid, ConferenceSid } = request.params;
       const conference = await conferenceOf(reads, AccountSid, ConferenceSid, request.url);
-      const query = new Query(request.url);
+      const query = new QueryParams(request.url);
       const { filter, params, history } = participantFilters(query);
       const paging = parsePaging(query, (name, key) => parseSid(name, 'CA', key));
       const page = await reads.participants(AccountSid, conference.sid, filter, paging);
@@ -59,7 +59,7 @@ export function participantRoutes(app: FastifyInstance, reads: Reads): void {
       const format = formatOf(request.url);
       const { AccountSid, ConferenceSid, CallSid } = request.params;
       const conferenceSid = parseSid('ConferenceSid', 'CF', ConferenceSid);
-      const { status, history } = participantStatus(new Query(request.url));
+      const { status, history } = participantStatus(new QueryParams(request.url));
       const key = participantKey(withoutSuffix(CallSid));
       const participant = key && (await reads.participant(AccountSid, conferenceSid, key, status));
       if (!participant) throw notFound(pathOf(request.url));

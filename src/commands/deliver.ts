@@ -5,7 +5,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { initialCallState } from '../domain/call.js';
 import type { RoomCommand } from '../domain/commands.js';
-import { NO_ROOM, plan, run } from '../domain/delivery.js';
+import { decideEach, NO_ROOM, plan } from '../domain/delivery.js';
 import type { RoomEvent } from '../domain/events.js';
 import type { Rejection } from '../domain/room.js';
 import { Projection } from '../reads/projection.js';
@@ -13,7 +13,7 @@ import { appendToRoom, ConcurrencyError } from '../store/events.js';
 import { claimKey, findInboxOutcome, recordInboxOutcome } from '../store/inbox.js';
 import { claimAndLock, type LockedRoom, lockRooms } from '../store/locks.js';
 import type { DB } from '../store/schema.js';
-import { writeTogether } from '../store/single-statement.js';
+import { writeInOneStatement } from '../store/single-statement.js';
 import { endsAnEarlierVisit, type VisitRule, visitOf } from './visits.js';
 
 export interface Delivery {
@@ -141,7 +141,7 @@ async function handleInTransaction(
     if (!(await claimKey(trx, accountSid, key, PLACEHOLDER))) return duplicate();
   }
   const rooms = steps.map((step) => held.get(step.room) as LockedRoom);
-  const ran = run(
+  const ran = decideEach(
     command,
     steps,
     rooms.map((room) => room.state),
@@ -192,7 +192,7 @@ async function handleInTransaction(
   if (outcome.result !== PLACEHOLDER.result) writes.push(recordInboxOutcome(trx, accountSid, key, outcome));
 
   // Everything this delivery writes goes in one statement: one round trip between the locks and the commit.
-  const advanced = await writeTogether(
+  const advanced = await writeInOneStatement(
     trx,
     writes,
     advances.map((a) => a.advance),

@@ -8,7 +8,7 @@
 
 import type { Kysely, OperationNodeSource, Transaction } from 'kysely';
 import { type CallState, initialCallState } from '../domain/call.js';
-import { plan, run } from '../domain/delivery.js';
+import { decideEach, plan } from '../domain/delivery.js';
 import type { RoomEvent } from '../domain/events.js';
 import { Projection } from '../reads/projection.js';
 import {
@@ -27,7 +27,7 @@ import {
 import { ConcurrencyError } from '../store/events.js';
 import { noVisit, type VisitState } from '../store/locks.js';
 import type { DB } from '../store/schema.js';
-import { writeTogether } from '../store/single-statement.js';
+import { writeInOneStatement } from '../store/single-statement.js';
 import {
   type Delivery,
   type DeliveryResult,
@@ -219,7 +219,7 @@ async function decideBatch(
       results.push({ duplicate: false, outcome: PLACEHOLDER });
       continue;
     }
-    const ran = run(command, steps, states, call);
+    const ran = decideEach(command, steps, states, call);
     if ('rejection' in ran) {
       // Refused: nothing of it is kept, not even its key, as when it runs alone.
       results.push({ duplicate: false, outcome: { result: 'refused', ...ran.rejection } });
@@ -291,7 +291,7 @@ async function decideBatch(
   const counted: OperationNodeSource[] = [];
   if (appended.length > 0) counted.push(advanceRooms(appended));
   if (recorded.length > 0) counted.push(recordOutcomes(trx, recorded));
-  const counts = await writeTogether(trx, writes, counted);
+  const counts = await writeInOneStatement(trx, writes, counted);
   const [advanced, inserted] = appended.length > 0 ? counts : [0, ...counts];
   if (appended.length > 0 && advanced !== appended.length) {
     const first = appended[0] as RoomAppend;

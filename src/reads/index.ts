@@ -6,6 +6,7 @@ import type { Account } from '../domain/account.js';
 import { findAccount, findAccountForRequest } from '../store/accounts.js';
 import { type FeedCursor, type FeedEvent, type FeedQuery, feedHead, readFeed } from '../store/feed.js';
 import type { DB } from '../store/schema.js';
+import { camelCased } from './camel-case.js';
 import {
   type ConferenceSummary,
   conferencesNamed,
@@ -27,9 +28,9 @@ import {
   listParticipants,
   type Page,
   type PageRequest,
-  type Participant,
   type ParticipantFilter,
   type ParticipantKey,
+  type ParticipantRecord,
 } from './queries.js';
 
 type Cursor = PageRequest<string>;
@@ -46,13 +47,13 @@ export interface Reads {
     conferenceSid: string,
     key: ParticipantKey,
     status: string,
-  ): Promise<Participant | undefined>;
+  ): Promise<ParticipantRecord | undefined>;
   participants(
     accountSid: string,
     conferenceSid: string,
     filter: ParticipantFilter,
     page: Cursor,
-  ): Promise<Page<Participant> | undefined>;
+  ): Promise<Page<ParticipantRecord> | undefined>;
   conferenceEvents(
     accountSid: string,
     conferenceSid: string,
@@ -73,22 +74,24 @@ export interface Reads {
 }
 
 export function readsOf(db: Kysely<DB>): Reads {
+  const read = camelCased(db);
   return {
     account: (sid) => findAccountForRequest(db, sid),
     currentAccount: (sid) => findAccount(db, sid),
-    conference: (accountSid, sid) => findConference(db, accountSid, sid),
-    conferences: (accountSid, filter, page) => listConferences(db, accountSid, filter, page),
+    conference: (accountSid, sid) => findConference(read, accountSid, sid),
+    conferences: (accountSid, filter, page) => listConferences(read, accountSid, filter, page),
     participant: (accountSid, conferenceSid, key, status) =>
-      findParticipant(db, accountSid, conferenceSid, key, status),
+      findParticipant(read, accountSid, conferenceSid, key, status),
     participants: (accountSid, conferenceSid, filter, page) =>
-      listParticipants(db, accountSid, conferenceSid, filter, page),
+      listParticipants(read, accountSid, conferenceSid, filter, page),
     conferenceEvents: (accountSid, conferenceSid, page) =>
-      listConferenceEvents(db, accountSid, conferenceSid, page),
-    conferencesNamed: (accountSid, text, limit) => conferencesNamed(db, accountSid, text, limit),
-    liveConferences: (accountSid, limit) => liveConferences(db, accountSid, limit),
-    recentlyCompleted: (accountSid, limit) => recentlyCompletedConferences(db, accountSid, limit),
-    participantsOf: (accountSid, sids, connectedOnly) => participantsOf(db, accountSid, sids, connectedOnly),
-    participantCounts: (accountSid, sids) => participantCounts(db, accountSid, sids),
+      listConferenceEvents(read, accountSid, conferenceSid, page),
+    conferencesNamed: (accountSid, text, limit) => conferencesNamed(read, accountSid, text, limit),
+    liveConferences: (accountSid, limit) => liveConferences(read, accountSid, limit),
+    recentlyCompleted: (accountSid, limit) => recentlyCompletedConferences(read, accountSid, limit),
+    participantsOf: (accountSid, sids, connectedOnly) =>
+      participantsOf(read, accountSid, sids, connectedOnly),
+    participantCounts: (accountSid, sids) => participantCounts(read, accountSid, sids),
     feedHead: () => feedHead(db),
     feed: (query) => readFeed(db, query),
     liveCounts: () => liveCounts(db),
@@ -107,8 +110,8 @@ export type {
   Cursor,
   Page,
   PageRequest,
-  Participant,
   ParticipantFilter,
   ParticipantKey,
+  ParticipantRecord,
   TimeRange,
 } from './queries.js';

@@ -1,5 +1,7 @@
 // What `conclave simulate` is asked to do, checked before anything is sent.
 
+import { isSid } from '../domain/ids.js';
+
 export interface SimulationOptions {
   /** Where requests go, e.g. http://127.0.0.1:3000. */
   url: string;
@@ -18,7 +20,7 @@ export const DEFAULTS = { rooms: 3, callers: 4, duration: 10 };
 
 type Values = Record<string, string | boolean | undefined>;
 
-export class OptionError extends Error {}
+class OptionError extends Error {}
 
 function text(values: Values, name: string, fallback?: string): string {
   const value = values[name];
@@ -64,7 +66,7 @@ export function simulationOptions(
 ): SimulationOptions {
   const url = httpUrl('url', text(values, 'url'));
   const accountSid = text(values, 'account', env.TWILIO_ACCOUNT_SID);
-  if (!/^AC[0-9a-fA-F]{32}$/.test(accountSid)) {
+  if (!isSid('AC', accountSid)) {
     throw new OptionError('--account must be AC followed by 32 hexadecimal digits');
   }
   return {

@@ -2,6 +2,7 @@
 // conference Sid, its SequenceNumber counter, and who it has connected with which flags.
 
 import { randomBytes } from 'node:crypto';
+import { rfc2822 } from '../rfc2822.js';
 import type { Form } from './sender.js';
 
 export interface Caller {
@@ -19,11 +20,6 @@ export interface Caller {
 
 export function hex(bytes: number): string {
   return randomBytes(bytes).toString('hex');
-}
-
-/** Twilio's callback time: RFC 2822, whole seconds. */
-export function platformTime(date = new Date()): string {
-  return date.toUTCString().replace('GMT', '+0000');
 }
 
 export class PlatformConference {
@@ -46,7 +42,7 @@ export class PlatformConference {
       FriendlyName: this.friendlyName,
       StatusCallbackEvent: event,
       SequenceNumber: String(this.sequence),
-      Timestamp: platformTime(),
+      Timestamp: rfc2822(new Date()),
       ...extra,
     };
   }

@@ -3,7 +3,7 @@
 
 import type { Beep, JoinAttributes, Record as RecordMode, Trim } from '../domain/events.js';
 import { badRequest } from './errors.js';
-import type { Params } from './parameters.js';
+import type { WebhookParams } from './parameters.js';
 
 const BEEPS: readonly Beep[] = ['true', 'false', 'onEnter', 'onExit'];
 const RECORDS: readonly RecordMode[] = ['do-not-record', 'record-from-start'];
@@ -49,7 +49,7 @@ export const DEFAULT_ATTRIBUTES: ConferenceAttributes = {
   jitterBufferSize: 'large',
 };
 
-export function parseConferenceAttributes(params: Params, publicUrl: string): ConferenceAttributes {
+export function parseConferenceAttributes(params: WebhookParams, publicUrl: string): ConferenceAttributes {
   const d = DEFAULT_ATTRIBUTES;
   return {
     muted: params.boolean('muted') ?? d.muted,
@@ -70,7 +70,7 @@ export function parseConferenceAttributes(params: Params, publicUrl: string): Co
 }
 
 /** Twilio resolves a relative waitUrl against the URL it requested, so relative ones are fine too. */
-function waitUrl(params: Params, publicUrl: string): string | null {
+function waitUrl(params: WebhookParams, publicUrl: string): string | null {
   const value = params.text('waitUrl');
   if (value === undefined || value === '') return value ?? DEFAULT_ATTRIBUTES.waitUrl;
   let url: URL;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PUBLIC_URL, useApp } from '../helpers/app.js';
 import { databaseKinds } from '../helpers/databases.js';
-import { newCallSid, webhookClient } from './client.js';
+import { type Form, newCallSid, webhookClient } from './client.js';
 import { conferenceOf, parseTwiml } from './parse-twiml.js';
 import { conferences, countRows, participants, snapshot } from './read-models.js';
 
@@ -10,6 +10,143 @@ const CALLBACKS = {
   statusCallbackMethod: 'POST',
   statusCallbackEvent: 'start end join leave mute hold modify',
 };
+
+/** A <Conference> attribute the voice webhook takes and echoes in its TwiML exactly as given. */
+const ACCEPTED = [
+  ['beep', 'true'],
+  ['beep', 'false'],
+  ['beep', 'onEnter'],
+  ['maxParticipants', '2'],
+  ['maxParticipants', '250'],
+  ['region', 'us1'],
+  ['jitterBufferSize', 'small'],
+  ['jitterBufferSize', 'medium'],
+  ['waitUrl', '/hold-music.xml'],
+  ['waitUrl', '', 'an empty waitUrl, which asks for silence'],
+  ['participantLabel', '𝄞'.repeat(128), 'a participantLabel of 128 characters, not UTF-16 units'],
+].map(([name, value, what]) => ({ name, value, what: what ?? `${name}=${value}` }) as Accepted);
+
+interface Accepted {
+  name: string;
+  value: string;
+  what: string;
+}
+
+/** A voice request the webhook refuses with 400 and a plain reason. */
+interface Refusal {
+  what: string;
+  /** The request's query, as name-value pairs (a name may repeat). */
+  query: [string, string][];
+  /** Changes to the call's form; undefined leaves a parameter out. */
+  form?: Record<string, string | undefined>;
+  /** What is sent first, with the same client. */
+  before?: (client: ReturnType<typeof webhookClient>) => Promise<unknown>;
+  /** What the plain-text answer must contain. */
+  reason: string;
+}
+
+const badAttribute = (name: string, value: string, reason: string): Refusal => ({
+  what: `${name}=${JSON.stringify(value)}`,
+  query: [
+    ['FriendlyName', `bad ${name}`],
+    [name, value],
+  ],
+  reason,
+});
+
+const BAD_ATTRIBUTES: [name: string, value: string, reason: string][] = [
+  ['muted', 'yes', "muted is 'yes': expected true or false"],
+  ['startConferenceOnEnter', '1', "startConferenceOnEnter is '1': expected true or false"],
+  ['endConferenceOnExit', 'TRUE', "endConferenceOnExit is 'TRUE': expected true or false"],
+  ['beep', 'loud', "beep is 'loud': expected one of true, false, onEnter, onExit"],
+  ['maxParticipants', '1', "maxParticipants is '1': expected a whole number from 2 to 250"],
+  ['maxParticipants', '251', "maxParticipants is '251': expected a whole number from 2 to 250"],
+  ['maxParticipants', 'ten', "maxParticipants is 'ten': expected a whole number from 2 to 250"],
+  ['maxParticipants', '2.5', "maxParticipants is '2.5': expected a whole number from 2 to 250"],
+  ['maxParticipants', '', "maxParticipants is '': expected a whole number from 2 to 250"],
+  ['participantLabel', 'x'.repeat(129), 'participantLabel is'],
+  ['participantLabel', '  ', "participantLabel is '  ': expected 1 to 128 characters, not all blank"],
+  ['coach', 'CA123', "coach is 'CA123': expected CA followed by 32 hexadecimal digits"],
+  ['waitMethod', 'PUT', "waitMethod is 'PUT': expected one of GET, POST"],
+  ['waitUrl', 'ftp://music.example.com/', 'waitUrl is not an http(s) URL'],
+  ['waitUrl', 'http://[oops/', 'waitUrl is not a URL'],
+  ['record', 'always', "record is 'always': expected one of do-not-record, record-from-start"],
+  ['trim', 'yes', "trim is 'yes': expected one of trim-silence, do-not-trim"],
+  ['region', 'eu1', "region is 'eu1': expected one of us1, us2, ie1, de1, sg1, br1, au1, jp1"],
+  ['jitterBufferSize', 'huge', "jitterBufferSize is 'huge': expected one of small, medium, large, off"],
+];
+
+const absentCoach = newCallSid();
+
+const REFUSED: Refusal[] = [
+  ...BAD_ATTRIBUTES.map(([name, value, reason]) => badAttribute(name, value, reason)),
+  {
+    what: 'a participantLabel already in use in the conference',
+    before: (client) => client.voice(newCallSid(), 'labels', { participantLabel: 'agent' }),
+    query: [
+      ['FriendlyName', 'labels'],
+      ['participantLabel', 'agent'],
+    ],
+    reason: "participantLabel 'agent' is already in use",
+  },
+  {
+    what: 'a coach that is not in the conference',
+    before: (client) => client.voice(newCallSid(), 'coaching'),
+    query: [
+      ['FriendlyName', 'coaching'],
+      ['coach', absentCoach],
+    ],
+    reason: `coach ${absentCoach} is not a participant`,
+  },
+  {
+    what: 'no CallSid',
+    query: [['FriendlyName', 'missing']],
+    form: { CallSid: undefined },
+    reason: 'CallSid is missing',
+  },
+  {
+    what: 'no AccountSid',
+    query: [['FriendlyName', 'missing']],
+    form: { AccountSid: undefined },
+    reason: 'AccountSid is missing',
+  },
+  {
+    what: 'a malformed CallSid',
+    query: [['FriendlyName', 'missing']],
+    form: { CallSid: 'CA-not-a-sid' },
+    reason: "CallSid is 'CA-not-a-sid': expected CA followed by",
+  },
+  {
+    what: 'a malformed AccountSid',
+    query: [['FriendlyName', 'missing']],
+    form: { AccountSid: 'AC12' },
+    reason: "AccountSid is 'AC12': expected AC followed by",
+  },
+  { what: 'no FriendlyName', query: [], reason: 'FriendlyName is missing' },
+  {
+    what: 'an empty FriendlyName',
+    query: [['FriendlyName', '']],
+    reason: "FriendlyName is '': expected 1 to 128 characters",
+  },
+  {
+    what: 'a FriendlyName of 129 characters',
+    query: [['FriendlyName', 'r'.repeat(129)]],
+    reason: 'FriendlyName is',
+  },
+  {
+    what: 'a control character in FriendlyName',
+    query: [['FriendlyName', 'a\u0000b']],
+    reason: 'FriendlyName holds a control',
+  },
+  {
+    what: 'FriendlyName twice',
+    query: [
+      ['FriendlyName', 'a'],
+      ['FriendlyName', 'b'],
+    ],
+    reason: 'FriendlyName is given 2 times',
+  },
+];
 
 describe.each(databaseKinds)('voice webhook on $name', (kind) => {
   const t = useApp(kind);
@@ -97,23 +234,8 @@ describe.each(databaseKinds)('voice webhook on $name', (kind) => {
     });
   });
 
-  it('echoes an empty waitUrl, which asks for silence', async () => {
-    const response = await client().voice(newCallSid(), 'silence', { waitUrl: '' });
-    expect(conferenceOf(response.body).waitUrl).toBe('');
-  });
-
-  it.each([
-    ['beep', 'true'],
-    ['beep', 'false'],
-    ['beep', 'onEnter'],
-    ['maxParticipants', '2'],
-    ['maxParticipants', '250'],
-    ['region', 'us1'],
-    ['jitterBufferSize', 'small'],
-    ['jitterBufferSize', 'medium'],
-    ['waitUrl', '/hold-music.xml'],
-  ])('accepts %s=%s', async (name, value) => {
-    const response = await client().voice(newCallSid(), `accepts ${name} ${value}`, { [name]: value });
+  it.each(ACCEPTED)('accepts $what', async ({ name, value, what }) => {
+    const response = await client().voice(newCallSid(), `accepts ${what}`, { [name]: value });
     expect(response.statusCode).toBe(200);
     expect(conferenceOf(response.body)[name]).toBe(value);
   });
@@ -190,101 +312,20 @@ describe.each(databaseKinds)('voice webhook on $name', (kind) => {
     expect(await conferences(t, 'after the end')).toEqual([]);
   });
 
-  it('refuses a participantLabel already in use in the conference with 400, recording nothing', async () => {
-    const room = 'labels';
-    await client().voice(newCallSid(), room, { participantLabel: 'agent' });
+  it.each(REFUSED)('refuses $what with 400 and a plain reason, recording nothing', async (refusal) => {
+    await refusal.before?.(client());
     const before = await countRows(t, 'events');
-    const response = await client().voice(newCallSid(), room, { participantLabel: 'agent' });
-    expect(response.statusCode).toBe(400);
-    expect(response.headers['content-type']).toMatch(/^text\/plain/);
-    expect(response.body).toMatch(/participantLabel 'agent' is already in use/);
-    expect(await countRows(t, 'events')).toBe(before);
-  });
-
-  it('refuses a coach that is not in the conference with 400', async () => {
-    const room = 'coaching';
-    await client().voice(newCallSid(), room);
-    const response = await client().voice(newCallSid(), room, { coach: newCallSid() });
-    expect(response.statusCode).toBe(400);
-    expect(response.body).toMatch(/coach CA[0-9a-f]{32} is not a participant/);
-  });
-
-  it.each([
-    ['muted', 'yes', "muted is 'yes': expected true or false"],
-    ['startConferenceOnEnter', '1', "startConferenceOnEnter is '1': expected true or false"],
-    ['endConferenceOnExit', 'TRUE', "endConferenceOnExit is 'TRUE': expected true or false"],
-    ['beep', 'loud', "beep is 'loud': expected one of true, false, onEnter, onExit"],
-    ['maxParticipants', '1', "maxParticipants is '1': expected a whole number from 2 to 250"],
-    ['maxParticipants', '251', "maxParticipants is '251': expected a whole number from 2 to 250"],
-    ['maxParticipants', 'ten', "maxParticipants is 'ten': expected a whole number from 2 to 250"],
-    ['maxParticipants', '2.5', "maxParticipants is '2.5': expected a whole number from 2 to 250"],
-    ['maxParticipants', '', "maxParticipants is '': expected a whole number from 2 to 250"],
-    ['participantLabel', 'x'.repeat(129), 'participantLabel is'],
-    ['participantLabel', '  ', "participantLabel is '  ': expected 1 to 128 characters, not all blank"],
-    ['coach', 'CA123', "coach is 'CA123': expected CA followed by 32 hexadecimal digits"],
-    ['waitMethod', 'PUT', "waitMethod is 'PUT': expected one of GET, POST"],
-    ['waitUrl', 'ftp://music.example.com/', 'waitUrl is not an http(s) URL'],
-    ['waitUrl', 'http://[oops/', 'waitUrl is not a URL'],
-    ['record', 'always', "record is 'always': expected one of do-not-record, record-from-start"],
-    ['trim', 'yes', "trim is 'yes': expected one of trim-silence, do-not-trim"],
-    ['region', 'eu1', "region is 'eu1': expected one of us1, us2, ie1, de1, sg1, br1, au1, jp1"],
-    ['jitterBufferSize', 'huge', "jitterBufferSize is 'huge': expected one of small, medium, large, off"],
-  ])('refuses %s=%j with 400 and a plain reason, recording nothing', async (name, value, reason) => {
-    const room = `bad ${name}`;
-    const response = await client().voice(newCallSid(), room, { [name]: value });
-    expect(response.statusCode).toBe(400);
-    expect(response.headers['content-type']).toMatch(/^text\/plain/);
-    expect(response.body).toContain(reason);
-    expect(await conferences(t, room)).toEqual([]);
-  });
-
-  it('accepts a participantLabel of 128 characters, counted as characters rather than UTF-16 units', async () => {
-    const label = '𝄞'.repeat(128);
-    const response = await client().voice(newCallSid(), 'long label', { participantLabel: label });
-    expect(response.statusCode).toBe(200);
-    expect(conferenceOf(response.body).participantLabel).toBe(label);
-  });
-
-  it.each([
-    ['no CallSid', { CallSid: undefined }, 'CallSid is missing'],
-    ['no AccountSid', { AccountSid: undefined }, 'AccountSid is missing'],
-    [
-      'a malformed CallSid',
-      { CallSid: 'CA-not-a-sid' },
-      "CallSid is 'CA-not-a-sid': expected CA followed by",
-    ],
-    ['a malformed AccountSid', { AccountSid: 'AC12' }, "AccountSid is 'AC12': expected AC followed by"],
-  ])('refuses a request with %s with 400', async (_, change, reason) => {
+    const path = `/webhooks/voice${refusal.query.length > 0 ? `?${new URLSearchParams(refusal.query)}` : ''}`;
     const form = Object.fromEntries(
-      Object.entries({ ...client().callForm(newCallSid()), ...change }).filter(([, v]) => v !== undefined),
-    ) as Record<string, string>;
-    const response = await client().send({
-      path: '/webhooks/voice',
-      form,
-      options: { query: { FriendlyName: 'missing' } },
-    });
+      Object.entries({
+        ...client().callForm(newCallSid(), { CallStatus: 'ringing' }),
+        ...refusal.form,
+      }).filter(([, value]) => value !== undefined),
+    ) as Form;
+    const response = await client().send({ path, form, options: {} });
     expect(response.statusCode).toBe(400);
-    expect(response.body).toContain(reason);
-  });
-
-  it.each([
-    ['without FriendlyName', {}, 'FriendlyName is missing'],
-    ['with an empty FriendlyName', { FriendlyName: '' }, "FriendlyName is '': expected 1 to 128 characters"],
-    ['with a FriendlyName of 129 characters', { FriendlyName: 'r'.repeat(129) }, 'FriendlyName is'],
-    [
-      'with a control character in FriendlyName',
-      { FriendlyName: 'a\u0000b' },
-      'FriendlyName holds a control',
-    ],
-    ['with FriendlyName twice', { FriendlyName: ['a', 'b'] }, 'FriendlyName is given 2 times'],
-  ])('refuses a request %s with 400', async (_, query, reason) => {
-    const search = new URLSearchParams();
-    for (const [name, value] of Object.entries(query)) {
-      for (const v of Array.isArray(value) ? value : [value]) search.append(name, v);
-    }
-    const url = `/webhooks/voice${search.size > 0 ? `?${search}` : ''}`;
-    const response = await client().send({ path: url, form: client().callForm(newCallSid()), options: {} });
-    expect(response.statusCode).toBe(400);
-    expect(response.body).toContain(reason);
+    expect(response.headers['content-type']).toMatch(/^text\/plain/);
+    expect(response.body).toContain(refusal.reason);
+    expect(await countRows(t, 'events')).toBe(before);
   });
 });

@@ -8,11 +8,11 @@ import type { RoomCommand } from '../../domain/commands.js';
 import { REASONS_CONFERENCE_ENDED } from '../../domain/events.js';
 import { DEFAULT_ATTRIBUTES, joinAttributes } from '../attributes.js';
 import { missing } from '../errors.js';
-import type { Params } from '../parameters.js';
+import type { WebhookParams } from '../parameters.js';
 import { route } from '../route.js';
 
 interface Reported {
-  params: Params;
+  params: WebhookParams;
   friendlyName: string;
   conferenceSid: string | null;
   sequenceNumber: number | null;
@@ -20,7 +20,7 @@ interface Reported {
   now: number;
 }
 
-function reportedCallSid(params: Params): string {
+function reportedCallSid(params: WebhookParams): string {
   return params.sid('CallSid', 'CA') ?? missing('CallSid');
 }
 
