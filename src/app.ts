@@ -1,6 +1,7 @@
 // Builds the Fastify application from a configuration and an open database, without listening, so that
 // tests drive it through inject() and the server decides where it listens.
 
+import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import api from './api/plugin.js';
 import { commandsOf } from './commands/index.js';
@@ -35,8 +36,9 @@ export async function buildApp({
     logger,
     bodyLimit: BODY_LIMIT,
     requestIdHeader: 'x-request-id',
-    // The edge may sit behind a proxy or tunnel; signatures are checked against PUBLIC_URL, not Host.
-    trustProxy: false,
+    // Signatures are checked against PUBLIC_URL whatever this says; it decides only the client address
+    // (and scheme) behind a proxy, which the limits on failed logins count by.
+    trustProxy: config.trustProxy,
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -56,7 +58,9 @@ export async function buildApp({
   const reads = readsOf(database.db);
   const commands = commandsOf(database.db, app.metrics.store, database.kind === 'pglite' ? 1 : 2);
   await app.register(webhooks, { commands, publicUrl: config.publicUrl, metrics: app.metrics, clock });
-  await app.register(api, { reads });
-  await app.register(dashboard, { reads, publicUrl: config.publicUrl });
+  // Only for the limits on failures that the REST side and the dashboard ask for; nothing else is limited.
+  await app.register(rateLimit, { global: false });
+  await app.register(api, { reads, failedAuth: config.failedAuth });
+  await app.register(dashboard, { reads, publicUrl: config.publicUrl, failedAuth: config.failedAuth });
   return app;
 }

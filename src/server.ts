@@ -9,10 +9,11 @@ import type { Config } from './config.js';
 import { loggerOptions } from './logging.js';
 import { ensureDevelopmentAccount, findAccount, listAccounts, saveAccount } from './store/accounts.js';
 import { type Database, openDatabase } from './store/database.js';
+import { saveDevelopmentAccountFile } from './store/development-account-file.js';
 import { migrate } from './store/migrate.js';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
-const DEVELOPMENT_ACCOUNT_NAME = 'Development account';
+export const DEVELOPMENT_ACCOUNT_NAME = 'Development account';
 
 export interface Server {
   app: FastifyInstance;
@@ -37,6 +38,8 @@ async function prepareAccounts(config: Config, database: Database): Promise<stri
     (a) => a.friendlyName === DEVELOPMENT_ACCOUNT_NAME,
   );
   if (!development) return [];
+  if (config.database.kind === 'pglite' && config.database.dataDir !== null)
+    saveDevelopmentAccountFile(config.database.dataDir, development);
   return [
     'Development account (set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN to use your own):',
     `  TWILIO_ACCOUNT_SID=${development.sid}`,

@@ -13,6 +13,8 @@ class TwilioError extends Error {
     readonly status: number,
     readonly code: number,
     message: string,
+    /** Seconds for the Retry-After header, when trying again later may help. */
+    readonly retryAfter?: number,
   ) {
     super(message);
   }
@@ -43,6 +45,15 @@ export function methodNotAllowed(method: string): TwilioError {
   return new TwilioError(405, 20004, `Method not allowed: ${method}; this resource is read-only (GET)`);
 }
 
+export function tooManyFailures(retryAfter: number): TwilioError {
+  return new TwilioError(
+    429,
+    20429,
+    `Too Many Requests: too many failed authentications from this address; try again in ${retryAfter} s`,
+    retryAfter,
+  );
+}
+
 function internal(): TwilioError {
   return new TwilioError(500, 20500, 'Internal server error');
 }
@@ -61,6 +72,7 @@ function toTwilioError(error: FastifyError, request: FastifyRequest, reply: Fast
 
 function sendError(request: FastifyRequest, reply: FastifyReply, error: TwilioError): FastifyReply {
   if (error.status === 401) reply.header('www-authenticate', 'Basic realm="Twilio API"');
+  if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter));
   reply.code(error.status);
   if (formatOf(request.url) === 'json')
     return reply.type('application/json; charset=utf-8').send(error.body());

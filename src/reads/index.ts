@@ -4,9 +4,11 @@
 import type { Kysely } from 'kysely';
 import type { Account } from '../domain/account.js';
 import { findAccount, findAccountForRequest } from '../store/accounts.js';
+import { apiKeyAccount } from '../store/api-keys.js';
 import { type FeedCursor, type FeedEvent, type FeedQuery, feedHead, readFeed } from '../store/feed.js';
 import type { DB } from '../store/schema.js';
 import { camelCased } from './camel-case.js';
+import { type Distribution, distribution, type LoadPoint, loadSeries, type Span } from './charts.js';
 import {
   type ConferenceSummary,
   conferencesNamed,
@@ -38,6 +40,8 @@ type Cursor = PageRequest<string>;
 export interface Reads {
   /** The account a request names, remembered for a moment (see store/accounts). */
   account(sid: string): Promise<Account | undefined>;
+  /** The account an API key (SK… and its secret) authenticates; a revoked key within ACCOUNT_TTL_MS. */
+  apiKeyAccount(keySid: string, secret: string): Promise<Account | undefined>;
   /** The account as the database has it now, for what must see a changed token at once. */
   currentAccount(sid: string): Promise<Account | undefined>;
   conference(accountSid: string, sid: string): Promise<Conference | undefined>;
@@ -71,6 +75,10 @@ export interface Reads {
   feedHead(): Promise<FeedCursor>;
   feed(query: FeedQuery): Promise<FeedEvent[]>;
   liveCounts(): Promise<{ conferences: number; participants: number }>;
+  /** Live conferences and connected participants at each sample of a span (charts). */
+  load(accountSid: string, span: Span): Promise<LoadPoint[]>;
+  /** Durations and sizes of the conferences opened in [from, to) and completed since (charts). */
+  distribution(accountSid: string, from: Date, to: Date): Promise<Distribution>;
 }
 
 export function readsOf(db: Kysely<DB>): Reads {
@@ -78,6 +86,10 @@ export function readsOf(db: Kysely<DB>): Reads {
   return {
     account: (sid) => findAccountForRequest(db, sid),
     currentAccount: (sid) => findAccount(db, sid),
+    apiKeyAccount: async (keySid, secret) => {
+      const accountSid = await apiKeyAccount(db, keySid, secret);
+      return accountSid === undefined ? undefined : findAccountForRequest(db, accountSid);
+    },
     conference: (accountSid, sid) => findConference(read, accountSid, sid),
     conferences: (accountSid, filter, page) => listConferences(read, accountSid, filter, page),
     participant: (accountSid, conferenceSid, key, status) =>
@@ -95,12 +107,16 @@ export function readsOf(db: Kysely<DB>): Reads {
     feedHead: () => feedHead(db),
     feed: (query) => readFeed(db, query),
     liveCounts: () => liveCounts(db),
+    load: (accountSid, span) => loadSeries(db, accountSid, span),
+    distribution: (accountSid, from, to) => distribution(db, accountSid, from, to),
   };
 }
 
 export { isDatabaseUnavailable } from '../store/errors.js';
 export type { FeedCursor, FeedEvent } from '../store/feed.js';
 export { compareCursors, FEED_START, formatCursor, parseCursor } from '../store/feed.js';
+export type { Bucket, Distribution, LoadPoint, ParticipantBar, Span, Stretch } from './charts.js';
+export { participantBars } from './charts.js';
 export type { ConferenceSummary, ParticipantSummary } from './dashboard.js';
 export type {
   Conference,

@@ -15,6 +15,7 @@ const UNSHARDED: Record<string, string> = {
 
 const ACCOUNT_TABLES = [
   'accounts',
+  'api_keys',
   'call_visits',
   'calls',
   'conferences',
