@@ -10,10 +10,11 @@ import type { RoomEvent } from '../domain/events.js';
 import type { Rejection } from '../domain/room.js';
 import { Projection } from '../reads/projection.js';
 import { appendToRoom, ConcurrencyError } from '../store/events.js';
-import { findInboxOutcome, recordInboxOutcome } from '../store/inbox.js';
+import { claimKey, findInboxOutcome, recordInboxOutcome } from '../store/inbox.js';
 import { claimAndLock, type LockedRoom, lockRooms } from '../store/locks.js';
 import type { DB } from '../store/schema.js';
 import { writeInOneStatement } from '../store/single-statement.js';
+import { endsAnEarlierVisit, type VisitRule, visitOf } from './visits.js';
 
 export interface Delivery {
   accountSid: string;
@@ -22,11 +23,13 @@ export interface Delivery {
   command: RoomCommand;
   /** The room the request names, where the platform says which one (conference callbacks). */
   room: string | null;
+  /** How the delivery stands to its call's visits (voice requests and <Dial action>s), see visits.ts. */
+  visit?: VisitRule;
 }
 
 /** What a delivery came to: the one answer the write side gives, whatever route the delivery came by. */
 export type Outcome =
-  | { result: 'joined'; conferenceSid: string }
+  | { result: 'joined'; conferenceSid: string; visit?: number }
   | { result: 'rejected'; reason: 'conference-full' | 'call-ended' }
   | { result: 'applied'; events: number }
   | { result: 'ignored' }
@@ -58,10 +61,10 @@ class Refused extends Error {
   }
 }
 
-const LOCK_TIMEOUT = '5s';
+export const LOCK_TIMEOUT = '5s';
 
 /** What the inbox holds for a claimed key until the delivery's outcome is known; kept if that is all. */
-const PLACEHOLDER = { result: 'ignored' } as const satisfies Outcome;
+export const PLACEHOLDER = { result: 'ignored' } as const satisfies Outcome;
 
 /**
  * Thrown when the rooms locked up front, together with the call, turn out not to be all that the delivery
@@ -105,20 +108,38 @@ async function handleInTransaction(
   observer: StoreObserver,
   namedRooms: string[],
 ): Promise<DeliveryResult> {
-  const { accountSid, key, command } = delivery;
+  const { accountSid, command, visit: rule } = delivery;
   const callSid = 'callSid' in command.data ? command.data.callSid : null;
+  const foldsVisit = rule?.type === 'opens' && rule.foldIntoKey;
+  let key = delivery.key;
+  const duplicate = async () =>
+    ({ duplicate: true, outcome: (await findInboxOutcome(trx, accountSid, key)) as Outcome }) as const;
   const locking = process.hrtime.bigint();
-  const locked = await claimAndLock(trx, { accountSid, key, callSid }, PLACEHOLDER, namedRooms, LOCK_TIMEOUT);
-  if (locked === null) {
-    return { duplicate: true, outcome: (await findInboxOutcome(trx, accountSid, key)) as Outcome };
-  }
-  const { call } = locked;
+  const locked = await claimAndLock(
+    trx,
+    { accountSid, key: foldsVisit ? null : key, callSid, withVisits: rule !== undefined },
+    PLACEHOLDER,
+    namedRooms,
+    LOCK_TIMEOUT,
+  );
+  if (locked === null) return duplicate();
+  const { call, visits } = locked;
   const steps = plan(command, call, delivery.room);
   const held = new Map(locked.rooms.map((room) => [room.name, room]));
   const missing = steps.map((step) => step.room).filter((room) => !held.has(room));
   if (missing.some((room) => namedRooms.some((taken) => taken > room))) throw new Relock();
   for (const room of await lockRooms(trx, accountSid, missing)) held.set(room.name, room);
   observer.lockWait(seconds(locking));
+  if (endsAnEarlierVisit(visits, rule)) return { duplicate: false, outcome: PLACEHOLDER };
+  const visitRoom = command.type === 'JoinConference' ? command.data.friendlyName : null;
+  const visit =
+    rule?.type === 'opens' && visitRoom !== null && callSid !== null
+      ? visitOf(visits, visitRoom, Boolean(held.get(visitRoom)?.state.live?.participants[callSid]))
+      : null;
+  if (foldsVisit) {
+    key = `${key} visit ${visit}`;
+    if (!(await claimKey(trx, accountSid, key, PLACEHOLDER))) return duplicate();
+  }
   const rooms = steps.map((step) => held.get(step.room) as LockedRoom);
   const ran = decideEach(
     command,
@@ -154,7 +175,20 @@ async function handleInTransaction(
     );
   }
   const target = ran.applied[ran.applied.length - 1]?.state.live ?? null;
-  const outcome = outcomeOf(command, produced, target);
+  const decided = outcomeOf(command, produced, target);
+  const outcome = decided.result === 'joined' && visit !== null ? { ...decided, visit } : decided;
+  if (visit !== null && callSid !== null) {
+    const turnedAway = outcome.result === 'rejected';
+    if (visit !== visits.visit || turnedAway !== visits.turnedAway) {
+      writes.push(
+        trx
+          .updateTable('call_visits')
+          .set({ visit, room: visitRoom, turned_away: turnedAway })
+          .where('account_sid', '=', accountSid)
+          .where('call_sid', '=', callSid),
+      );
+    }
+  }
   if (outcome.result !== PLACEHOLDER.result) writes.push(recordInboxOutcome(trx, accountSid, key, outcome));
 
   // Everything this delivery writes goes in one statement: one round trip between the locks and the commit.
@@ -169,7 +203,7 @@ async function handleInTransaction(
   return { duplicate: false, outcome };
 }
 
-function outcomeOf(
+export function outcomeOf(
   command: RoomCommand,
   events: RoomEvent[],
   live: { sid: string; participants: Record<string, unknown> } | null,

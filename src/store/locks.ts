@@ -1,5 +1,7 @@
-// The locks every webhook transaction takes, always in one order: the delivery's inbox key, then its call,
-// then its room(s) sorted by name, so that two transactions can never wait on each other in a cycle. A row
+// The locks every webhook transaction takes, always in one order: the delivery's inbox key, then its call
+// (and the call's visits), then its room(s) sorted by name, so that two transactions can never wait on each
+// other in a cycle. A voice request without the platform's token claims its key last, once the call's
+// visits name it: the key is the call's own, so whoever else wants it holds the call's lock first. A row
 // is created on first use and locked by the same statement, an upsert whose update leaves the row as it
 // was: on a conflict it waits for the row, locks it and returns its newest values, so that concurrent first
 // users queue on it instead of failing, in one round trip instead of an insert and a SELECT … FOR UPDATE.
@@ -15,21 +17,33 @@ export interface LockedRoom {
   state: RoomState;
 }
 
+/** A call's visits to rooms through the voice webhook (sql/006): its count, and the last one's room. */
+export interface VisitState {
+  visit: number;
+  room: string | null;
+  turnedAway: boolean;
+}
+
+export const noVisit: VisitState = { visit: 0, room: null, turnedAway: false };
+
 export interface Locked {
   call: CallState;
+  /** The call's visits, when asked for (`withVisits`). */
+  visits: VisitState;
   rooms: LockedRoom[];
 }
 
 /**
  * Claims the delivery's key in the inbox, with `placeholder` as its outcome for now, then locks its call
- * (when the command has one), then `rooms` in sorted order: one statement, in which each step is reached
- * only through the one before it, so that the locks are taken in that order. A redelivery waits on the
- * first delivery's key, finds it taken and locks nothing: null. `lockTimeout` bounds every lock wait of
- * the transaction, this statement's included.
+ * (when the command has one) and, `withVisits`, the call's visits, then `rooms` in sorted order: one
+ * statement, in which each step is reached only through the one before it, so that the locks are taken in
+ * that order. A redelivery waits on the first delivery's key, finds it taken and locks nothing: null. A
+ * null `key` claims nothing: the caller claims its key later (`claimKey`), once the call's visits say
+ * which it is. `lockTimeout` bounds every lock wait of the transaction, this statement's included.
  */
 export async function claimAndLock(
   executor: Executor,
-  delivery: { accountSid: string; key: string; callSid: string | null },
+  delivery: { accountSid: string; key: string | null; callSid: string | null; withVisits: boolean },
   placeholder: unknown,
   rooms: string[],
   lockTimeout: string,
@@ -37,13 +51,16 @@ export async function claimAndLock(
   const { accountSid, key, callSid } = delivery;
   const ctes = [
     sql`settings AS (SELECT set_config('lock_timeout', ${lockTimeout}, true))`,
-    sql`claimed AS (
+    key === null
+      ? sql`claimed AS (SELECT ${accountSid}::text AS account_sid FROM settings)`
+      : sql`claimed AS (
       INSERT INTO inbox (account_sid, key, outcome)
       SELECT ${accountSid}, ${key}, ${JSON.stringify(placeholder)}::jsonb FROM settings
       ON CONFLICT DO NOTHING
       RETURNING account_sid)`,
   ];
   let locking = sql`claimed`;
+  const withVisits = callSid !== null && delivery.withVisits;
   if (callSid !== null) {
     ctes.push(sql`call AS (
       INSERT INTO calls (account_sid, call_sid, room)
@@ -52,18 +69,38 @@ export async function claimAndLock(
       RETURNING room, ended)`);
     locking = sql`call`;
   }
+  if (withVisits) {
+    // Locked like the rest, not read: a plain read here would see the statement's snapshot, older than
+    // what the transaction that held the call's lock before this one may have written.
+    ctes.push(sql`visits AS (
+      INSERT INTO call_visits (account_sid, call_sid)
+      SELECT ${accountSid}, ${callSid} FROM call
+      ON CONFLICT (account_sid, call_sid) DO UPDATE SET visit = call_visits.visit
+      RETURNING visit, room, turned_away AS "turnedAway")`);
+    locking = sql`visits`;
+  }
   const sorted = [...new Set(rooms)].sort();
   if (sorted.length > 0) ctes.push(sql`room AS (${roomLocks(accountSid, sorted, locking)})`);
-  const result = await sql<{ claimed: boolean; call: CallState | null; rooms: LockedRoom[] | null }>`
+  const result = await sql<{
+    claimed: boolean;
+    call: CallState | null;
+    visits: VisitState | null;
+    rooms: LockedRoom[] | null;
+  }>`
     WITH ${sql.join(ctes)}
     SELECT EXISTS (SELECT FROM claimed) AS claimed,
            ${callSid === null ? sql`NULL` : sql`(SELECT to_jsonb(call) FROM call)`} AS call,
+           ${withVisits ? sql`(SELECT to_jsonb(visits) FROM visits)` : sql`NULL`} AS visits,
            ${sorted.length === 0 ? sql`NULL` : sql`(SELECT jsonb_agg(room) FROM room)`} AS rooms`.execute(
     executor,
   );
   const row = result.rows[0];
   if (!row?.claimed) return null;
-  return { call: row.call ?? initialCallState, rooms: (row.rooms ?? []).map(lockedRoom) };
+  return {
+    call: row.call ?? initialCallState,
+    visits: row.visits ?? noVisit,
+    rooms: (row.rooms ?? []).map(lockedRoom),
+  };
 }
 
 /**

@@ -61,6 +61,14 @@ export interface CallsTable {
   ended: Generated<boolean>;
 }
 
+export interface CallVisitsTable {
+  account_sid: string;
+  call_sid: string;
+  visit: Generated<number>;
+  room: string | null;
+  turned_away: Generated<boolean>;
+}
+
 export interface ConferencesTable {
   account_sid: string;
   sid: string;
@@ -149,6 +157,7 @@ export interface DB {
   events: EventsTable;
   inbox: InboxTable;
   calls: CallsTable;
+  call_visits: CallVisitsTable;
   conferences: ConferencesTable;
   participants: ParticipantsTable;
   callback_checkpoints: CallbackCheckpointsTable;

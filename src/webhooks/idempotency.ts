@@ -1,9 +1,12 @@
 // Which deliveries count as the same delivery. Twilio marks every webhook with a token that its retries
-// repeat; without one, a key is built from what tells one callback from another. Without the token a
-// request that repeats another's key word for word is taken for a retry of it, which is all the payload
-// can say.
+// repeat; without one, a key is built from what tells one callback from another: the conference callbacks'
+// ConferenceSid and SequenceNumber, the call's terminal status, the room and visit a <Dial action> URL
+// names, and for a voice request the call, the room and the number of the call's visit, which only the
+// store knows (commands/visits.ts). A request that repeats another's key is taken for a retry of it.
 
+import type { Delivery } from '../commands/index.js';
 import { badRequest } from './errors.js';
+import type { Parsed } from './route.js';
 
 export const IDEMPOTENCY_HEADER = 'i-twilio-idempotency-token';
 
@@ -21,4 +24,16 @@ export function deliveryKey(
     return `${route} token ${token}`;
   }
   return `${route} payload ${JSON.stringify(fields.map((field) => field ?? null))}`;
+}
+
+/** The key of a parsed request, and how it stands to its call's visits. */
+export function deliveryIdentity(
+  route: string,
+  token: string | string[] | undefined,
+  parsed: Parsed,
+): Pick<Delivery, 'key' | 'visit'> {
+  const key = deliveryKey(route, token, parsed.keyFields);
+  if (parsed.visit === undefined) return { key };
+  if (parsed.visit !== 'opens') return { key, visit: { type: 'ends', visit: parsed.visit } };
+  return { key, visit: { type: 'opens', foldIntoKey: !key.startsWith(`${route} token `) } };
 }

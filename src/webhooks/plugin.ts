@@ -9,7 +9,7 @@ import type { Metrics, WebhookOutcome } from '../metrics.js';
 import { refuseMethod } from '../refusals.js';
 import { authenticate } from './authenticate.js';
 import { badRequest } from './errors.js';
-import { deliveryKey, IDEMPOTENCY_HEADER } from './idempotency.js';
+import { deliveryIdentity, IDEMPOTENCY_HEADER } from './idempotency.js';
 import type { WebhookRoute } from './route.js';
 import { callStatus } from './routes/call-status.js';
 import { conferenceStatus } from './routes/conference-status.js';
@@ -60,10 +60,10 @@ export const webhooks: FastifyPluginAsync<WebhooksOptions> = async (
         const { accountSid, params } = await authenticate(commands, publicUrl, request);
         const parsed = route.parse(params, { now: clock(), publicUrl });
         if (parsed === null) return answer(reply, null);
-        const key = deliveryKey(route.path, request.headers[IDEMPOTENCY_HEADER], parsed.keyFields);
+        const identity = deliveryIdentity(route.path, request.headers[IDEMPOTENCY_HEADER], parsed);
         const result = await commands.deliver({
           accountSid,
-          key,
+          ...identity,
           command: parsed.command,
           room: parsed.room,
         });

@@ -16,6 +16,8 @@ export interface Parsed<Extra = unknown> {
   command: RoomCommand;
   /** What tells this delivery from others when the platform sent no idempotency token. */
   keyFields: readonly (string | number | null)[];
+  /** A voice request opens (or repeats) a visit of its call; a <Dial action> ends the visit it names. */
+  visit?: 'opens' | number;
   /** The room the request names, where it names one. */
   room: string | null;
   /** Whatever else the reply needs from the request. */

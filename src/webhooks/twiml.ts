@@ -30,13 +30,16 @@ export function dialConference(
   friendlyName: string,
   attributes: ConferenceAttributes,
   urls: CallbackUrls,
+  visit: number | undefined,
 ): string {
+  // The room and the call's visit ride along (signed with the URL), so that a late action for a room the
+  // call has since left is not taken for a leave of the room it is in now, and a second visit's leave is
+  // not taken for a retry of the first's.
+  const query = `FriendlyName=${encodeURIComponent(friendlyName)}${visit === undefined ? '' : `&Visit=${visit}`}`;
   return document({
     Dial: {
-      // The room rides along, so that a late action for a room the call has since left is not taken for
-      // a leave of the room it is in now.
       ...attributesOf({
-        action: `${urls.dialAction}?FriendlyName=${encodeURIComponent(friendlyName)}`,
+        action: `${urls.dialAction}?${query}`,
         method: 'POST',
       }),
       Conference: {

@@ -19,6 +19,7 @@ const ACCOUNT_TABLES = [
   'callback_checkpoints',
   'callback_conferences',
   'callbacks',
+  'call_visits',
   'calls',
   'conferences',
   'ended_sessions',

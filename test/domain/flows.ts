@@ -45,6 +45,8 @@ export type Action =
   | { kind: 'reported-join'; call: string; room: Room; sequenceNumber: number }
   | { kind: 'hang-up'; call: string; status: EndCall['data']['callStatus'] }
   | { kind: 'dial-end'; call: string }
+  /** The `pick`th call that has left a room (and not ended) joining again: that room, or `elsewhere`. */
+  | { kind: 'come-back'; pick: number; elsewhere: Room | null }
   | { kind: 'participant-leave'; call: string; room: Room; sequenceNumber: number }
   | {
       kind: 'update';
@@ -79,6 +81,10 @@ export const action: fc.Arbitrary<Action> = fc.oneof(
     weight: 2,
   },
   { arbitrary: fc.record({ kind: fc.constant('dial-end'), call }), weight: 3 },
+  {
+    arbitrary: fc.record({ kind: fc.constant('come-back'), pick: fc.nat(5), elsewhere: fc.option(room) }),
+    weight: 2,
+  },
   { arbitrary: fc.record({ kind: fc.constant('participant-leave'), call, room, sequenceNumber }), weight: 2 },
   {
     arbitrary: fc.record({
@@ -134,6 +140,15 @@ export function deliveryFor(next: Action, world: World, made: Delivery[], build:
       return { command: hangUp(next.call, next.status) };
     case 'dial-end':
       return { command: leave(next.call, 'dial-ended') };
+    case 'come-back': {
+      const away = [...world.calls].filter(
+        ([sid, { room, ended }]) =>
+          room !== null && !ended && !world.rooms.get(room)?.live?.participants[sid],
+      );
+      const [sid, left] = away[next.pick % Math.max(away.length, 1)] ?? [];
+      if (sid === undefined || !left?.room) return null;
+      return { command: join(sid, next.elsewhere ?? (left.room as Room)) };
+    }
     case 'participant-leave':
       return { command: leave(next.call, 'left', next.sequenceNumber), room: next.room };
     case 'update':

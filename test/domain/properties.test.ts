@@ -127,6 +127,12 @@ function notice(seen: Set<string>, next: Action, before: World, result: Delivere
   }
   for (const { room, event } of result.appended) {
     seen.add(`event:${event.type}`);
+    if (event.type === 'ParticipantJoined') {
+      const left = before.log.findLast(
+        (l) => l.event.type === 'ParticipantLeft' && l.event.data.callSid === event.data.callSid,
+      );
+      if (left) seen.add(left.room === room ? 'came-back:same-room' : 'came-back:other-room');
+    }
     if (event.type === 'ParticipantLeft') seen.add(`left:${event.data.reason}`);
     if (event.type === 'ConferenceEnded') seen.add(`ended:${event.data.reason}`);
     if (event.type === 'JoinRejected') seen.add(`rejected:${event.data.reason}`);
@@ -204,6 +210,8 @@ it('keeps the room invariants through random call flows, and the log rebuilds th
       'ended:participant-with-end-conference-on-exit-left',
       'ended:conference-ended-via-api',
       'reopened',
+      'came-back:same-room',
+      'came-back:other-room',
       'ignored:earlier-end',
       'ignored:update',
       'ignored:reported-join',

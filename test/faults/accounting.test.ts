@@ -96,11 +96,9 @@ describe.each(databaseKinds)('the fault suite accounting on $name', (kind) => {
     },
   ];
 
-  // Known bug (the repeat-visit issue, #15): without the platform's idempotency token, Conclave keys a
-  // delivery by its payload, so a call that leaves and dials the same room again is taken for a repeat of
-  // its first visit, answered as before and not recorded. The accounting sees the second stay missing. When
-  // the fix lands this test fails: make it a plain `it`.
-  it.fails('sees a call that leaves and comes back recorded each time, without idempotency tokens', async () => {
+  // Without the platform's idempotency token, a call that leaves and dials the same room again must be told
+  // from a repeat of its first visit: the accounting would see the second stay missing.
+  it('sees a call that leaves and comes back recorded each time, without idempotency tokens', async () => {
     const t = await build(kind);
     try {
       const account = { accountSid: t.account.sid, authToken: t.account.authToken, publicUrl: PUBLIC_URL };
@@ -117,8 +115,11 @@ describe.each(databaseKinds)('the fault suite accounting on $name', (kind) => {
       const room = { FriendlyName: ROOMS[0] as string };
       await tokenless.send('/webhooks/voice', form(host), room);
       for (let visit = 0; visit < 2; visit++) {
-        await tokenless.send('/webhooks/voice', form(call), room);
-        await tokenless.send('/webhooks/dial-action', { ...form(call), CallStatus: 'in-progress' }, room);
+        const answer = await tokenless.send('/webhooks/voice', form(call), room);
+        // The platform calls the <Dial action> URL as the answer wrote it.
+        const action = /action="([^"]+)"/.exec(answer?.body ?? '')?.[1]?.replaceAll('&amp;', '&') ?? '';
+        const query = Object.fromEntries(new URL(action).searchParams);
+        await tokenless.send('/webhooks/dial-action', { ...form(call), CallStatus: 'in-progress' }, query);
       }
       expect(await ledger.reconcile(t.database, t.account.sid)).toMatchObject({ visits: 3, lost: 0 });
     } finally {

@@ -106,6 +106,17 @@ export class Edge extends Sender {
   }
 }
 
+/** The form of every webhook about call `callSid`, with `extra` added. */
+export function callFormOf(account: EdgeAccount, callSid: string) {
+  return (extra: Record<string, string> = {}) => ({
+    AccountSid: account.accountSid,
+    CallSid: callSid,
+    From: '+15550100',
+    To: '+15550199',
+    ...extra,
+  });
+}
+
 /** The voice webhook of a call that is not part of any flow: a probe of what the server does now. */
 export function probeJoin(edge: Edge, account: EdgeAccount, callSid: string, room: string): Promise<Answer> {
   const form = { AccountSid: account.accountSid, CallSid: callSid, CallStatus: 'ringing', From: '+15550100' };

@@ -8,7 +8,8 @@ import { type Account, newAccount, saveAccount } from '../../src/store/accounts.
 import type { Database } from '../../src/store/database.js';
 import { type RunningServer, runCli, startCli } from '../helpers/cli.js';
 import { postgresKind, type TestDatabase } from '../helpers/databases.js';
-import type { EdgeAccount } from './edge.js';
+import { type EdgeAccount, seeded } from './edge.js';
+import { Ledger } from './ledger.js';
 
 /**
  * Makes fresh PostgreSQL databases for the enclosing describe block and drops them after it. Called before
@@ -73,4 +74,24 @@ export async function expectVerified(url: string): Promise<string> {
   expect(result.stdout + result.stderr).toMatch(/^Verified: the read models match the \d+ events/);
   expect(result.code).toBe(0);
   return result.stdout.trim();
+}
+
+/**
+ * `count` `conclave serve` processes on a fresh database with one tenant, killed when the file's tests are
+ * done; each run starts from a seed it reports, so that a failure can be replayed.
+ */
+export function useReplicas(count: number) {
+  const fresh = useDatabases();
+  const servers: RunningServer[] = [];
+  afterAll(async () => {
+    await Promise.all(servers.map(killHard));
+  });
+  return async () => {
+    const database = await fresh();
+    const url = database.url as string;
+    const tenancy = await tenant(database);
+    servers.push(...(await Promise.all(Array.from({ length: count }, () => serve(url)))));
+    const seed = Date.now();
+    return { database, url, ...tenancy, servers, seed, random: seeded(seed), ledger: new Ledger() };
+  };
 }

@@ -10,14 +10,18 @@ export const dialAction = route({
   path: '/webhooks/dial-action',
   parse(params, { now }) {
     const callSid = params.sid('CallSid', 'CA') ?? missing('CallSid');
+    const room = params.name('FriendlyName') ?? null;
+    // Absent from the actions of TwiML answered before visits were counted.
+    const visit = params.integer('Visit', 1, 2 ** 31 - 1) ?? null;
     return {
       command: {
         type: 'LeaveConference',
         ...mintCommandId(now),
         data: { callSid, reason: 'dial-ended', sequenceNumber: null },
       },
-      keyFields: [callSid, params.text('DialCallStatus') ?? null],
-      room: params.name('FriendlyName') ?? null,
+      keyFields: [callSid, params.text('DialCallStatus') ?? null, room, visit],
+      visit: visit === null ? undefined : visit,
+      room,
       extra: null,
     };
   },

@@ -40,12 +40,16 @@ export const voice = route<Dialled>({
         },
       },
       keyFields: [callSid, friendlyName],
+      visit: 'opens',
       room: null,
       extra: { friendlyName, attributes },
     };
   },
   reply(outcome, { friendlyName, attributes }, urls) {
-    if (outcome.result !== 'rejected') return dialConference(friendlyName, attributes, urls);
+    if (outcome.result !== 'rejected') {
+      const visit = outcome.result === 'joined' ? outcome.visit : undefined;
+      return dialConference(friendlyName, attributes, urls, visit);
+    }
     return outcome.reason === 'conference-full' ? conferenceFull() : hangUp();
   },
 });

@@ -1,0 +1,303 @@
+// Natural group commit: deliveries that arrive while the write lanes are busy wait, and the next free lane
+// takes all that wait (up to a bound) into one transaction: calls then rooms locked in the global order,
+// each delivery decided in arrival order on the state the earlier ones left, everything written by one
+// statement, one COMMIT, and only then each delivery answered. No timer: an idle server runs a lone
+// delivery at once, by the single-delivery path. Should the batch fail as a whole (a lock timeout, a key
+// taken meanwhile, the database gone), its deliveries run again one by one, so that none fails for another.
+// See docs/write-path.md for the invariants and why they hold.
+
+import type { Kysely, OperationNodeSource, Transaction } from 'kysely';
+import { type CallState, initialCallState } from '../domain/call.js';
+import { decideEach, plan } from '../domain/delivery.js';
+import type { RoomEvent } from '../domain/events.js';
+import { Projection } from '../reads/projection.js';
+import {
+  advanceRooms,
+  appendEvents,
+  lockCalls,
+  lockRoomsAndReadInbox,
+  type Owned,
+  ownedKey,
+  type PositionedEvent,
+  type RoomAppend,
+  recordOutcomes,
+  updateCalls,
+  updateVisits,
+} from '../store/batch.js';
+import { ConcurrencyError } from '../store/events.js';
+import { noVisit, type VisitState } from '../store/locks.js';
+import type { DB } from '../store/schema.js';
+import { writeInOneStatement } from '../store/single-statement.js';
+import {
+  type Delivery,
+  type DeliveryResult,
+  deliver,
+  LOCK_TIMEOUT,
+  type Outcome,
+  outcomeOf,
+  PLACEHOLDER,
+  type StoreObserver,
+} from './deliver.js';
+import { endsAnEarlierVisit, visitOf } from './visits.js';
+
+export interface GroupCommitOptions {
+  /** Transactions in flight at once, each on its own connection. */
+  lanes: number;
+  /** Deliveries per transaction at most. */
+  maxBatch: number;
+}
+
+interface Waiting {
+  delivery: Delivery;
+  resolve: (result: DeliveryResult) => void;
+  reject: (error: unknown) => void;
+}
+
+const callSidOf = (delivery: Delivery) =>
+  'callSid' in delivery.command.data ? delivery.command.data.callSid : null;
+
+/** A delivery's key once its visit is folded in, as deliver.ts folds it. */
+const foldedKey = (key: string, visit: number) => `${key} visit ${visit}`;
+
+const foldsVisit = (delivery: Delivery) => delivery.visit?.type === 'opens' && delivery.visit.foldIntoKey;
+
+/** Thrown when a batch would have to lock a room it did not lock up front: it runs one by one instead. */
+class UnlockedRoom extends Error {}
+
+export function groupCommitter(
+  db: Kysely<DB>,
+  observer: StoreObserver | undefined,
+  options: GroupCommitOptions,
+) {
+  const waiting: Waiting[] = [];
+  let running = 0;
+
+  let scheduled = false;
+
+  // A lane starts at the end of the event loop's turn, not at once: requests whose bodies arrived in the
+  // same turn then go together. PGlite runs a whole transaction in microtasks, so a lane started at once
+  // would finish before the turn's next request reached it, and every batch would be of one.
+  function schedule() {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(pump);
+  }
+
+  function pump() {
+    scheduled = false;
+    while (running < options.lanes && waiting.length > 0) {
+      const batch = waiting.splice(0, options.maxBatch);
+      running++;
+      void runBatch(batch).finally(() => {
+        running--;
+        schedule();
+      });
+    }
+  }
+
+  async function runBatch(batch: Waiting[]) {
+    if (batch.length > 1) {
+      const started = process.hrtime.bigint();
+      try {
+        const results = await db.transaction().execute((trx) =>
+          decideBatch(
+            trx,
+            batch.map((w) => w.delivery),
+            observer,
+          ),
+        );
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        for (const [i, w] of batch.entries()) {
+          observer?.transaction(seconds);
+          w.resolve(results[i] as DeliveryResult);
+        }
+        return;
+      } catch {
+        // Whatever went wrong went wrong for the batch: each delivery gets its own attempt and answer.
+      }
+    }
+    await Promise.all(
+      batch.map((w) =>
+        deliver(db, w.delivery, observer).then(
+          (result) => w.resolve(result),
+          (error: unknown) => w.reject(error),
+        ),
+      ),
+    );
+  }
+
+  return (delivery: Delivery): Promise<DeliveryResult> =>
+    new Promise((resolve, reject) => {
+      waiting.push({ delivery, resolve, reject });
+      schedule();
+    });
+}
+
+async function decideBatch(
+  trx: Transaction<DB>,
+  batch: Delivery[],
+  observer: StoreObserver | undefined,
+): Promise<DeliveryResult[]> {
+  const locking = process.hrtime.bigint();
+  const callsWanted: Owned[] = [];
+  const withVisits = new Set<string>();
+  for (const d of batch) {
+    const callSid = callSidOf(d);
+    if (callSid === null) continue;
+    callsWanted.push({ accountSid: d.accountSid, name: callSid });
+    if (d.visit !== undefined) withVisits.add(ownedKey(d.accountSid, callSid));
+  }
+  const lockedCalls = await lockCalls(trx, callsWanted, withVisits, LOCK_TIMEOUT);
+  const calls = new Map<string, CallState>();
+  const visits = new Map<string, VisitState>();
+  for (const c of lockedCalls) {
+    calls.set(ownedKey(c.accountSid, c.callSid), c.call);
+    visits.set(ownedKey(c.accountSid, c.callSid), c.visits);
+  }
+  const callOf = (d: Delivery) => {
+    const callSid = callSidOf(d);
+    return callSid === null
+      ? initialCallState
+      : (calls.get(ownedKey(d.accountSid, callSid)) ?? initialCallState);
+  };
+
+  // Every room a delivery may touch: those it names, and those its call is in. Within the batch a call only
+  // moves to a room some delivery names, so these are all the rooms the batch can need.
+  const roomsWanted: Owned[] = [];
+  const keys: Owned[] = [];
+  for (const d of batch) {
+    for (const call of [callOf(d), initialCallState]) {
+      for (const step of plan(d.command, call, d.room))
+        roomsWanted.push({ accountSid: d.accountSid, name: step.room });
+    }
+    const callSid = callSidOf(d);
+    if (!foldsVisit(d)) keys.push({ accountSid: d.accountSid, name: d.key });
+    else if (callSid !== null) {
+      // A retry of the call's current visit holds this key; a key of a later visit cannot exist yet.
+      const current = visits.get(ownedKey(d.accountSid, callSid)) ?? noVisit;
+      keys.push({ accountSid: d.accountSid, name: foldedKey(d.key, current.visit) });
+    }
+  }
+  const locked = await lockRoomsAndReadInbox(trx, roomsWanted, keys);
+  observer?.lockWait(Number(process.hrtime.bigint() - locking) / 1e9);
+  const rooms = new Map(locked.rooms.map((r) => [ownedKey(r.accountSid, r.name), { ...r, appended: 0 }]));
+  const remembered = locked.outcomes;
+
+  const appends = new Map<string, RoomAppend>();
+  const positioned: PositionedEvent[] = [];
+  const changedCalls = new Map<string, { accountSid: string; callSid: string; call: CallState }>();
+  const changedVisits = new Map<string, { accountSid: string; callSid: string; visits: VisitState }>();
+  const recorded: { accountSid: string; key: string; outcome: Outcome }[] = [];
+  const projection = new Projection();
+  const results: DeliveryResult[] = [];
+
+  for (const d of batch) {
+    const { accountSid, command, visit: rule } = d;
+    const callSid = callSidOf(d);
+    const callKey = callSid === null ? null : ownedKey(accountSid, callSid);
+    const call = callOf(d);
+    const callVisits = (callKey !== null && visits.get(callKey)) || noVisit;
+    const steps = plan(command, call, d.room);
+    const held = steps.map((step) => rooms.get(ownedKey(accountSid, step.room)));
+    if (held.some((room) => room === undefined)) throw new UnlockedRoom();
+    const states = held.map((room) => (room as NonNullable<typeof room>).state);
+
+    const visitRoom = command.type === 'JoinConference' ? command.data.friendlyName : null;
+    const visitIndex = visitRoom === null ? -1 : steps.findIndex((step) => step.room === visitRoom);
+    const visit =
+      rule?.type === 'opens' && visitRoom !== null && callSid !== null
+        ? visitOf(callVisits, visitRoom, Boolean(states[visitIndex]?.live?.participants[callSid]))
+        : null;
+    const key = foldsVisit(d) && visit !== null ? foldedKey(d.key, visit) : d.key;
+    const earlier = remembered.get(ownedKey(accountSid, key));
+    if (earlier !== undefined) {
+      results.push({ duplicate: true, outcome: earlier as Outcome });
+      continue;
+    }
+    if (endsAnEarlierVisit(callVisits, rule)) {
+      remember(accountSid, key, PLACEHOLDER);
+      results.push({ duplicate: false, outcome: PLACEHOLDER });
+      continue;
+    }
+    const ran = decideEach(command, steps, states, call);
+    if ('rejection' in ran) {
+      // Refused: nothing of it is kept, not even its key, as when it runs alone.
+      results.push({ duplicate: false, outcome: { result: 'refused', ...ran.rejection } });
+      continue;
+    }
+    const produced: RoomEvent[] = [];
+    for (const [i, applied] of ran.applied.entries()) {
+      if (applied.events.length === 0) continue;
+      const room = held[i] as NonNullable<(typeof held)[number]>;
+      const roomKey = ownedKey(accountSid, applied.room);
+      const append = appends.get(roomKey) ?? {
+        accountSid,
+        room: applied.room,
+        expectedVersion: room.version,
+        count: 0,
+        state: room.state,
+      };
+      for (const { id, event } of applied.events) {
+        append.count += 1;
+        positioned.push({
+          accountSid,
+          room: applied.room,
+          position: append.expectedVersion + append.count,
+          id,
+          event,
+        });
+      }
+      append.state = applied.state;
+      appends.set(roomKey, append);
+      room.state = applied.state;
+      for (const { event } of applied.events) {
+        projection.apply(accountSid, event);
+        produced.push(event);
+      }
+    }
+    if (
+      callKey !== null &&
+      callSid !== null &&
+      (ran.call.room !== call.room || ran.call.ended !== call.ended)
+    ) {
+      calls.set(callKey, ran.call);
+      changedCalls.set(callKey, { accountSid, callSid, call: ran.call });
+    }
+    const target = ran.applied[ran.applied.length - 1]?.state.live ?? null;
+    const decided = outcomeOf(command, produced, target);
+    const outcome = decided.result === 'joined' && visit !== null ? { ...decided, visit } : decided;
+    if (visit !== null && callKey !== null && callSid !== null) {
+      const turnedAway = outcome.result === 'rejected';
+      if (visit !== callVisits.visit || turnedAway !== callVisits.turnedAway) {
+        const next = { visit, room: visitRoom, turnedAway };
+        visits.set(callKey, next);
+        changedVisits.set(callKey, { accountSid, callSid, visits: next });
+      }
+    }
+    remember(accountSid, key, outcome);
+    results.push({ duplicate: false, outcome });
+  }
+
+  function remember(accountSid: string, key: string, outcome: Outcome) {
+    remembered.set(ownedKey(accountSid, key), outcome);
+    recorded.push({ accountSid, key, outcome });
+  }
+
+  const writes: OperationNodeSource[] = [...projection.writes(trx)];
+  const appended = [...appends.values()];
+  if (appended.length > 0) writes.push(appendEvents(trx, positioned));
+  if (changedCalls.size > 0) writes.push(updateCalls([...changedCalls.values()]));
+  if (changedVisits.size > 0) writes.push(updateVisits([...changedVisits.values()]));
+  const counted: OperationNodeSource[] = [];
+  if (appended.length > 0) counted.push(advanceRooms(appended));
+  if (recorded.length > 0) counted.push(recordOutcomes(trx, recorded));
+  const counts = await writeInOneStatement(trx, writes, counted);
+  const [advanced, inserted] = appended.length > 0 ? counts : [0, ...counts];
+  if (appended.length > 0 && advanced !== appended.length) {
+    const first = appended[0] as RoomAppend;
+    throw new ConcurrencyError(first.accountSid, first.room, first.expectedVersion);
+  }
+  if (recorded.length > 0 && inserted !== recorded.length)
+    throw new Error('an inbox key was taken meanwhile');
+  return results;
+}

@@ -1,0 +1,240 @@
+// The statements of a group commit: several deliveries in one transaction. Locks come in the global order
+// every webhook transaction keeps (calls sorted, their visits, then rooms sorted; store/locks.ts), each
+// kind in one statement; everything the batch decided is then written by one statement. Rows travel as one
+// JSON document per statement, so that the statement texts never change with the size of the batch.
+
+import { sql } from 'kysely';
+import type { CallState } from '../domain/call.js';
+import type { RoomEvent } from '../domain/events.js';
+import { initialRoomState, type RoomState } from '../domain/room.js';
+import { insertRows } from './bulk-insert.js';
+import type { Executor } from './executor.js';
+import type { LockedRoom, VisitState } from './locks.js';
+
+/** A call or a room of one account; calls and rooms of several accounts may share a batch. */
+export interface Owned {
+  accountSid: string;
+  name: string;
+}
+
+/** The one key for maps of owned things. */
+export const ownedKey = (accountSid: string, name: string) => `${accountSid}\u0000${name}`;
+
+/** Sorted as the single-delivery path sorts (JavaScript string order), account first. */
+function sorted(items: Owned[]): Owned[] {
+  const unique = new Map(items.map((item) => [ownedKey(item.accountSid, item.name), item]));
+  return [...unique.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, item]) => item);
+}
+
+export interface LockedCall {
+  accountSid: string;
+  callSid: string;
+  call: CallState;
+  visits: VisitState;
+}
+
+/**
+ * Locks `calls` (creating their rows) and the visits of those in `withVisits`, in sorted order, in one
+ * statement; `lockTimeout` bounds every lock wait of the transaction.
+ */
+export async function lockCalls(
+  executor: Executor,
+  calls: Owned[],
+  withVisits: Set<string>,
+  lockTimeout: string,
+): Promise<LockedCall[]> {
+  const wanted = sorted(calls).map((c, n) => ({
+    account_sid: c.accountSid,
+    call_sid: c.name,
+    n,
+    visits: withVisits.has(ownedKey(c.accountSid, c.name)),
+  }));
+  const result = await sql<{
+    account_sid: string;
+    call_sid: string;
+    room: string | null;
+    ended: boolean;
+    visit: number | null;
+    visit_room: string | null;
+    turned_away: boolean | null;
+  }>`
+    WITH settings AS (SELECT set_config('lock_timeout', ${lockTimeout}, true)),
+    wanted AS (
+      SELECT * FROM json_to_recordset(${JSON.stringify(wanted)}::json)
+      AS w (account_sid text, call_sid text, n int, visits boolean)),
+    call AS (
+      INSERT INTO calls (account_sid, call_sid, room)
+      SELECT account_sid, call_sid, NULL FROM wanted CROSS JOIN settings ORDER BY n
+      ON CONFLICT (account_sid, call_sid) DO UPDATE SET room = calls.room
+      RETURNING account_sid, call_sid, room, ended),
+    visits AS (
+      INSERT INTO call_visits (account_sid, call_sid)
+      SELECT account_sid, call_sid FROM wanted CROSS JOIN (SELECT count(*) FROM call) AS after
+      WHERE visits ORDER BY n
+      ON CONFLICT (account_sid, call_sid) DO UPDATE SET visit = call_visits.visit
+      RETURNING account_sid, call_sid, visit, room, turned_away)
+    SELECT call.account_sid, call.call_sid, call.room, call.ended,
+           visits.visit, visits.room AS visit_room, visits.turned_away
+    FROM call LEFT JOIN visits USING (account_sid, call_sid)`.execute(executor);
+  return result.rows.map((row) => ({
+    accountSid: row.account_sid,
+    callSid: row.call_sid,
+    call: { room: row.room, ended: row.ended },
+    visits: { visit: row.visit ?? 0, room: row.visit_room, turnedAway: row.turned_away ?? false },
+  }));
+}
+
+export interface RoomsAndOutcomes {
+  rooms: (LockedRoom & { accountSid: string })[];
+  /** The remembered outcome of each of the keys asked about that the inbox holds, by ownedKey. */
+  outcomes: Map<string, unknown>;
+}
+
+/** Locks `rooms` (creating their rows) in sorted order, and reads what the inbox holds for `keys`. */
+export async function lockRoomsAndReadInbox(
+  executor: Executor,
+  rooms: Owned[],
+  keys: Owned[],
+): Promise<RoomsAndOutcomes> {
+  const wanted = sorted(rooms).map((r, n) => ({ account_sid: r.accountSid, name: r.name, n }));
+  const asked = keys.map((k) => ({ account_sid: k.accountSid, key: k.name }));
+  const result = await sql<{
+    rooms: { account_sid: string; name: string; version: string | number; state: RoomState }[] | null;
+    outcomes: { account_sid: string; key: string; outcome: unknown }[] | null;
+  }>`
+    WITH room AS (
+      INSERT INTO rooms (account_sid, friendly_name, version, state)
+      SELECT w.account_sid, w.name, 0, ${JSON.stringify(initialRoomState)}::jsonb
+      FROM json_to_recordset(${JSON.stringify(wanted)}::json) AS w (account_sid text, name text, n int)
+      ORDER BY w.n
+      ON CONFLICT (account_sid, friendly_name) DO UPDATE SET version = rooms.version
+      RETURNING account_sid, friendly_name AS name, version, state)
+    SELECT (SELECT jsonb_agg(room) FROM room) AS rooms,
+           (SELECT jsonb_agg(jsonb_build_object('account_sid', i.account_sid, 'key', i.key, 'outcome', i.outcome))
+            FROM inbox i
+            JOIN json_to_recordset(${JSON.stringify(asked)}::json) AS a (account_sid text, key text)
+              ON i.account_sid = a.account_sid AND i.key = a.key) AS outcomes`.execute(executor);
+  const row = result.rows[0];
+  return {
+    rooms: (row?.rooms ?? []).map((r) => ({
+      accountSid: r.account_sid,
+      name: r.name,
+      version: Number(r.version),
+      state: r.state,
+    })),
+    outcomes: new Map((row?.outcomes ?? []).map((o) => [ownedKey(o.account_sid, o.key), o.outcome])),
+  };
+}
+
+export interface RoomAppend {
+  accountSid: string;
+  room: string;
+  expectedVersion: number;
+  /** How many events the batch appends to the room. */
+  count: number;
+  state: RoomState;
+}
+
+/** One event, at its position in its room's stream. */
+export interface PositionedEvent {
+  accountSid: string;
+  room: string;
+  position: number;
+  id: string;
+  event: RoomEvent;
+}
+
+/**
+ * The statement that appends `events` in the order given, which is the order their global positions
+ * take: the order they were decided in, across rooms, as a rebuild will fold them.
+ */
+export function appendEvents(executor: Executor, events: PositionedEvent[]) {
+  return insertRows(
+    executor,
+    'events',
+    {
+      account_sid: 'text',
+      friendly_name: 'text',
+      stream_position: 'bigint',
+      id: 'text',
+      type: 'text',
+      data: 'jsonb',
+      recorded_at: 'timestamptz',
+    },
+    events.map(({ accountSid, room, position, id, event }) => ({
+      account_sid: accountSid,
+      friendly_name: room,
+      stream_position: position,
+      id,
+      type: event.type,
+      data: JSON.stringify(event.data),
+      recorded_at: event.data.at,
+    })),
+  );
+}
+
+/**
+ * The statement that stores each room's new version and state, only where the room is still at its
+ * expected version; it returns one row per room advanced, which the caller must count (a second line of
+ * defence behind the locks, as in store/events.ts).
+ */
+export function advanceRooms(appends: RoomAppend[]) {
+  const rows = appends.map((a) => ({
+    account_sid: a.accountSid,
+    name: a.room,
+    expected: a.expectedVersion,
+    version: a.expectedVersion + a.count,
+    state: a.state,
+  }));
+  return sql`
+    UPDATE rooms SET version = w.version, state = w.state
+    FROM json_to_recordset(${JSON.stringify(rows)}::json)
+      AS w (account_sid text, name text, expected bigint, version bigint, state jsonb)
+    WHERE rooms.account_sid = w.account_sid AND rooms.friendly_name = w.name AND rooms.version = w.expected
+    RETURNING rooms.friendly_name`;
+}
+
+/** The statement that stores the calls' new states. */
+export function updateCalls(calls: { accountSid: string; callSid: string; call: CallState }[]) {
+  const rows = calls.map((c) => ({ account_sid: c.accountSid, call_sid: c.callSid, ...c.call }));
+  return sql`
+    UPDATE calls SET room = w.room, ended = w.ended
+    FROM json_to_recordset(${JSON.stringify(rows)}::json)
+      AS w (account_sid text, call_sid text, room text, ended boolean)
+    WHERE calls.account_sid = w.account_sid AND calls.call_sid = w.call_sid`;
+}
+
+/** The statement that stores the calls' visits. */
+export function updateVisits(visits: { accountSid: string; callSid: string; visits: VisitState }[]) {
+  const rows = visits.map((v) => ({
+    account_sid: v.accountSid,
+    call_sid: v.callSid,
+    visit: v.visits.visit,
+    room: v.visits.room,
+    turned_away: v.visits.turnedAway,
+  }));
+  return sql`
+    UPDATE call_visits SET visit = w.visit, room = w.room, turned_away = w.turned_away
+    FROM json_to_recordset(${JSON.stringify(rows)}::json)
+      AS w (account_sid text, call_sid text, visit int, room text, turned_away boolean)
+    WHERE call_visits.account_sid = w.account_sid AND call_visits.call_sid = w.call_sid`;
+}
+
+/**
+ * The statement that records the outcomes of the batch's deliveries; it returns one row per key it
+ * inserted, which the caller must count: a key taken meanwhile (by a transaction that committed after
+ * this one read the inbox) makes the batch wrong, and it must be rolled back.
+ */
+export function recordOutcomes(
+  executor: Executor,
+  outcomes: { accountSid: string; key: string; outcome: unknown }[],
+) {
+  return insertRows(
+    executor,
+    'inbox',
+    { account_sid: 'text', key: 'text', outcome: 'jsonb' },
+    outcomes.map((o) => ({ account_sid: o.accountSid, key: o.key, outcome: JSON.stringify(o.outcome) })),
+  )
+    .onConflict((oc) => oc.doNothing())
+    .returning('key');
+}
