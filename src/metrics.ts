@@ -13,7 +13,9 @@ export type WebhookOutcome =
   | 'joined'
   | 'rejected-full'
   | 'rejected-ended'
-  | 'refused'
+  | 'rejected-label'
+  | 'rejected-coach'
+  | 'rejected-attribute'
   | 'applied'
   | 'duplicate'
   | 'ignored';
@@ -21,6 +23,8 @@ export type WebhookOutcome =
 export interface Metrics {
   registry: Registry;
   webhookOutcome(outcome: WebhookOutcome): void;
+  /** A `<Conference>` attribute value Twilio would only warn about, replaced by its default. */
+  attributeWarning(attribute: string): void;
   store: StoreObserver;
 }
 
@@ -50,6 +54,12 @@ export function createMetrics(database: Database): Metrics {
     name: 'conclave_webhook_outcomes_total',
     help: 'Webhook deliveries by what they came to',
     labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const warnings = new Counter({
+    name: 'conclave_attribute_warnings_total',
+    help: 'Conference attribute values Twilio would warn about, replaced by their defaults',
+    labelNames: ['attribute'],
     registers: [registry],
   });
   const appendSeconds = new Histogram({
@@ -92,6 +102,7 @@ export function createMetrics(database: Database): Metrics {
   return {
     registry,
     webhookOutcome: (outcome) => outcomes.inc({ outcome }),
+    attributeWarning: (attribute) => warnings.inc({ attribute }),
     store: {
       lockWait: (seconds) => lockWaitSeconds.observe(seconds),
       transaction: (seconds) => appendSeconds.observe(seconds),

@@ -2,7 +2,7 @@
 // lists Twilio defines. Twilio keeps no such history behind its REST API.
 
 import type { FastifyInstance } from 'fastify';
-import type { Reads } from '../reads/index.js';
+import { type Reads, shownSid } from '../reads/index.js';
 import { conferenceOf } from './conferences.js';
 import { invalidParameter } from './errors.js';
 import { formatOf } from './format.js';
@@ -31,18 +31,19 @@ export function eventRoutes(app: FastifyInstance, reads: Reads): void {
       const paging = parsePaging(new Query(request.url), parseEventSid);
       const page = await reads.conferenceEvents(AccountSid, conference.sid, paging);
       if (!page) throw unknownPageToken();
+      const shown = shownSid(conference);
       return sendPage(
         reply,
         format,
         NAMES,
         {
-          path: `${conferencePath(AccountSid, conference.sid)}/Events`,
+          path: `${conferencePath(AccountSid, shown)}/Events`,
           filters: [],
           paging,
           page,
           keyOf: (event) => eventSid(event.id),
         },
-        (event) => eventJson(AccountSid, conference.sid, event),
+        (event) => eventJson(AccountSid, shown, event),
       );
     },
   );

@@ -3,7 +3,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import { isSid } from '../domain/ids.js';
-import type { ParticipantKey, Reads } from '../reads/index.js';
+import { type ParticipantKey, type Reads, shownSid } from '../reads/index.js';
 import { conferenceOf } from './conferences.js';
 import { notFound } from './errors.js';
 import { participantFilters, participantStatus } from './filters.js';
@@ -36,18 +36,19 @@ export function participantRoutes(app: FastifyInstance, reads: Reads): void {
       const paging = parsePaging(query, (name, key) => parseSid(name, 'CA', key));
       const page = await reads.participants(AccountSid, conference.sid, filter, paging);
       if (!page) throw unknownPageToken();
+      const shown = shownSid(conference);
       return sendPage(
         reply,
         format,
         NAMES,
         {
-          path: `${conferencePath(AccountSid, conference.sid)}/Participants`,
+          path: `${conferencePath(AccountSid, shown)}/Participants`,
           filters: params,
           paging,
           page,
           keyOf: (participant) => participant.callSid,
         },
-        (participant, suffix) => participantJson(participant, suffix, history),
+        (participant, suffix) => participantJson(participant, shown, suffix, history),
       );
     },
   );
@@ -58,13 +59,13 @@ export function participantRoutes(app: FastifyInstance, reads: Reads): void {
     async (request, reply) => {
       const format = formatOf(request.url);
       const { AccountSid, ConferenceSid, CallSid } = request.params;
-      const conferenceSid = parseSid('ConferenceSid', 'CF', ConferenceSid);
       const { status, history } = participantStatus(new Query(request.url));
+      const conference = await conferenceOf(reads, AccountSid, ConferenceSid, request.url);
       const key = participantKey(withoutSuffix(CallSid));
-      const participant = key && (await reads.participant(AccountSid, conferenceSid, key, status));
+      const participant = key && (await reads.participant(AccountSid, conference.sid, key, status));
       if (!participant) throw notFound(pathOf(request.url));
       return sendResource(reply, format, NAMES, participant, (item, suffix) =>
-        participantJson(item, suffix, history),
+        participantJson(item, shownSid(conference), suffix, history),
       );
     },
   );

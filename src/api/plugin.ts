@@ -9,6 +9,7 @@ import { conferenceRoutes } from './conferences.js';
 import { twilioErrorHandler, twilioNotFoundHandler } from './errors.js';
 import { eventRoutes } from './events.js';
 import { participantRoutes } from './participants.js';
+import { recordingRoutes } from './recordings.js';
 
 const api: FastifyPluginAsync<{ reads: Reads }> = async (app, { reads }) => {
   await app.register(
@@ -19,6 +20,7 @@ const api: FastifyPluginAsync<{ reads: Reads }> = async (app, { reads }) => {
       conferenceRoutes(scope, reads);
       participantRoutes(scope, reads);
       eventRoutes(scope, reads);
+      recordingRoutes(scope, reads);
     },
     { prefix: '/2010-04-01' },
   );

@@ -77,9 +77,10 @@ export async function readConference(
 ): Promise<ConferenceView | undefined> {
   const conference = await reads.conference(accountSid, sid);
   if (!conference) return undefined;
+  // The path may name either Sid; rows and events are kept under the minted one.
   const [participants, events] = await Promise.all([
-    reads.participantsOf(accountSid, [sid], false),
-    reads.conferenceEvents(accountSid, sid, { size: TIMELINE_SHOWN, cursor: null }),
+    reads.participantsOf(accountSid, [conference.sid], false),
+    reads.conferenceEvents(accountSid, conference.sid, { size: TIMELINE_SHOWN, cursor: null }),
   ]);
   const narrator = new Narrator();
   // Names from the read model cover calls whose join is older than the events shown.

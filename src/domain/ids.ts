@@ -1,7 +1,7 @@
 // Sid formats and the mapping from ULIDs to Sids. A Sid is a two-letter prefix and 32 hex digits; a ULID
 // is 128 bits in Crockford base32, so it maps onto a Sid without loss and keeps its time order.
 
-export type SidPrefix = 'AC' | 'CA' | 'CF';
+export type SidPrefix = 'AC' | 'CA' | 'CF' | 'RE';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const ULID_PATTERN = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;

@@ -7,13 +7,21 @@ import type { Conference } from './queries.js';
 
 export type ConferenceSummary = Pick<
   Conference,
-  'sid' | 'friendlyName' | 'status' | 'dateCreated' | 'dateUpdated' | 'reasonConferenceEnded'
+  'sid' | 'platformSid' | 'friendlyName' | 'status' | 'dateCreated' | 'dateUpdated' | 'reasonConferenceEnded'
 >;
 
 function conferenceSummaries(executor: Executor, accountSid: string) {
   return executor
     .selectFrom('conferences')
-    .select(['sid', 'friendly_name', 'status', 'date_created', 'date_updated', 'reason_conference_ended'])
+    .select([
+      'sid',
+      'platform_sid',
+      'friendly_name',
+      'status',
+      'date_created',
+      'date_updated',
+      'reason_conference_ended',
+    ])
     .where('account_sid', '=', accountSid);
 }
 
@@ -22,6 +30,7 @@ type SummaryRow = Awaited<ReturnType<ReturnType<typeof conferenceSummaries>['exe
 function toSummary(row: SummaryRow): ConferenceSummary {
   return {
     sid: row.sid,
+    platformSid: row.platform_sid,
     friendlyName: row.friendly_name,
     status: row.status,
     dateCreated: row.date_created,

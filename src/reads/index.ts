@@ -22,14 +22,18 @@ import {
   type ConferenceFilter,
   findConference,
   findParticipant,
+  findRecording,
   listConferenceEvents,
   listConferences,
   listParticipants,
+  listRecordings,
   type Page,
   type PageRequest,
   type Participant,
   type ParticipantFilter,
   type ParticipantKey,
+  type Recording,
+  type TimeRange,
 } from './queries.js';
 
 type Cursor = PageRequest<string>;
@@ -58,6 +62,14 @@ export interface Reads {
     conferenceSid: string,
     page: Cursor,
   ): Promise<Page<ConferenceEvent> | undefined>;
+  /** `conferenceSid` is the minted Sid, as `conference` returns it. */
+  recording(accountSid: string, conferenceSid: string, sid: string): Promise<Recording | undefined>;
+  recordings(
+    accountSid: string,
+    conferenceSid: string,
+    created: TimeRange | undefined,
+    page: Cursor,
+  ): Promise<Page<Recording> | undefined>;
   conferencesNamed(accountSid: string, text: string, limit: number): Promise<ConferenceSummary[]>;
   liveConferences(accountSid: string, limit: number): Promise<ConferenceSummary[]>;
   recentlyCompleted(accountSid: string, limit: number): Promise<ConferenceSummary[]>;
@@ -84,6 +96,9 @@ export function readsOf(db: Kysely<DB>): Reads {
       listParticipants(db, accountSid, conferenceSid, filter, page),
     conferenceEvents: (accountSid, conferenceSid, page) =>
       listConferenceEvents(db, accountSid, conferenceSid, page),
+    recording: (accountSid, conferenceSid, sid) => findRecording(db, accountSid, conferenceSid, sid),
+    recordings: (accountSid, conferenceSid, created, page) =>
+      listRecordings(db, accountSid, conferenceSid, created, page),
     conferencesNamed: (accountSid, text, limit) => conferencesNamed(db, accountSid, text, limit),
     liveConferences: (accountSid, limit) => liveConferences(db, accountSid, limit),
     recentlyCompleted: (accountSid, limit) => recentlyCompletedConferences(db, accountSid, limit),
@@ -110,5 +125,7 @@ export type {
   Participant,
   ParticipantFilter,
   ParticipantKey,
+  Recording,
   TimeRange,
 } from './queries.js';
+export { shownSid } from './queries.js';

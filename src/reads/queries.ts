@@ -6,7 +6,7 @@
 import { type Selectable, sql } from 'kysely';
 import { conferenceSidLowerBound } from '../domain/ids.js';
 import type { Executor } from '../store/executor.js';
-import type { ConferencesTable, EventsTable, ParticipantsTable } from '../store/schema.js';
+import type { ConferencesTable, EventsTable, ParticipantsTable, RecordingsTable } from '../store/schema.js';
 
 export type ConferenceStatus = ConferencesTable['status'];
 export type ParticipantStatus = ParticipantsTable['status'];
@@ -96,10 +96,18 @@ const CONFERENCE_COLUMNS = [
   'date_updated',
   'reason_conference_ended',
   'call_sid_ending_conference',
+  'platform_sid',
 ] as const;
 
+/** `sid` is the Sid Conclave minted, the key of the conference's rows; `platformSid` the platform's. */
 export type Conference = Camelized<Pick<Selectable<ConferencesTable>, (typeof CONFERENCE_COLUMNS)[number]>>;
 
+/** The Sid a conference is shown by: the platform's once reported, else the one Conclave minted. */
+export function shownSid(conference: { sid: string; platformSid: string | null }): string {
+  return conference.platformSid ?? conference.sid;
+}
+
+/** The conference with this Sid, minted or the platform's; the minted one wins should both match. */
 export async function findConference(
   executor: Executor,
   accountSid: string,
@@ -109,7 +117,10 @@ export async function findConference(
     .selectFrom('conferences')
     .select(CONFERENCE_COLUMNS)
     .where('account_sid', '=', accountSid)
-    .where('sid', '=', sid)
+    .where((eb) => eb.or([eb('sid', '=', sid), eb('platform_sid', '=', sid)]))
+    .orderBy(sql`sid = ${sid}`, 'desc')
+    .orderBy('sid', 'desc')
+    .limit(1)
     .executeTakeFirst();
   return row && camelized(row);
 }
@@ -157,8 +168,20 @@ export function conferencesPageQuery(
         .where((p) => p.or([p('from_number', '=', phoneNumber), p('to_number', '=', phoneNumber)])),
     );
   }
-  if (request.cursor) query = query.where('sid', backward ? '>' : '<', request.cursor.key);
+  if (request.cursor)
+    query = query.where('sid', backward ? '>' : '<', mintedSid(accountSid, request.cursor.key));
   return query.orderBy('sid', backward ? 'asc' : 'desc').limit(request.size + 1);
+}
+
+/**
+ * The minted Sid behind a page token's key. Pages are keyed by minted Sid, which orders conferences by
+ * creation; a key that is a platform Sid (a token built from a shown Sid) is turned into its conference's.
+ */
+function mintedSid(accountSid: string, key: string) {
+  return sql<string>`COALESCE((SELECT c.sid FROM conferences c
+    WHERE c.account_sid = ${accountSid} AND c.platform_sid = ${key} AND NOT EXISTS (
+      SELECT FROM conferences m WHERE m.account_sid = ${accountSid} AND m.sid = ${key})
+    ORDER BY c.sid DESC LIMIT 1), ${key})`;
 }
 
 export async function listConferences(
@@ -302,6 +325,75 @@ export async function listConferenceEvents(
   }
   const rows = await query
     .orderBy('global_position', backward ? 'asc' : 'desc')
+    .limit(request.size + 1)
+    .execute();
+  return toPage(rows.map(camelized), request);
+}
+
+const RECORDING_COLUMNS = [
+  'account_sid',
+  'sid',
+  'conference_sid',
+  'call_sid',
+  'status',
+  'duration',
+  'channels',
+  'source',
+  'start_time',
+  'error_code',
+  'date_created',
+  'date_updated',
+] as const;
+
+export type Recording = Camelized<Pick<Selectable<RecordingsTable>, (typeof RECORDING_COLUMNS)[number]>>;
+
+/** A recording of the conference whose minted Sid is `conferenceSid`. */
+export async function findRecording(
+  executor: Executor,
+  accountSid: string,
+  conferenceSid: string,
+  sid: string,
+): Promise<Recording | undefined> {
+  const row = await executor
+    .selectFrom('recordings')
+    .select(RECORDING_COLUMNS)
+    .where('account_sid', '=', accountSid)
+    .where('conference_sid', '=', conferenceSid)
+    .where('sid', '=', sid)
+    .executeTakeFirst();
+  return row && camelized(row);
+}
+
+/**
+ * A page of a conference's recordings, newest first (ties broken by Sid), filtered by creation time. The
+ * cursor is a recording Sid of this conference; undefined when it names none.
+ */
+export async function listRecordings(
+  executor: Executor,
+  accountSid: string,
+  conferenceSid: string,
+  created: TimeRange | undefined,
+  request: PageRequest<string>,
+): Promise<Page<Recording> | undefined> {
+  const backward = isBackward(request);
+  let query = executor
+    .selectFrom('recordings')
+    .select(RECORDING_COLUMNS)
+    .where('account_sid', '=', accountSid)
+    .where('conference_sid', '=', conferenceSid);
+  if (created?.from !== undefined) query = query.where('date_created', '>=', new Date(created.from));
+  if (created?.before !== undefined) query = query.where('date_created', '<', new Date(created.before));
+  if (request.cursor) {
+    const at = await findRecording(executor, accountSid, conferenceSid, request.cursor.key);
+    if (!at) return undefined;
+    query = query.where((eb) =>
+      eb(eb.refTuple('date_created', 'sid'), backward ? '>' : '<', eb.tuple(at.dateCreated, at.sid)),
+    );
+  }
+  const order = backward ? 'asc' : 'desc';
+  const rows = await query
+    .orderBy('date_created', order)
+    .orderBy('sid', order)
     .limit(request.size + 1)
     .execute();
   return toPage(rows.map(camelized), request);

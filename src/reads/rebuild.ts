@@ -159,6 +159,7 @@ export async function rebuild(database: Database): Promise<ReplaySummary> {
     // Appenders lock rows of these tables; an exclusive table lock holds them off, readers go on.
     await sql`LOCK TABLE rooms, calls IN EXCLUSIVE MODE`.execute(trx);
     await trx.deleteFrom('participants').execute();
+    await trx.deleteFrom('recordings').execute();
     await trx.deleteFrom('conferences').execute();
     // Lock rows stay (a concurrent webhook may be about to lock one); their derived state is reset.
     await trx

@@ -16,9 +16,13 @@ const builder = new XMLBuilder({
 /** The conference events Conclave asks to be told about: every one that changes what it records. */
 export const STATUS_CALLBACK_EVENTS = 'start end join leave mute hold modify';
 
+/** The recording events Conclave asks for: every status a recording can be reported in. */
+export const RECORDING_STATUS_CALLBACK_EVENTS = 'in-progress completed absent';
+
 export interface CallbackUrls {
   dialAction: string;
   conferenceStatus: string;
+  recordingStatus: string;
 }
 
 function document(response: object | ''): string {
@@ -43,20 +47,27 @@ export function dialConference(
   attributes: ConferenceAttributes,
   urls: CallbackUrls,
 ): string {
+  // The room rides along, so that a late action for a room the call has since left is not taken for a
+  // leave of the room it is in now, and so that a recording callback, which names no room, finds its own.
+  const room = `?FriendlyName=${encodeURIComponent(friendlyName)}`;
+  const recording: { [name: string]: string } =
+    attributes.record === 'do-not-record'
+      ? {}
+      : {
+          recordingStatusCallback: urls.recordingStatus + room,
+          recordingStatusCallbackMethod: 'POST',
+          recordingStatusCallbackEvent: RECORDING_STATUS_CALLBACK_EVENTS,
+        };
   return document({
     Dial: {
-      // The room rides along, so that a late action for a room the call has since left is not taken for
-      // a leave of the room it is in now.
-      ...attributesOf({
-        action: `${urls.dialAction}?FriendlyName=${encodeURIComponent(friendlyName)}`,
-        method: 'POST',
-      }),
+      ...attributesOf({ action: urls.dialAction + room, method: 'POST' }),
       Conference: {
         ...attributesOf({
           ...attributes,
           statusCallback: urls.conferenceStatus,
           statusCallbackMethod: 'POST',
           statusCallbackEvent: STATUS_CALLBACK_EVENTS,
+          ...recording,
         }),
         '#text': friendlyName,
       },

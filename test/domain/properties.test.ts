@@ -37,25 +37,50 @@ const flags: fc.Arbitrary<Partial<ParticipantFlags>> = fc.record({
   endConferenceOnExit: rarely(fc.constant(true), false),
 });
 
+/**
+ * Which instance a platform callback names by its ConferenceSid: the live one, the one before it, one the
+ * platform opened since (a Sid new to the room), or none at all; and its Timestamp: from before the live
+ * instance opened, from now, or none.
+ */
+interface Names {
+  names: 'live' | 'earlier' | 'new' | null;
+  reported: 'before' | 'now' | null;
+}
+
+const names: fc.Arbitrary<Names> = fc.record({
+  names: fc.oneof(
+    { arbitrary: fc.constant('live' as const), weight: 6 },
+    { arbitrary: fc.constantFrom('earlier' as const, 'new' as const, null), weight: 1 },
+  ),
+  reported: fc.constantFrom('before', 'now', null),
+});
+
 type Action =
   | { kind: 'join'; call: string; room: Room; attributes: Partial<JoinAttributes> }
-  | { kind: 'reported-join'; call: string; room: Room; sequenceNumber: number }
+  | ({
+      kind: 'reported-join';
+      call: string;
+      room: Room;
+      sequenceNumber: number;
+      coach: string | null;
+    } & Names)
+  | ({ kind: 'platform-start'; room: Room } & Names)
   | { kind: 'hang-up'; call: string; status: EndCall['data']['callStatus'] }
   | { kind: 'dial-end'; call: string }
-  | { kind: 'participant-leave'; call: string; room: Room; sequenceNumber: number }
-  | {
+  | ({ kind: 'participant-leave'; call: string; room: Room; sequenceNumber: number } & Names)
+  | ({
       kind: 'update';
       call: string;
       room: Room;
       flags: Partial<ParticipantFlags>;
       sequenceNumber: number | null;
-    }
-  | {
+    } & Names)
+  | ({
       kind: 'platform-end';
       room: Room;
-      names: 'live' | 'earlier' | 'platform';
-      reported: 'before' | 'now' | null;
-    }
+      reason: string | null;
+      by: string | null;
+    } & Names)
   /** The reaper finding the `pick`th participant of the live instance of `room` connected for
    * `maxCallDuration` or longer. */
   | { kind: 'time-out'; pick: number; room: Room; maxCallDuration: number }
@@ -66,7 +91,18 @@ type Action =
 
 const action: fc.Arbitrary<Action> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('join'), call, room, attributes }), weight: 8 },
-  { arbitrary: fc.record({ kind: fc.constant('reported-join'), call, room, sequenceNumber }), weight: 1 },
+  {
+    arbitrary: fc
+      .record({ kind: fc.constant('reported-join'), call, room, sequenceNumber, coach: rarely(call, null) })
+      .chain((join) => names.map((named) => ({ ...join, ...named }))),
+    weight: 2,
+  },
+  {
+    arbitrary: fc
+      .record({ kind: fc.constant('platform-start'), room })
+      .chain((start) => names.map((named) => ({ ...start, ...named }))),
+    weight: 1,
+  },
   {
     arbitrary: fc.record({
       kind: fc.constant('hang-up'),
@@ -76,25 +112,41 @@ const action: fc.Arbitrary<Action> = fc.oneof(
     weight: 2,
   },
   { arbitrary: fc.record({ kind: fc.constant('dial-end'), call }), weight: 3 },
-  { arbitrary: fc.record({ kind: fc.constant('participant-leave'), call, room, sequenceNumber }), weight: 2 },
   {
-    arbitrary: fc.record({
-      kind: fc.constant('update'),
-      call,
-      room,
-      flags,
-      sequenceNumber: fc.option(sequenceNumber, { freq: 5, nil: null }),
-    }),
+    arbitrary: fc
+      .record({ kind: fc.constant('participant-leave'), call, room, sequenceNumber })
+      .chain((leave) => names.map((named) => ({ ...leave, ...named }))),
+    weight: 2,
+  },
+  {
+    arbitrary: fc
+      .record({
+        kind: fc.constant('update'),
+        call,
+        room,
+        flags,
+        sequenceNumber: fc.option(sequenceNumber, { freq: 5, nil: null }),
+      })
+      .chain((update) => names.map((named) => ({ ...update, ...named }))),
     weight: 3,
   },
   {
-    arbitrary: fc.record({
-      kind: fc.constant('platform-end'),
-      room,
-      names: fc.constantFrom('live', 'earlier', 'platform'),
-      reported: fc.constantFrom('before', 'now', null),
-    }),
-    weight: 1,
+    arbitrary: fc
+      .record({
+        kind: fc.constant('platform-end'),
+        room,
+        // A reason Twilio may add later is kept as sent.
+        reason: fc.constantFrom(
+          'conference-ended-via-api',
+          'participant-with-end-conference-on-exit-left',
+          'last-participant-left',
+          'a-reason-added-later',
+          null,
+        ),
+        by: rarely(call, null),
+      })
+      .chain((end) => names.map((named) => ({ ...end, ...named }))),
+    weight: 2,
   },
   {
     // The command clock ticks a second per delivery: a few seconds reach back a few deliveries.
@@ -110,11 +162,34 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('late-again'), back: fc.nat(30) }), weight: 1 },
 );
 
-const PLATFORM_SID = `CF${'e'.repeat(32)}`;
+/** The Sid the platform gives an instance Conclave minted `sid` for: its hex digits reversed. */
+function platformSidOf(sid: string): string {
+  return `CF${[...sid.slice(2)].reverse().join('')}`;
+}
+
+let fresh = 0;
+
+/** The ConferenceSid and Timestamp a platform callback carries, as `named` asks. */
+function reportedFor(named: Names, room: Room, world: World, now: number) {
+  const state = world.rooms.get(room);
+  const live = state?.live ?? null;
+  const earlier = state?.earlier?.[0];
+  const sids = {
+    live: live && (live.platformSid ?? platformSidOf(live.sid)),
+    earlier: earlier && (earlier.platformSid ?? platformSidOf(earlier.sid)),
+    new: `CF${(++fresh).toString(16).padStart(32, 'a')}`,
+  };
+  const opened = live ? Date.parse(live.createdAt) : now;
+  return {
+    conferenceSid: named.names === null ? null : (sids[named.names] ?? null),
+    at: named.reported && platformTimestamp(named.reported === 'before' ? opened - 1000 : now),
+  };
+}
 
 /** The delivery an action makes in this world; null when it has nothing to act on. */
 function deliveryFor(next: Action, world: World, made: Delivery[], build: Commands): Delivery | null {
   const { join, leave, hangUp, update, endConference, clock } = build;
+  const reported = (named: Names & { room: Room }) => reportedFor(named, named.room, world, clock.now());
   switch (next.kind) {
     case 'join':
       return { command: join(next.call, next.room, next.attributes) };
@@ -122,28 +197,40 @@ function deliveryFor(next: Action, world: World, made: Delivery[], build: Comman
       const command = join(
         next.call,
         next.room,
-        {},
-        { via: 'callback', sequenceNumber: next.sequenceNumber },
+        { callSidToCoach: next.coach },
+        { via: 'callback', sequenceNumber: next.sequenceNumber, hold: next.coach !== null },
       );
-      return { command, room: next.room };
+      return {
+        command: { ...command, data: { ...command.data, reported: reported(next) } },
+        room: next.room,
+      };
+    }
+    case 'platform-start': {
+      const start = { type: 'StartConference', ...clock.next(), data: { reported: reported(next) } } as const;
+      return { command: start, room: next.room };
     }
     case 'hang-up':
       return { command: hangUp(next.call, next.status) };
     case 'dial-end':
       return { command: leave(next.call, 'dial-ended') };
-    case 'participant-leave':
-      return { command: leave(next.call, 'left', next.sequenceNumber), room: next.room };
-    case 'update':
-      return { command: update(next.call, next.flags, next.sequenceNumber), room: next.room };
+    case 'participant-leave': {
+      const command = leave(next.call, 'left', next.sequenceNumber);
+      return {
+        command: { ...command, data: { ...command.data, reported: reported(next) } },
+        room: next.room,
+      };
+    }
+    case 'update': {
+      const command = update(next.call, next.flags, next.sequenceNumber);
+      return {
+        command: { ...command, data: { ...command.data, reported: reported(next) } },
+        room: next.room,
+      };
+    }
     case 'platform-end': {
-      const live = world.rooms.get(next.room)?.live ?? null;
-      const history = world.log.filter((l) => l.room === next.room).map((l) => l.event);
-      const earlier = history.findLast((event) => event.type === 'ConferenceEnded')?.data;
-      const named = { live: live?.sid, earlier: earlier?.conferenceSid, platform: PLATFORM_SID }[next.names];
-      const opened = live ? Date.parse(live.createdAt) : clock.now();
-      const reportedAt =
-        next.reported && platformTimestamp(next.reported === 'before' ? opened - 1000 : clock.now());
-      return { command: endConference({ conferenceSid: named ?? null, reportedAt }), room: next.room };
+      const { conferenceSid, at } = reported(next);
+      const ended = { conferenceSid, reportedAt: at, reason: next.reason, callSidEndingConference: next.by };
+      return { command: endConference(ended), room: next.room };
     }
     case 'time-out': {
       const live = world.rooms.get(next.room)?.live;
@@ -166,6 +253,9 @@ function deliveryFor(next: Action, world: World, made: Delivery[], build: Comman
   }
 }
 
+/** The starts the platform reported: they need not follow Conclave's start rule. */
+const platformStarts = new WeakSet<object>();
+
 type Status = LiveConference['status'] | 'completed';
 const RANK: Record<Status, number> = { init: 0, 'in-progress': 1, completed: 2 };
 
@@ -180,6 +270,7 @@ interface Instance {
   sequences: Map<string, number>;
   started: boolean;
   ended: boolean;
+  platformSid?: string;
 }
 
 /** The instances the log describes, checking on the way what the log alone must show. */
@@ -198,6 +289,17 @@ function readLog(log: World['log']): Map<string, Instance> {
     }
     const instance = unended.get(room);
     const named = 'conferenceSid' in event.data ? event.data.conferenceSid : null;
+    if (event.type === 'ConferenceSidReported' || event.type === 'ConferenceEndCorrected') {
+      const about = instances.get(event.data.conferenceSid);
+      expect(about?.room, 'the platform names an instance of the room').toBe(room);
+      if (event.type === 'ConferenceEndCorrected')
+        expect(about?.ended, 'a correction follows an end').toBe(true);
+      if (event.type === 'ConferenceSidReported' && about) {
+        expect(about.platformSid, 'the first Sid reported stays').toBeUndefined();
+        about.platformSid = event.data.platformSid;
+      }
+      continue;
+    }
     if (named !== null) expect(named, 'an event names the live instance of its room').toBe(instance?.sid);
     if (!instance) continue;
     const call = callSidOf(event);
@@ -220,7 +322,7 @@ function readLog(log: World['log']): Map<string, Instance> {
         break;
       case 'ConferenceStarted':
         expect(instance.started, 'a conference starts once').toBe(false);
-        expect(meetsStartRule(instance.present), 'the start rule').toBe(true);
+        expect(meetsStartRule(instance.present) || platformStarts.has(event), 'the start rule').toBe(true);
         instance.started = true;
         break;
       case 'ConferenceEnded':
@@ -278,16 +380,23 @@ function visible({ rooms, calls }: Pick<World, 'rooms' | 'calls'>) {
 
 /** What a step showed, so that the run can prove the flows reach every rule. */
 function notice(seen: Set<string>, next: Action, before: World, result: Delivered): void {
-  if ('rejection' in result) {
-    seen.add(`refused:${result.rejection.code}`);
-    return;
-  }
   for (const { room, event } of result.appended) {
     seen.add(`event:${event.type}`);
     if (event.type === 'ParticipantLeft') seen.add(`left:${event.data.reason}`);
     if (event.type === 'ConferenceEnded') seen.add(`ended:${event.data.reason}`);
     if (event.type === 'JoinRejected') seen.add(`rejected:${event.data.reason}`);
     if (event.type === 'ConferenceOpened' && before.log.some((l) => l.room === room)) seen.add('reopened');
+    if (event.type === 'ParticipantLeft' && event.data.reason === 'moved' && next.kind === 'reported-join') {
+      seen.add('moved-by-platform');
+    }
+    if (
+      event.type === 'ConferenceEnded' &&
+      next.kind !== 'platform-end' &&
+      'names' in next &&
+      next.names === 'new'
+    ) {
+      seen.add('successor');
+    }
   }
   if (result.appended.length > 0) return;
   if (next.kind === 'platform-end' && before.rooms.get(next.room)?.live) seen.add('ignored:earlier-end');
@@ -309,9 +418,20 @@ function checkStep(next: Action, before: World, result: Delivered): void {
   const live = next.kind === 'platform-end' ? before.rooms.get(next.room)?.live : undefined;
   if (next.kind === 'platform-end' && live) {
     const after = result.world.rooms.get(next.room)?.live ?? null;
-    if (next.names === 'live') expect(after, 'an end naming the live instance ends it').toBeNull();
-    if (next.names !== 'live' && next.reported === 'before') {
-      expect(appended, 'an end of an earlier instance leaves the newer one alone').toEqual([]);
+    const adopted = live.platformSid !== null;
+    const hasEarlier = (before.rooms.get(next.room)?.earlier ?? []).length > 0;
+    if (next.names === 'live' && (adopted || next.reported !== 'before')) {
+      expect(after, 'an end naming the live instance ends it').toBeNull();
+    }
+    if (next.names === 'earlier' && hasEarlier) {
+      expect(after, 'an end of an earlier instance leaves the live one alone').toEqual(live);
+    }
+    if (next.names === 'new' && adopted) expect(after, 'a Sid new to the room ends the live one').toBeNull();
+  }
+  if (next.kind !== 'platform-end') return;
+  for (const event of appended) {
+    if (event.type === 'ConferenceEnded' || event.type === 'ConferenceEndCorrected') {
+      expect(event.data.reason, "the platform's reason wins").toBe(next.reason ?? event.data.reason);
     }
   }
 }
@@ -325,6 +445,7 @@ function play(actions: Action[], seen: Set<string>): void {
     const delivery = deliveryFor(next, world, made, build);
     if (!delivery) continue;
     const result = deliver(world, delivery);
+    if (next.kind === 'platform-start') for (const { event } of result.appended) platformStarts.add(event);
     checkStep(next, world, result);
     notice(seen, next, world, result);
     made.push(delivery);
@@ -348,8 +469,13 @@ it('keeps the room invariants through random call flows, and the log rebuilds th
       'event:CallEnded',
       'rejected:conference-full',
       'rejected:call-ended',
-      'refused:duplicate-label',
-      'refused:coach-not-in-conference',
+      'rejected:duplicate-label',
+      'rejected:coach-not-connected',
+      'event:ConferenceSidReported',
+      'event:ConferenceEndCorrected',
+      'ended:a-reason-added-later',
+      'moved-by-platform',
+      'successor',
       'left:moved',
       'left:hung-up',
       'left:dial-ended',

@@ -1,5 +1,5 @@
 // The call's voice URL: put the call in the room the query names, and answer the TwiML that takes it there
-// with every <Conference> attribute and Conclave's own callbacks. The TwiML depends only on the request
+// with every <Conference> attribute and Conclave's own callbacks (the recording's too, when it records). The TwiML depends only on the request
 // and on whether the call got in, so a repeated request for a call already in the room gets the same one.
 
 import { mintCommandId } from '../../commands/command-id.js';
@@ -18,7 +18,7 @@ export const voice = route<Dialled>({
   parse(params, { now, publicUrl }) {
     const callSid = params.sid('CallSid', 'CA') ?? missing('CallSid');
     const friendlyName = params.name('FriendlyName') ?? missing('FriendlyName');
-    const attributes = parseConferenceAttributes(params, publicUrl);
+    const { attributes, warnings, failure } = parseConferenceAttributes(params, publicUrl);
     return {
       command: {
         type: 'JoinConference',
@@ -30,6 +30,8 @@ export const voice = route<Dialled>({
           to: params.text('To') ?? null,
           attributes: joinAttributes(attributes),
           via: 'voice',
+          warnings,
+          failure,
           sequenceNumber: null,
         },
       },
@@ -38,6 +40,7 @@ export const voice = route<Dialled>({
       extra: { friendlyName, attributes },
     };
   },
+  // A join that cannot happen ends the call, as Twilio goes on to the next verb and there is none.
   reply(outcome, { friendlyName, attributes }, urls) {
     if (outcome.result !== 'rejected') return dialConference(friendlyName, attributes, urls);
     return outcome.reason === 'conference-full' ? conferenceFull() : hangUp();
