@@ -168,20 +168,8 @@ export function conferencesPageQuery(
         .where((p) => p.or([p('from_number', '=', phoneNumber), p('to_number', '=', phoneNumber)])),
     );
   }
-  if (request.cursor)
-    query = query.where('sid', backward ? '>' : '<', mintedSid(accountSid, request.cursor.key));
+  if (request.cursor) query = query.where('sid', backward ? '>' : '<', request.cursor.key);
   return query.orderBy('sid', backward ? 'asc' : 'desc').limit(request.size + 1);
-}
-
-/**
- * The minted Sid behind a page token's key. Pages are keyed by minted Sid, which orders conferences by
- * creation; a key that is a platform Sid (a token built from a shown Sid) is turned into its conference's.
- */
-function mintedSid(accountSid: string, key: string) {
-  return sql<string>`COALESCE((SELECT c.sid FROM conferences c
-    WHERE c.account_sid = ${accountSid} AND c.platform_sid = ${key} AND NOT EXISTS (
-      SELECT FROM conferences m WHERE m.account_sid = ${accountSid} AND m.sid = ${key})
-    ORDER BY c.sid DESC LIMIT 1), ${key})`;
 }
 
 export async function listConferences(
@@ -190,6 +178,11 @@ export async function listConferences(
   filter: ConferenceFilter,
   request: PageRequest<string>,
 ): Promise<Page<Conference>> {
+  // Pages are keyed by minted Sid, which orders conferences by creation; a token built from the Sid a
+  // client was shown (the platform's) is keyed by its conference's minted Sid.
+  const key = request.cursor?.key;
+  const keyed = key === undefined ? undefined : await findConference(executor, accountSid, key);
+  if (request.cursor && keyed) request = { ...request, cursor: { ...request.cursor, key: keyed.sid } };
   const rows = await conferencesPageQuery(executor, accountSid, filter, request).execute();
   return toPage(rows.map(camelized), request);
 }
