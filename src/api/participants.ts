@@ -4,15 +4,15 @@
 import type { FastifyInstance } from 'fastify';
 import { isSid } from '../domain/ids.js';
 import { type ParticipantKey, type Reads, shownSid } from '../reads/index.js';
+import { conferenceListRoute } from './conference-lists.js';
 import { conferenceOf } from './conferences.js';
 import { notFound } from './errors.js';
 import { participantFilters, participantStatus } from './filters.js';
 import { formatOf, pathOf, withoutSuffix } from './format.js';
-import { parsePaging, unknownPageToken } from './paging.js';
 import { parseSid, Query } from './parameters.js';
-import { conferencePath, participantJson } from './representation-json.js';
-import { type Names, sendPage, sendResource } from './respond.js';
-import { readOnly, withSuffixes } from './routes.js';
+import { participantJson } from './representation-json.js';
+import { type Names, sendResource } from './respond.js';
+import { readOnly } from './routes.js';
 
 const NAMES: Names = { list: 'participants', item: 'Participant' };
 
@@ -24,34 +24,20 @@ function participantKey(segment: string): ParticipantKey | null {
 }
 
 export function participantRoutes(app: FastifyInstance, reads: Reads): void {
-  readOnly<{ AccountSid: string; ConferenceSid: string }>(
-    app,
-    withSuffixes('/Accounts/:AccountSid/Conferences/:ConferenceSid/Participants'),
-    async (request, reply) => {
-      const format = formatOf(request.url);
-      const { AccountSid, ConferenceSid } = request.params;
-      const conference = await conferenceOf(reads, AccountSid, ConferenceSid, request.url);
-      const query = new Query(request.url);
+  conferenceListRoute(app, reads, {
+    segment: 'Participants',
+    names: NAMES,
+    parseKey: (name, key) => parseSid(name, 'CA', key),
+    filters(query, conference, shown) {
       const { filter, params, history } = participantFilters(query);
-      const paging = parsePaging(query, (name, key) => parseSid(name, 'CA', key));
-      const page = await reads.participants(AccountSid, conference.sid, filter, paging);
-      if (!page) throw unknownPageToken();
-      const shown = shownSid(conference);
-      return sendPage(
-        reply,
-        format,
-        NAMES,
-        {
-          path: `${conferencePath(AccountSid, shown)}/Participants`,
-          filters: params,
-          paging,
-          page,
-          keyOf: (participant) => participant.callSid,
-        },
-        (participant, suffix) => participantJson(participant, shown, suffix, history),
-      );
+      return {
+        params,
+        read: (paging) => reads.participants(conference.accountSid, conference.sid, filter, paging),
+        render: (participant, suffix) => participantJson(participant, shown, suffix, history),
+      };
     },
-  );
+    keyOf: (participant) => participant.callSid,
+  });
 
   readOnly<{ AccountSid: string; ConferenceSid: string; CallSid: string }>(
     app,

@@ -4,47 +4,33 @@
 import type { FastifyInstance } from 'fastify';
 import { isSid } from '../domain/ids.js';
 import { type Reads, shownSid } from '../reads/index.js';
+import { conferenceListRoute } from './conference-lists.js';
 import { conferenceOf } from './conferences.js';
 import { notFound } from './errors.js';
 import { recordingFilters } from './filters.js';
 import { formatOf, pathOf, withoutSuffix } from './format.js';
-import { parsePaging, unknownPageToken } from './paging.js';
-import { parseSid, Query } from './parameters.js';
-import { conferencePath, recordingJson } from './representation-json.js';
-import { type Names, sendPage, sendResource } from './respond.js';
-import { readOnly, withSuffixes } from './routes.js';
+import { parseSid } from './parameters.js';
+import { recordingJson } from './representation-json.js';
+import { type Names, sendResource } from './respond.js';
+import { readOnly } from './routes.js';
 
 const NAMES: Names = { list: 'recordings', item: 'Recording' };
 
 export function recordingRoutes(app: FastifyInstance, reads: Reads): void {
-  readOnly<{ AccountSid: string; ConferenceSid: string }>(
-    app,
-    withSuffixes('/Accounts/:AccountSid/Conferences/:ConferenceSid/Recordings'),
-    async (request, reply) => {
-      const format = formatOf(request.url);
-      const { AccountSid, ConferenceSid } = request.params;
-      const conference = await conferenceOf(reads, AccountSid, ConferenceSid, request.url);
-      const query = new Query(request.url);
+  conferenceListRoute(app, reads, {
+    segment: 'Recordings',
+    names: NAMES,
+    parseKey: (name, key) => parseSid(name, 'RE', key),
+    filters(query, conference, shown) {
       const { filter, params } = recordingFilters(query);
-      const paging = parsePaging(query, (name, key) => parseSid(name, 'RE', key));
-      const page = await reads.recordings(AccountSid, conference.sid, filter.created, paging);
-      if (!page) throw unknownPageToken();
-      const shown = shownSid(conference);
-      return sendPage(
-        reply,
-        format,
-        NAMES,
-        {
-          path: `${conferencePath(AccountSid, shown)}/Recordings`,
-          filters: params,
-          paging,
-          page,
-          keyOf: (recording) => recording.sid,
-        },
-        (recording, suffix) => recordingJson(recording, shown, suffix),
-      );
+      return {
+        params,
+        read: (paging) => reads.recordings(conference.accountSid, conference.sid, filter.created, paging),
+        render: (recording, suffix) => recordingJson(recording, shown, suffix),
+      };
     },
-  );
+    keyOf: (recording) => recording.sid,
+  });
 
   readOnly<{ AccountSid: string; ConferenceSid: string; Sid: string }>(
     app,

@@ -128,7 +128,8 @@ export function locate(room: RoomState, reported: Reported | null): Located {
     reported?.at != null && second(reported.at) < second(conference.createdAt);
   if (live) {
     if (live.platformSid !== null) return { at: 'successor', live, sid };
-    if (before(live)) return latest ? { at: 'earlier', conference: latest, adopt: sid } : { at: 'nowhere' };
+    // A Sid from before the live instance opened can only be an earlier instance's if one never told its.
+    if (before(live) && latest) return { at: 'earlier', conference: latest, adopt: sid };
     return { at: 'live', live, adopt: sid };
   }
   if (latest && !before(latest)) return { at: 'earlier', conference: latest, adopt: sid };
@@ -182,10 +183,10 @@ function decideJoin(command: JoinConference, room: RoomState, call: CallState): 
     return { events: settle(located, room, at).events };
   }
   // The platform reports joins of calls our TwiML placed too, with its Sid: only a call that is not in
-  // this room is new.
-  if (located?.at === 'live' && call.room === command.data.friendlyName) {
-    return { events: settle(located, room, at).events };
-  }
+  // this room is new, unless the platform has moved on from the live instance it is in.
+  const inRoom = call.room === command.data.friendlyName;
+  if (inRoom && located?.at === 'live') return { events: settle(located, room, at).events };
+  if (inRoom && located?.at === 'successor' && located.live === null) return none;
   const settled = located === null ? { events: [], room } : settle(located, room, at);
   const live = settled.room.live;
   if (failure !== null) {

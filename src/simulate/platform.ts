@@ -28,6 +28,8 @@ export function platformTime(date = new Date()): string {
 
 export class PlatformConference {
   readonly sid = `CF${hex(16)}`;
+  readonly recordingSid = `RE${hex(16)}`;
+  readonly openedAt = platformTime();
   readonly present = new Map<string, Caller>();
   started = false;
   private sequence = 0;
