@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { mintCommandId } from '../src/commands/command-id.js';
 import { type CallState, initialCallState } from '../src/domain/call.js';
 import type { RoomCommand } from '../src/domain/commands.js';
-import { plan, run } from '../src/domain/delivery.js';
+import { decideEach, plan } from '../src/domain/delivery.js';
 import { conferenceSidFromUlid, isUlid } from '../src/domain/ids.js';
 import { initialRoomState, type RoomState } from '../src/domain/room.js';
 import { DEFAULT_ATTRIBUTES, joinAttributes } from '../src/webhooks/attributes.js';
@@ -118,7 +118,7 @@ function templateEvents(): TemplateEvent[] {
   for (const [n, command] of conversation().entries()) {
     const callSid = 'callSid' in command.data ? command.data.callSid : '';
     const call = calls.get(callSid) ?? initialCallState;
-    const ran = run(command, plan(command, call, null), [room], call);
+    const ran = decideEach(command, plan(command, call, null), [room], call);
     calls.set(callSid, ran.call);
     for (const applied of ran.applied) {
       room = applied.state;

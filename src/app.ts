@@ -1,6 +1,7 @@
 // Builds the Fastify application from a configuration and an open database, without listening, so that
 // tests drive it through inject() and the server decides where it listens.
 
+import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import api from './api/plugin.js';
 import { commandsOf } from './commands/index.js';
@@ -9,6 +10,7 @@ import { dashboard } from './dashboard/plugin.js';
 import { health } from './health.js';
 import { metricsPlugin } from './metrics.js';
 import { readsOf } from './reads/index.js';
+import { UNAVAILABLE_MESSAGE, unavailable } from './refusals.js';
 import type { Database } from './store/database.js';
 import { isDatabaseUnavailable } from './store/errors.js';
 import { webhooks } from './webhooks/plugin.js';
@@ -34,18 +36,14 @@ export async function buildApp({
     logger,
     bodyLimit: BODY_LIMIT,
     requestIdHeader: 'x-request-id',
-    // The edge may sit behind a proxy or tunnel; signatures are checked against PUBLIC_URL, not Host.
-    trustProxy: false,
+    // Signatures are checked against PUBLIC_URL whatever this says; it decides only the client address
+    // (and scheme) behind a proxy, which the limits on failed logins count by.
+    trustProxy: config.trustProxy,
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isDatabaseUnavailable(error)) {
-      request.log.warn({ err: error }, 'database unavailable');
-      return reply
-        .code(503)
-        .header('retry-after', '1')
-        .type('text/plain')
-        .send('Service unavailable: the database does not answer, try again shortly');
+      return unavailable(request, reply, error).type('text/plain').send(UNAVAILABLE_MESSAGE);
     }
     const status = error.statusCode ?? 500;
     if (status >= 500) {
@@ -60,7 +58,9 @@ export async function buildApp({
   const reads = readsOf(database.db);
   const commands = commandsOf(database.db, app.metrics.store);
   await app.register(webhooks, { commands, publicUrl: config.publicUrl, metrics: app.metrics, clock });
-  await app.register(api, { reads });
-  await app.register(dashboard, { reads, publicUrl: config.publicUrl });
+  // Only for the limits on failures that the REST side and the dashboard ask for; nothing else is limited.
+  await app.register(rateLimit, { global: false });
+  await app.register(api, { reads, failedAuth: config.failedAuth });
+  await app.register(dashboard, { reads, publicUrl: config.publicUrl, failedAuth: config.failedAuth });
   return app;
 }

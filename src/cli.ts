@@ -1,15 +1,20 @@
 #!/usr/bin/env node
+
 // The `conclave` command. Each subcommand reads the same environment as the server; failures end with one
 // plain line on stderr and a non-zero exit, never a stack trace.
 
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { KEYS_HELP, type KeyOptions, KeysUsageError, keysCommand } from './cli/keys.js';
 import { reap } from './commands/reaper.js';
 import { ConfigError, loadConfig } from './config.js';
+import { isAuthToken, isSid } from './domain/ids.js';
+import { foldProgress, progressDisplay } from './progress.js';
 import { rebuild } from './reads/rebuild.js';
 import { verify } from './reads/verify.js';
 import { announce, closeOnSignals, startServer } from './server.js';
 import { runSimulation } from './simulate/command.js';
 import { type SimulationOptions, simulationOptions } from './simulate/options.js';
+import { simulationDefaults } from './simulate/target.js';
 import { listAccounts, newAccount, saveAccount } from './store/accounts.js';
 import { type Database, openDatabase } from './store/database.js';
 import { isDatabaseUnavailable } from './store/errors.js';
@@ -93,10 +98,11 @@ const commands: Record<string, Command> = {
     usage: 'Usage: conclave rebuild',
     async run(args) {
       if (!helpOr(args, this)) return 0;
+      const display = progressDisplay(process.stderr);
       const summary = await withDatabase(async (database) => {
         await migrate(database);
-        return rebuild(database);
-      });
+        return rebuild(database, foldProgress(display, 'rebuild'));
+      }).finally(() => display.end());
       console.log(`Rebuilt from ${summary.events} events: ${summary.rooms} rooms, ${summary.calls} calls`);
       return 0;
     },
@@ -111,10 +117,11 @@ const commands: Record<string, Command> = {
       const limit = Number(parsed.values.limit ?? 100);
       if (!Number.isInteger(limit) || limit < 1)
         throw new UsageError('--limit takes a whole number of 1 or more');
+      const display = progressDisplay(process.stderr);
       const result = await withDatabase(async (database) => {
         await migrate(database);
-        return verify(database, limit);
-      });
+        return verify(database, limit, foldProgress(display, 'verify'));
+      }).finally(() => display.end());
       if (result.differences.length === 0) {
         console.log(`Verified: the read models match the ${result.events} events of the log`);
         return 0;
@@ -186,10 +193,9 @@ does this on its own every minute; several replicas take turns.`,
           sid: String(parsed.values.sid ?? generated.sid),
           authToken: String(parsed.values.token ?? generated.authToken),
         };
-        if (!/^AC[0-9a-fA-F]{32}$/.test(account.sid))
+        if (!isSid('AC', account.sid))
           throw new UsageError('--sid must be AC followed by 32 hexadecimal digits');
-        if (!/^[0-9a-fA-F]{32}$/.test(account.authToken))
-          throw new UsageError('--token must be 32 hexadecimal digits');
+        if (!isAuthToken(account.authToken)) throw new UsageError('--token must be 32 hexadecimal digits');
         await withDatabase(async (database) => {
           await migrate(database);
           await saveAccount(database.db, account);
@@ -203,20 +209,38 @@ does this on its own every minute; several replicas take turns.`,
       );
     },
   },
+  keys: {
+    summary: KEYS_HELP,
+    usage: 'Usage: conclave keys create|list|revoke [options]',
+    async run(args) {
+      const parsed = helpOr(args, this, { name: { type: 'string' }, account: { type: 'string' } });
+      if (!parsed) return 0;
+      const lines = await withDatabase(async (database) => {
+        await migrate(database);
+        return keysCommand(database.db, parsed.positionals, parsed.values as KeyOptions, process.env);
+      }).catch((error: unknown) => {
+        throw error instanceof KeysUsageError ? new UsageError(error.message) : error;
+      });
+      console.log(lines.join('\n'));
+      return 0;
+    },
+  },
   simulate: {
     summary: `Drive signed call flows against a running Conclave, as a telephony edge would.
 Callers join rooms with mixed attributes, moderators end conferences, mutes and holds come through
 conference callbacks, calls leave by hang-up or by leaving the dial, and some deliveries are repeated.
-Prints a summary; exits 1 if any request failed.
-  --url URL          where the server listens, e.g. http://127.0.0.1:3000
-  --public-url URL   the server's PUBLIC_URL, when requests reach it by another URL (default: --url)
-  --account AC…      the account (default: TWILIO_ACCOUNT_SID)
-  --token TOKEN      its auth token (default: TWILIO_AUTH_TOKEN)
+Prints a summary; exits 1 if any request failed. With no flags it finds a local server by itself.
+  --url URL          where the server listens (default: http://HOST:PORT from the environment)
+  --public-url URL   the server's PUBLIC_URL, when requests reach it by another URL (default: PUBLIC_URL,
+                     or --url when given)
+  --account AC…      the account (default: TWILIO_ACCOUNT_SID, else the development account that
+                     \`npm start\` created in DATA_DIR, or in DATABASE_URL)
+  --token TOKEN      its auth token (default: TWILIO_AUTH_TOKEN, else the development account's)
   --rooms N          rooms played at once (default 3)
   --callers N        callers per conference (default 4)
   --duration S       seconds over which each room's calls are spread (default 10; 0 for full speed)`,
     usage:
-      'Usage: conclave simulate --url URL --account AC… --token TOKEN [--public-url URL] [--rooms N] [--callers N] [--duration S]',
+      'Usage: conclave simulate [--url URL] [--account AC… --token TOKEN] [--public-url URL] [--rooms N] [--callers N] [--duration S]',
     async run(args) {
       const parsed = helpOr(args, this, {
         url: { type: 'string' },
@@ -230,7 +254,7 @@ Prints a summary; exits 1 if any request failed.
       if (!parsed) return 0;
       let options: SimulationOptions;
       try {
-        options = simulationOptions(parsed.values, process.env);
+        options = simulationOptions(parsed.values, await simulationDefaults(parsed.values, process.env));
       } catch (error) {
         throw new UsageError((error as Error).message);
       }

@@ -1,9 +1,10 @@
 // The environment, validated in one place. A bad value stops the process with one line that names the
 // variable, what is wrong with the value and what is accepted.
 
+import { isAuthToken, isSid } from './domain/ids.js';
 import type { DatabaseTarget } from './store/database.js';
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface Config {
@@ -17,6 +18,10 @@ export interface Config {
   logLevel: LogLevel;
   /** Seconds after which a participant still connected is taken to have lost its leave (the reaper). */
   maxCallDuration: number;
+  /** Failed logins, and failed Basic auth, allowed per client address in each window before 429s. */
+  failedAuth: { max: number; windowMs: number };
+  /** Fastify's trustProxy: whose X-Forwarded-For decides the client address the limits count by. */
+  trustProxy: boolean | string;
 }
 
 export class ConfigError extends Error {
@@ -71,11 +76,11 @@ function parseAccount(env: Env): Config['account'] {
   if (authToken === undefined) {
     throw new ConfigError('TWILIO_AUTH_TOKEN', 'is unset: it is required with TWILIO_ACCOUNT_SID');
   }
-  if (!/^AC[0-9a-fA-F]{32}$/.test(sid)) {
+  if (!isSid('AC', sid)) {
     throw new ConfigError('TWILIO_ACCOUNT_SID', `is '${sid}': expected AC followed by 32 hexadecimal digits`);
   }
   // The token is a secret: the message describes it without repeating it.
-  if (!/^[0-9a-fA-F]{32}$/.test(authToken)) {
+  if (!isAuthToken(authToken)) {
     throw new ConfigError(
       'TWILIO_AUTH_TOKEN',
       `has ${authToken.length} characters: expected 32 hexadecimal digits`,
@@ -118,10 +123,14 @@ const DEFAULT_MAX_CALL_DURATION = 4 * 3600;
 /** A week: anything longer would keep a lost leave's conference live for no reason a call could give. */
 const LONGEST_MAX_CALL_DURATION = 7 * 24 * 3600;
 
+function durationSeconds(value: string): number {
+  const match = /^(\d+)([smh]?)$/.exec(value);
+  return match ? Number(match[1]) * (DURATION_UNITS[match[2] ?? ''] ?? 1) : Number.NaN;
+}
+
 function parseMaxCallDuration(value: string | undefined): number {
   if (value === undefined) return DEFAULT_MAX_CALL_DURATION;
-  const match = /^(\d+)([smh]?)$/.exec(value);
-  const seconds = match ? Number(match[1]) * (DURATION_UNITS[match[2] ?? ''] ?? 1) : Number.NaN;
+  const seconds = durationSeconds(value);
   if (!(seconds >= 1 && seconds <= LONGEST_MAX_CALL_DURATION)) {
     throw new ConfigError(
       'MAX_CALL_DURATION',
@@ -129,6 +138,34 @@ function parseMaxCallDuration(value: string | undefined): number {
     );
   }
   return seconds;
+}
+
+function parseFailedAuth(limit: string | undefined, window: string | undefined): Config['failedAuth'] {
+  const max = limit === undefined ? 10 : /^\d{1,6}$/.test(limit) ? Number(limit) : Number.NaN;
+  if (!(max >= 1)) {
+    throw new ConfigError(
+      'FAILED_AUTH_LIMIT',
+      `is '${limit}': expected a whole number of 1 or more, such as 10`,
+    );
+  }
+  const windowSeconds = window === undefined ? 15 * 60 : durationSeconds(window);
+  if (!(windowSeconds >= 1 && windowSeconds <= 24 * 3600)) {
+    throw new ConfigError(
+      'FAILED_AUTH_WINDOW',
+      `is '${window}': expected a duration from 1 second to 24 hours, such as 900 or 15m`,
+    );
+  }
+  return { max, windowMs: windowSeconds * 1000 };
+}
+
+function parseTrustProxy(value: string | undefined): Config['trustProxy'] {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^[0-9a-fA-F.:/]+(,\s*[0-9a-fA-F.:/]+)*$/.test(value)) return value;
+  throw new ConfigError(
+    'TRUST_PROXY',
+    `is '${value}': expected true, false, or the proxies' addresses such as 10.0.0.0/8,127.0.0.1`,
+  );
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -142,5 +179,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl: parsePublicUrl(optional(env, 'PUBLIC_URL'), host, port),
     logLevel: parseLogLevel(optional(env, 'LOG_LEVEL')),
     maxCallDuration: parseMaxCallDuration(optional(env, 'MAX_CALL_DURATION')),
+    failedAuth: parseFailedAuth(optional(env, 'FAILED_AUTH_LIMIT'), optional(env, 'FAILED_AUTH_WINDOW')),
+    trustProxy: parseTrustProxy(optional(env, 'TRUST_PROXY')),
   };
 }

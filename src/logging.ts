@@ -4,7 +4,7 @@
 import type { FastifyServerOptions } from 'fastify';
 import type { LogLevel } from './config.js';
 
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["x-twilio-signature"]',

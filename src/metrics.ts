@@ -48,7 +48,7 @@ function liveGauge(registry: Registry, name: string, help: string, count: () => 
   });
 }
 
-export function createMetrics(database: Database): Metrics {
+function createMetrics(database: Database): Metrics {
   const registry = new Registry();
   const outcomes = new Counter({
     name: 'conclave_webhook_outcomes_total',

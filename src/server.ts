@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import { loggerOptions } from './logging.js';
 import { ensureDevelopmentAccount, findAccount, listAccounts, saveAccount } from './store/accounts.js';
 import { type Database, openDatabase } from './store/database.js';
+import { saveDevelopmentAccountFile } from './store/development-account-file.js';
 import { migrate } from './store/migrate.js';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -37,6 +38,8 @@ async function prepareAccounts(config: Config, database: Database): Promise<stri
     (a) => a.friendlyName === DEVELOPMENT_ACCOUNT_NAME,
   );
   if (!development) return [];
+  if (config.database.kind === 'pglite' && config.database.dataDir !== null)
+    saveDevelopmentAccountFile(config.database.dataDir, development);
   return [
     'Development account (set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN to use your own):',
     `  TWILIO_ACCOUNT_SID=${development.sid}`,
@@ -52,7 +55,7 @@ function reapInterval(maxCallDuration: number): number {
  * Sweeps for participants whose leave was lost, at once and then on an interval, one sweep at a time. A
  * sweep that fails (the database is down) is logged and tried again at the next tick.
  */
-export function startReaper(
+function startReaper(
   database: Database,
   maxCallDuration: number,
   log: FastifyBaseLogger,

@@ -14,6 +14,8 @@ describe('configuration from the environment', () => {
       publicUrl: 'http://127.0.0.1:3000',
       logLevel: 'info',
       maxCallDuration: 4 * 3600,
+      failedAuth: { max: 10, windowMs: 15 * 60 * 1000 },
+      trustProxy: false,
     });
   });
 
@@ -27,6 +29,9 @@ describe('configuration from the environment', () => {
       PUBLIC_URL: 'https://calls.example.com/',
       LOG_LEVEL: 'warn',
       MAX_CALL_DURATION: '2h',
+      FAILED_AUTH_LIMIT: '5',
+      FAILED_AUTH_WINDOW: '1m',
+      TRUST_PROXY: '10.0.0.0/8, 127.0.0.1',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -36,7 +41,10 @@ describe('configuration from the environment', () => {
       publicUrl: 'https://calls.example.com',
       logLevel: 'warn',
       maxCallDuration: 7200,
+      failedAuth: { max: 5, windowMs: 60_000 },
+      trustProxy: '10.0.0.0/8, 127.0.0.1',
     });
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
     expect(loadConfig({ DATA_DIR: '/var/lib/conclave' }).database).toEqual({
       kind: 'pglite',
       dataDir: '/var/lib/conclave',
@@ -46,6 +54,9 @@ describe('configuration from the environment', () => {
   it.each([
     [{ PORT: 'eighty' }, /^PORT is 'eighty': expected a whole number from 0 to 65535$/],
     [{ PORT: '70000' }, /^PORT .*0 to 65535/],
+    [{ FAILED_AUTH_LIMIT: '0' }, /^FAILED_AUTH_LIMIT is '0': expected a whole number of 1 or more/],
+    [{ FAILED_AUTH_WINDOW: '2d' }, /^FAILED_AUTH_WINDOW is '2d': expected a duration/],
+    [{ TRUST_PROXY: 'yes please' }, /^TRUST_PROXY is 'yes please': expected true, false/],
     [{ DATABASE_URL: 'mysql://x@y/z' }, /^DATABASE_URL has scheme 'mysql:': expected postgres:\/\//],
     [{ DATABASE_URL: 'not a url' }, /^DATABASE_URL is not a URL: expected postgres:\/\//],
     [

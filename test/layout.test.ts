@@ -58,6 +58,31 @@ describe('the layout', () => {
     });
   }
 
+  it('lets the plugins share top-level modules that reach neither the database nor another plugin', () => {
+    const pluginFolders = plugins.map((plugin) => plugin.folder);
+    // Only what runs: a plugin may name a type of the app around it (metrics.ts) without running its code.
+    const shared = new Set(
+      pluginFolders.flatMap((folder) =>
+        filesUnder(join(SRC, folder)).flatMap((file) =>
+          [...readFileSync(file, 'utf8').matchAll(/^import (?!type )[^;]*?from '(\.[^']+)'/gm)]
+            .map((match) => relative(SRC, resolve(dirname(file), match[1] as string)))
+            .filter((target) => !target.includes('/')),
+        ),
+      ),
+    );
+    const reachesFurther = (target: string) =>
+      ['store', 'commands', 'reads', ...pluginFolders].some((folder) => target.startsWith(`${folder}/`)) ||
+      target === 'kysely' ||
+      target === 'pg';
+    const leaks = [...shared].flatMap((module) =>
+      importsOf(join(SRC, module.replace(/\.js$/, '.ts')))
+        .filter(reachesFurther)
+        .map((target) => `${module} imports ${target}`),
+    );
+    expect(shared.size).toBeGreaterThan(0);
+    expect(leaks).toEqual([]);
+  });
+
   it('keeps row types inside store/, commands/ and reads/', () => {
     const outside = filesUnder(SRC).filter(
       (file) =>

@@ -1,12 +1,14 @@
-// HTTP Basic authentication with AccountSid:AuthToken, as Twilio's REST API does it. A valid account that
-// names another account in the path learns nothing: it gets the same 404 as for a resource that does not
-// exist.
+// HTTP Basic authentication with AccountSid:AuthToken or with an API key (SK…:secret), as Twilio's REST API
+// does it. A valid account that names another account in the path learns nothing: it gets the same 404 as
+// for a resource that does not exist.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
+import type { Account } from '../domain/account.js';
 import { isSid } from '../domain/ids.js';
+import type { FailureLimit } from '../failure-limit.js';
 import type { Reads } from '../reads/index.js';
-import { authenticationRequired, notFound } from './errors.js';
+import { authenticationRequired, notFound, tooManyFailures } from './errors.js';
 import { pathOf } from './format.js';
 
 interface Credentials {
@@ -29,12 +31,29 @@ function sameSecret(expected: string, given: string): boolean {
   return timingSafeEqual(digest(expected), digest(given));
 }
 
-export function authenticate(reads: Pick<Reads, 'account'>) {
+async function accountOf(
+  reads: Pick<Reads, 'account' | 'apiKeyAccount'>,
+  { username, password }: Credentials,
+): Promise<Account | undefined> {
+  if (isSid('SK', username)) return reads.apiKeyAccount(username, password);
+  if (!isSid('AC', username)) return undefined;
+  const account = await reads.account(username);
+  return account && sameSecret(account.authToken, password) ? account : undefined;
+}
+
+/** Authenticates; an address that has failed too often is refused (429) before its credentials are read. */
+export function authenticate(reads: Pick<Reads, 'account' | 'apiKeyAccount'>, limit: FailureLimit) {
   return async (request: FastifyRequest): Promise<void> => {
+    const wait = await limit.blockedFor(request);
+    if (wait !== undefined) throw tooManyFailures(wait);
     const credentials = parseBasic(request.headers.authorization);
-    if (!credentials || !isSid('AC', credentials.username)) throw authenticationRequired();
-    const account = await reads.account(credentials.username);
-    if (!account || !sameSecret(account.authToken, credentials.password)) throw authenticationRequired();
+    if (!credentials) throw authenticationRequired();
+    const account = await accountOf(reads, credentials);
+    if (!account) {
+      // Only credentials that were tried and wrong count: a client that sends none yet is not guessing.
+      await limit.failed(request);
+      throw authenticationRequired();
+    }
     const { AccountSid } = request.params as { AccountSid?: string };
     if (AccountSid !== undefined && AccountSid !== account.sid) throw notFound(pathOf(request.url));
   };

@@ -3,12 +3,12 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Conference, type Page, type Reads, shownSid } from '../reads/index.js';
+import type { XmlObject } from '../xml.js';
 import { conferenceOf } from './conferences.js';
 import { formatOf } from './format.js';
-import { type Paging, type Params, parsePaging, unknownPageToken } from './paging.js';
-import { Query } from './parameters.js';
+import { type EchoedParams, type Paging, parsePaging, unknownPageToken } from './paging.js';
+import { QueryParams } from './parameters.js';
 import { conferencePath } from './representation-json.js';
-import type { XmlObject } from './representation-xml.js';
 import { type Names, sendPage } from './respond.js';
 import { readOnly, withSuffixes } from './routes.js';
 
@@ -23,11 +23,11 @@ export interface ConferenceList<T> {
    * and how an item is rendered, naming the conference by `shown`.
    */
   filters(
-    query: Query,
+    query: QueryParams,
     conference: Conference,
     shown: string,
   ): {
-    params: Params;
+    params: EchoedParams;
     read(paging: Paging): Promise<Page<T> | undefined>;
     render(item: T, suffix: string): XmlObject;
   };
@@ -43,7 +43,7 @@ export function conferenceListRoute<T>(app: FastifyInstance, reads: Reads, list:
     async (request: ListRequest, reply: FastifyReply) => {
       const { AccountSid, ConferenceSid } = request.params;
       const conference = await conferenceOf(reads, AccountSid, ConferenceSid, request.url);
-      const query = new Query(request.url);
+      const query = new QueryParams(request.url);
       const shown = shownSid(conference);
       const { params, read, render } = list.filters(query, conference, shown);
       const paging = parsePaging(query, list.parseKey);

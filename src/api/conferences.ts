@@ -7,7 +7,7 @@ import { notFound } from './errors.js';
 import { conferenceFilters } from './filters.js';
 import { formatOf, pathOf, withoutSuffix } from './format.js';
 import { parsePaging } from './paging.js';
-import { parseSid, Query } from './parameters.js';
+import { parseSid, QueryParams } from './parameters.js';
 import { accountPath, conferenceJson } from './representation-json.js';
 import { type Names, sendPage, sendResource } from './respond.js';
 import { readOnly, withSuffixes } from './routes.js';
@@ -40,7 +40,7 @@ export function conferenceRoutes(app: FastifyInstance, reads: Reads): void {
     async (request, reply) => {
       const format = formatOf(request.url);
       const { AccountSid } = request.params;
-      const query = new Query(request.url);
+      const query = new QueryParams(request.url);
       const { filter, params } = conferenceFilters(query);
       const paging = parsePaging(query, parseConferenceSid);
       const page = await reads.conferences(AccountSid, filter, paging);

@@ -4,14 +4,17 @@
 
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../reads/index.js';
+import { UNAVAILABLE_MESSAGE, unavailable } from '../refusals.js';
 import { formatOf, pathOf } from './format.js';
 import { xmlResource } from './representation-xml.js';
 
-export class TwilioError extends Error {
+class TwilioError extends Error {
   constructor(
     readonly status: number,
     readonly code: number,
     message: string,
+    /** Seconds for the Retry-After header, when trying again later may help. */
+    readonly retryAfter?: number,
   ) {
     super(message);
   }
@@ -42,19 +45,24 @@ export function methodNotAllowed(method: string): TwilioError {
   return new TwilioError(405, 20004, `Method not allowed: ${method}; this resource is read-only (GET)`);
 }
 
-function unavailable(): TwilioError {
-  return new TwilioError(503, 20503, 'Service unavailable: the database does not answer, try again shortly');
+export function tooManyFailures(retryAfter: number): TwilioError {
+  return new TwilioError(
+    429,
+    20429,
+    `Too Many Requests: too many failed authentications from this address; try again in ${retryAfter} s`,
+    retryAfter,
+  );
 }
 
 function internal(): TwilioError {
   return new TwilioError(500, 20500, 'Internal server error');
 }
 
-function toTwilioError(error: FastifyError, request: FastifyRequest): TwilioError {
+function toTwilioError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): TwilioError {
   if (error instanceof TwilioError) return error;
   if (isDatabaseUnavailable(error)) {
-    request.log.warn({ err: error }, 'database unavailable');
-    return unavailable();
+    unavailable(request, reply, error);
+    return new TwilioError(503, 20503, UNAVAILABLE_MESSAGE);
   }
   const status = error.statusCode ?? 500;
   if (status < 500) return new TwilioError(status, 20001, error.message);
@@ -62,10 +70,9 @@ function toTwilioError(error: FastifyError, request: FastifyRequest): TwilioErro
   return internal();
 }
 
-export function sendError(request: FastifyRequest, reply: FastifyReply, error: TwilioError): FastifyReply {
+function sendError(request: FastifyRequest, reply: FastifyReply, error: TwilioError): FastifyReply {
   if (error.status === 401) reply.header('www-authenticate', 'Basic realm="Twilio API"');
-  if (error.status === 405) reply.header('allow', 'GET, HEAD');
-  if (error.status === 503) reply.header('retry-after', '1');
+  if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter));
   reply.code(error.status);
   if (formatOf(request.url) === 'json')
     return reply.type('application/json; charset=utf-8').send(error.body());
@@ -73,7 +80,7 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: T
 }
 
 export function twilioErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  return sendError(request, reply, toTwilioError(error, request));
+  return sendError(request, reply, toTwilioError(error, request, reply));
 }
 
 export function twilioNotFoundHandler(request: FastifyRequest, reply: FastifyReply) {

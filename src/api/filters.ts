@@ -3,29 +3,22 @@
 // carry the filters on to the next page.
 
 import type { ConferenceFilter, ParticipantFilter, TimeRange } from '../reads/index.js';
-import type { Params } from './paging.js';
-import { parseBoolean, parseDay, parseEnum, parseSid, type Query } from './parameters.js';
+import type { EchoedParams } from './paging.js';
+import { parseBoolean, parseDay, parseEnum, parseSid, type QueryParams } from './parameters.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export const CONFERENCE_STATUSES = ['init', 'in-progress', 'completed'] as const;
-export const PARTICIPANT_STATUSES = [
-  'queued',
-  'connecting',
-  'ringing',
-  'connected',
-  'complete',
-  'failed',
-] as const;
+const CONFERENCE_STATUSES = ['init', 'in-progress', 'completed'] as const;
+const PARTICIPANT_STATUSES = ['queued', 'connecting', 'ringing', 'connected', 'complete', 'failed'] as const;
 
 export interface Filters<F> {
   filter: F;
-  params: Params;
+  params: EchoedParams;
 }
 
 class Reader {
-  readonly params: Params = [];
-  constructor(private readonly query: Query) {}
+  readonly params: EchoedParams = [];
+  constructor(private readonly query: QueryParams) {}
 
   read<T>(name: string, parse: (name: string, value: string) => T): T | undefined {
     const value = this.query.get(name);
@@ -55,7 +48,7 @@ function dayRange(reader: Reader, field: 'DateCreated' | 'DateUpdated'): TimeRan
   };
 }
 
-export function conferenceFilters(query: Query): Filters<ConferenceFilter> {
+export function conferenceFilters(query: QueryParams): Filters<ConferenceFilter> {
   const reader = new Reader(query);
   const filter: ConferenceFilter = {
     status: reader.read('Status', (name, value) => parseEnum(name, CONFERENCE_STATUSES, value)),
@@ -81,11 +74,11 @@ function readStatus(reader: Reader): { status: string; history: boolean } {
 }
 
 /** The Status a participant fetch asks for. */
-export function participantStatus(query: Query): { status: string; history: boolean } {
+export function participantStatus(query: QueryParams): { status: string; history: boolean } {
   return readStatus(new Reader(query));
 }
 
-export function participantFilters(query: Query): ParticipantSelection {
+export function participantFilters(query: QueryParams): ParticipantSelection {
   const reader = new Reader(query);
   const { status, history } = readStatus(reader);
   const filter: ParticipantFilter = {
@@ -98,7 +91,7 @@ export function participantFilters(query: Query): ParticipantSelection {
 }
 
 /** The recordings of a conference, by when they were created, as Twilio filters them. */
-export function recordingFilters(query: Query): Filters<{ created: TimeRange | undefined }> {
+export function recordingFilters(query: QueryParams): Filters<{ created: TimeRange | undefined }> {
   const reader = new Reader(query);
   return { filter: { created: dayRange(reader, 'DateCreated') }, params: reader.params };
 }

@@ -5,7 +5,7 @@
 
 import type { Cursor, Page } from '../reads/index.js';
 import { invalidParameter } from './errors.js';
-import { parseInteger, type Query } from './parameters.js';
+import { parseInteger, type QueryParams } from './parameters.js';
 
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 1000;
@@ -22,7 +22,7 @@ export interface Paging {
  * Reads PageSize, Page and PageToken. `parseKey` checks the key inside a token and returns it as the
  * store wants it; it throws for a key of the wrong kind.
  */
-export function parsePaging(query: Query, parseKey: (name: string, key: string) => string): Paging {
+export function parsePaging(query: QueryParams, parseKey: (name: string, key: string) => string): Paging {
   const sizeParam = query.get('PageSize');
   const pageParam = query.get('Page');
   const token = query.get('PageToken') ?? null;
@@ -59,9 +59,9 @@ export interface Envelope {
   end: number;
 }
 
-export type Params = [name: string, value: string][];
+export type EchoedParams = [name: string, value: string][];
 
-function uri(path: string, params: Params): string {
+function uri(path: string, params: EchoedParams): string {
   return `${path}?${params.map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`).join('&')}`;
 }
 
@@ -71,7 +71,7 @@ function uri(path: string, params: Params): string {
  */
 export function envelope<T>(
   path: string,
-  filters: Params,
+  filters: EchoedParams,
   paging: Paging,
   result: Page<T>,
   keyOf: (item: T) => string,

@@ -2,10 +2,11 @@
 // `DateCreated%3C`, people type `DateCreated<=`), each given at most once, and every bad value answered
 // with a 400 that names the parameter.
 
-import { isSid, type SidPrefix } from '../domain/ids.js';
+import type { SidPrefix } from '../domain/ids.js';
+import { booleanValue, type Check, oneOf, sidValue, wholeNumber } from '../parameters.js';
 import { invalidParameter } from './errors.js';
 
-export class Query {
+export class QueryParams {
   private readonly params: URLSearchParams;
 
   constructor(url: string) {
@@ -23,11 +24,15 @@ export class Query {
   }
 }
 
+function checked<T>(name: string, check: Check<T>, value: string): T {
+  const result = check.read(value);
+  if (result === undefined) throw invalidParameter(name, `expected ${check.expected}`);
+  return result;
+}
+
 /** A Sid of the given kind, its hex digits in lower case as Conclave stores them. */
 export function parseSid(name: string, prefix: SidPrefix, value: string): string {
-  if (!isSid(prefix, value))
-    throw invalidParameter(name, `expected ${prefix} followed by 32 hexadecimal digits`);
-  return prefix + value.slice(2).toLowerCase();
+  return prefix + checked(name, sidValue(prefix), value).slice(2).toLowerCase();
 }
 
 /** A day as YYYY-MM-DD, read as midnight UTC; returns its time in milliseconds. */
@@ -41,19 +46,13 @@ export function parseDay(name: string, value: string): number {
 }
 
 export function parseBoolean(name: string, value: string): boolean {
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  throw invalidParameter(name, 'expected true or false');
+  return checked(name, booleanValue, value);
 }
 
 export function parseEnum<T extends string>(name: string, allowed: readonly T[], value: string): T {
-  if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw invalidParameter(name, `expected one of ${allowed.join(', ')}`);
+  return checked(name, oneOf(allowed), value);
 }
 
-/** A whole number from `min` to `max`. */
 export function parseInteger(name: string, value: string, min: number, max: number): number {
-  const n = /^\d{1,16}$/.test(value) ? Number(value) : Number.NaN;
-  if (!(n >= min && n <= max)) throw invalidParameter(name, `expected a whole number from ${min} to ${max}`);
-  return n;
+  return checked(name, wholeNumber(min, max), value);
 }

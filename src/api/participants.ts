@@ -9,7 +9,7 @@ import { conferenceOf } from './conferences.js';
 import { notFound } from './errors.js';
 import { participantFilters, participantStatus } from './filters.js';
 import { formatOf, pathOf, withoutSuffix } from './format.js';
-import { parseSid, Query } from './parameters.js';
+import { parseSid, QueryParams } from './parameters.js';
 import { participantJson } from './representation-json.js';
 import { type Names, sendResource } from './respond.js';
 import { readOnly } from './routes.js';
@@ -45,7 +45,7 @@ export function participantRoutes(app: FastifyInstance, reads: Reads): void {
     async (request, reply) => {
       const format = formatOf(request.url);
       const { AccountSid, ConferenceSid, CallSid } = request.params;
-      const { status, history } = participantStatus(new Query(request.url));
+      const { status, history } = participantStatus(new QueryParams(request.url));
       const conference = await conferenceOf(reads, AccountSid, ConferenceSid, request.url);
       const key = participantKey(withoutSuffix(CallSid));
       const participant = key && (await reads.participant(AccountSid, conference.sid, key, status));

@@ -3,6 +3,8 @@
 // Twilio's shape.
 
 import type { FastifyPluginAsync } from 'fastify';
+import type { Config } from '../config.js';
+import { failureLimit } from '../failure-limit.js';
 import type { Reads } from '../reads/index.js';
 import { authenticate } from './auth.js';
 import { conferenceRoutes } from './conferences.js';
@@ -11,12 +13,16 @@ import { eventRoutes } from './events.js';
 import { participantRoutes } from './participants.js';
 import { recordingRoutes } from './recordings.js';
 
-const api: FastifyPluginAsync<{ reads: Reads }> = async (app, { reads }) => {
+const api: FastifyPluginAsync<{ reads: Reads; failedAuth: Config['failedAuth'] }> = async (
+  app,
+  { reads, failedAuth },
+) => {
+  const limit = failureLimit(app, 'rest', failedAuth);
   await app.register(
     async (scope) => {
       scope.setErrorHandler(twilioErrorHandler);
       scope.setNotFoundHandler(twilioNotFoundHandler);
-      scope.addHook('onRequest', authenticate(reads));
+      scope.addHook('onRequest', authenticate(reads, limit));
       conferenceRoutes(scope, reads);
       participantRoutes(scope, reads);
       eventRoutes(scope, reads);

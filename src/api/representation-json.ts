@@ -1,24 +1,20 @@
 // The JSON representations, field for field as Twilio's 2010-04-01 API has them (see the OpenAPI subset in
 // the shared reference). XML is rendered from these same objects.
 
-import { ulidToHex } from '../domain/ids.js';
+import { hexToUlid, isSid, ulidToHex } from '../domain/ids.js';
 import {
   type Conference,
   type ConferenceEvent,
-  type Participant,
+  type ParticipantRecord,
   type Recording,
   shownSid,
 } from '../reads/index.js';
-import type { XmlObject } from './representation-xml.js';
+import { rfc2822 } from '../rfc2822.js';
+import type { XmlObject } from '../xml.js';
 
 const API_VERSION = '2010-04-01';
 // Twilio mixes a conference that asked for no region in us1.
 const DEFAULT_REGION = 'us1';
-
-/** RFC 2822 in UTC, as Twilio writes it: `Wed, 18 Aug 2010 20:20:06 +0000`. */
-export function rfc2822(date: Date): string {
-  return date.toUTCString().replace(/GMT$/, '+0000');
-}
 
 export function accountPath(accountSid: string): string {
   return `/${API_VERSION}/Accounts/${accountSid}`;
@@ -56,7 +52,7 @@ export function conferenceJson(conference: Conference, suffix: string): XmlObjec
  * the participant left and why; Twilio's own requests get Twilio's fields and nothing more.
  */
 export function participantJson(
-  participant: Participant,
+  participant: ParticipantRecord,
   conferenceSid: string,
   suffix: string,
   history: boolean,
@@ -88,10 +84,6 @@ export function participantJson(
   };
 }
 
-const EVENT_SID = /^EV[0-9a-fA-F]{32}$/;
-const BASE32 = '0123456789abcdefghijklmnopqrstuv';
-const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-
 /** An event's Sid: `EV` and the 32 hex digits of its ULID, like the conference Sids. */
 export function eventSid(id: string): string {
   return `EV${ulidToHex(id)}`;
@@ -99,11 +91,7 @@ export function eventSid(id: string): string {
 
 /** The event id (ULID) behind an event Sid, or undefined when the value is not one. */
 export function eventIdOf(sid: string): string | undefined {
-  if (!EVENT_SID.test(sid)) return undefined;
-  const digits = BigInt(`0x${sid.slice(2)}`)
-    .toString(32)
-    .padStart(26, '0');
-  return Array.from(digits, (digit) => CROCKFORD.charAt(BASE32.indexOf(digit))).join('');
+  return isSid('EV', sid) ? hexToUlid(sid.slice(2)) : undefined;
 }
 
 export function eventJson(accountSid: string, conferenceSid: string, event: ConferenceEvent): XmlObject {

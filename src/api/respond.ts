@@ -2,9 +2,10 @@
 
 import type { FastifyReply } from 'fastify';
 import type { Page } from '../reads/index.js';
+import type { XmlObject } from '../xml.js';
 import { type Format, suffixOf } from './format.js';
-import { envelope, type Paging, type Params } from './paging.js';
-import { type XmlObject, xmlList, xmlResource } from './representation-xml.js';
+import { type EchoedParams, envelope, type Paging } from './paging.js';
+import { xmlList, xmlResource } from './representation-xml.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const XML_TYPE = 'application/xml; charset=utf-8';
@@ -33,7 +34,7 @@ export function sendResource<T>(
 export interface PageToSend<T> {
   /** The list's path, without a representation suffix. */
   path: string;
-  filters: Params;
+  filters: EchoedParams;
   paging: Paging;
   page: Page<T>;
   keyOf: (item: T) => string;

@@ -2,21 +2,23 @@
 // body is even parsed, so a POST with any content type is refused the same way.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { refuseMethod } from '../refusals.js';
 import { methodNotAllowed } from './errors.js';
 
 const OTHER_METHODS = ['DELETE', 'PATCH', 'POST', 'PUT', 'OPTIONS'];
 
-async function refuse(request: FastifyRequest): Promise<never> {
+async function refuse(request: FastifyRequest, reply: FastifyReply): Promise<never> {
+  refuseMethod(reply, 'GET, HEAD');
   throw methodNotAllowed(request.method);
 }
 
-export function readOnly<Params>(
+export function readOnly<RouteParams>(
   app: FastifyInstance,
   urls: string[],
-  handler: (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => Promise<FastifyReply>,
+  handler: (request: FastifyRequest<{ Params: RouteParams }>, reply: FastifyReply) => Promise<FastifyReply>,
 ): void {
   for (const url of urls) {
-    app.get<{ Params: Params }>(url, handler);
+    app.get<{ Params: RouteParams }>(url, handler);
     app.route({ method: OTHER_METHODS, url, onRequest: refuse, handler: refuse });
   }
 }

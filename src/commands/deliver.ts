@@ -5,14 +5,14 @@
 import type { Kysely, Transaction } from 'kysely';
 import { initialCallState } from '../domain/call.js';
 import type { RoomCommand } from '../domain/commands.js';
-import { NO_ROOM, plan, run } from '../domain/delivery.js';
+import { decideEach, NO_ROOM, plan } from '../domain/delivery.js';
 import type { JoinRejectionReason, RoomEvent } from '../domain/events.js';
 import { Projection } from '../reads/projection.js';
 import { appendToRoom, ConcurrencyError } from '../store/events.js';
 import { findInboxOutcome, recordInboxOutcome } from '../store/inbox.js';
 import { claimAndLock, type LockedRoom, lockRooms } from '../store/locks.js';
 import type { DB } from '../store/schema.js';
-import { writeTogether } from '../store/single-statement.js';
+import { writeInOneStatement } from '../store/single-statement.js';
 
 export interface Delivery {
   accountSid: string;
@@ -105,7 +105,7 @@ async function handleInTransaction(
   for (const room of await lockRooms(trx, accountSid, missing)) held.set(room.name, room);
   observer.lockWait(seconds(locking));
   const rooms = steps.map((step) => held.get(step.room) as LockedRoom);
-  const ran = run(
+  const ran = decideEach(
     command,
     steps,
     rooms.map((room) => room.state),
@@ -142,7 +142,7 @@ async function handleInTransaction(
   if (outcome.result !== PLACEHOLDER.result) writes.push(recordInboxOutcome(trx, accountSid, key, outcome));
 
   // Everything this delivery writes goes in one statement: one round trip between the locks and the commit.
-  const advanced = await writeTogether(
+  const advanced = await writeInOneStatement(
     trx,
     writes,
     advances.map((a) => a.advance),

@@ -93,6 +93,24 @@ h2 { font-size: 1.15rem; margin: 1.5rem 0 .75rem; }
 .login input { width: 100%; }
 .login button { margin-top: 1.25rem; width: 100%; }
 .error { color: var(--bad); font-weight: 600; }
+.charts { display: grid; gap: 1rem; grid-template-columns: repeat(auto-fit, minmax(min(100%, 28rem), 1fr)); }
+.chart { margin: 0; background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: .5rem; }
+.chart svg { width: 100%; height: auto; display: block; font-size: 11px; }
+.chart figcaption { color: var(--muted); font-size: .9rem; padding: .25rem .25rem 0; }
+.chart text { fill: var(--fg); }
+.chart .axis line { stroke: var(--muted); }
+.chart .series { fill: none; stroke-width: 2; }
+.chart .series.conferences { stroke: var(--accent); }
+.chart .series.participants { stroke: var(--fg); stroke-dasharray: 6 4; }
+.chart .marker.conferences { fill: var(--accent); }
+.chart .marker.participants { fill: var(--card); stroke: var(--fg); stroke-width: 1.2; }
+.chart .bar { fill: var(--accent); fill-opacity: .35; stroke: var(--accent); }
+.chart .bar.connected { fill-opacity: .6; }
+.chart .stretch { stroke: var(--fg); stroke-width: .8; }
+.chart .pattern-line { stroke: var(--fg); stroke-width: 2; }
+.chart .pattern-dot { fill: var(--fg); }
+.period { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
+select { font: inherit; padding: .4rem; border-radius: 6px; border: 1px solid var(--muted); background: var(--card); color: inherit; }
 @media (max-width: 30rem) {
   .history li { grid-template-columns: 1fr; gap: 0; }
 }

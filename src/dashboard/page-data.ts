@@ -2,8 +2,9 @@
 
 import type { RoomEvent } from '../domain/events.js';
 import { isSid } from '../domain/ids.js';
-import type { ConferenceSummary, Reads } from '../reads/index.js';
+import { type ConferenceSummary, participantBars, type Reads } from '../reads/index.js';
 import { Narrator } from './describe.js';
+import { type ChartsView, PERIODS, type Period } from './views/charts-page.js';
 import type { ConferenceView } from './views/conference.js';
 import { participantName } from './views/conferences.js';
 import type { Listed, Overview } from './views/overview.js';
@@ -85,10 +86,32 @@ export async function readConference(
   const narrator = new Narrator();
   // Names from the read model cover calls whose join is older than the events shown.
   for (const participant of participants) narrator.name(participant.callSid, participantName(participant));
-  const timeline = (events?.items ?? []).reverse().map((stored) => ({
+  const timeline = [...(events?.items ?? [])].reverse().map((stored) => ({
     id: stored.id,
     at: stored.recordedAt,
     ...narrator.describe({ type: stored.type, data: stored.data } as RoomEvent),
   }));
-  return { conference, participants, timeline, earlier: events?.more ?? false };
+  const bars = participantBars(
+    [...(events?.items ?? [])]
+      .reverse()
+      .map((stored) => ({ type: stored.type, data: stored.data }) as RoomEvent),
+  );
+  return { conference, participants, timeline, earlier: events?.more ?? false, bars };
+}
+
+const MINUTE = 60_000;
+
+/** The charts page's data; `now` ends both load spans. */
+export async function readCharts(
+  reads: Reads,
+  accountSid: string,
+  period: Period,
+  now: Date,
+): Promise<ChartsView> {
+  const [hour, day, distribution] = await Promise.all([
+    reads.load(accountSid, { end: now, spanMs: 60 * MINUTE, stepMs: MINUTE }),
+    reads.load(accountSid, { end: now, spanMs: 24 * 60 * MINUTE, stepMs: 15 * MINUTE }),
+    reads.distribution(accountSid, new Date(now.getTime() - PERIODS[period][1] * 1000), now),
+  ]);
+  return { hour, day, period, distribution };
 }

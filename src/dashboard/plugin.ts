@@ -6,14 +6,17 @@
 import type { ServerResponse } from 'node:http';
 import formbody from '@fastify/formbody';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../config.js';
 import type { Account } from '../domain/account.js';
 import { isSid } from '../domain/ids.js';
+import { failureLimit } from '../failure-limit.js';
 import type { Reads } from '../reads/index.js';
 import { ASSETS } from './assets.js';
 import { FeedHub } from './feed-hub.js';
 import { feedPath, live } from './live.js';
-import { readConference, readOverview, search } from './page-data.js';
+import { readCharts, readConference, readOverview, search } from './page-data.js';
 import { endedSessionCookie, logIn, sessionAccount, sessionCookie } from './session.js';
+import { chartsPage, PERIODS, type Period } from './views/charts-page.js';
 import { conferencePage, notFoundPage } from './views/conference.js';
 import { loginPage } from './views/login.js';
 import { overviewPage, searchPage } from './views/overview.js';
@@ -22,6 +25,7 @@ export interface DashboardOptions {
   reads: Reads;
   /** PUBLIC_URL: a browser that reaches Conclave there over https gets a Secure cookie. */
   publicUrl: string;
+  failedAuth: Config['failedAuth'];
 }
 
 const SECURITY_HEADERS = {
@@ -43,8 +47,12 @@ function sendPage(reply: FastifyReply, body: string, status = 200) {
   return reply.code(status).type('text/html; charset=utf-8').send(body);
 }
 
-export const dashboard: FastifyPluginAsync<DashboardOptions> = async (app, { reads, publicUrl }) => {
+export const dashboard: FastifyPluginAsync<DashboardOptions> = async (
+  app,
+  { reads, publicUrl, failedAuth },
+) => {
   await app.register(formbody);
+  const loginLimit = failureLimit(app, 'login', failedAuth);
   const hub = new FeedHub(reads, app.log);
   const streams = new Set<ServerResponse>();
   app.addHook('preClose', async () => {
@@ -88,8 +96,15 @@ export const dashboard: FastifyPluginAsync<DashboardOptions> = async (app, { rea
   app.post<{ Body: Record<string, unknown> }>('/login', async (request, reply) => {
     const { AccountSid, AuthToken, next } = request.body ?? {};
     const sid = typeof AccountSid === 'string' ? AccountSid.trim() : '';
+    const wait = await loginLimit.blockedFor(request);
+    if (wait !== undefined) {
+      const error = `Too many failed logins from this address: try again in ${wait} s.`;
+      reply.header('retry-after', String(wait));
+      return sendPage(reply, loginPage({ sid, error, next: localPath(next) }), 429);
+    }
     const account = await logIn(reads.currentAccount, sid, typeof AuthToken === 'string' ? AuthToken : '');
     if (!account) {
+      await loginLimit.failed(request);
       const error = 'That account SID and auth token do not match an account.';
       return sendPage(reply, loginPage({ sid, error, next: localPath(next) }), 401);
     }
@@ -115,6 +130,17 @@ export const dashboard: FastifyPluginAsync<DashboardOptions> = async (app, { rea
           ? overviewPage(account, await readOverview(reads, account.sid), feed, now)
           : searchPage(account, query, await search(reads, account.sid, query), feed, now);
       return sendPage(reply, body);
+    }),
+  );
+
+  app.get<Query>(
+    '/charts',
+    withAccount(async (account, request, reply) => {
+      const feed = feedPath(await reads.feedHead());
+      const asked = request.query.period ?? '24h';
+      const period: Period = Object.hasOwn(PERIODS, asked) ? (asked as Period) : '24h';
+      const view = await readCharts(reads, account.sid, period, new Date());
+      return sendPage(reply, chartsPage(account, view, feed));
     }),
   );
 

@@ -1,5 +1,5 @@
 // How one delivery from the edge becomes events: which rooms it touches, in which order, and what each of
-// them decides. Pure, so that the store (which locks the rooms named by `plan` and then runs `run`) and the
+// them decides. Pure, so that the store (which locks the rooms named by `plan` and then calls `decideEach`) and the
 // model in the tests follow exactly the same rules.
 
 import { type CallState, evolveCall } from './call.js';
@@ -14,13 +14,14 @@ import { decide, evolve, type RoomState } from './room.js';
  */
 export const NO_ROOM = '';
 
-export interface Step {
+/** A command and the room it is addressed to. */
+export interface AddressedCommand {
   room: string;
   command: RoomCommand;
 }
 
-/** The rooms a command touches, in order; the caller locks them before `run`. */
-export function plan(command: RoomCommand, call: CallState, namedRoom: string | null): Step[] {
+/** The rooms a command touches, in order; the caller locks them before `decideEach`. */
+export function plan(command: RoomCommand, call: CallState, namedRoom: string | null): AddressedCommand[] {
   switch (command.type) {
     case 'JoinConference':
       return planJoin(command, call);
@@ -39,14 +40,14 @@ export function plan(command: RoomCommand, call: CallState, namedRoom: string | 
   }
 }
 
-function planJoin(command: JoinConference, call: CallState): Step[] {
+function planJoin(command: JoinConference, call: CallState): AddressedCommand[] {
   const target = command.data.friendlyName;
   const join = { room: target, command };
   if (call.room === null || call.room === target || call.ended) return [join];
   // A call is in one place. Our TwiML moving it to another room first takes it out of the one it is in
   // (the platform has left that <Dial> whatever comes of the join); a join the platform reports in another
   // room (moved by its API, a warm transfer) takes it out only once it has joined there.
-  const moved = (to?: string): Step => ({
+  const moved = (to?: string): AddressedCommand => ({
     room: call.room as string,
     command: {
       type: 'LeaveConference',
@@ -69,7 +70,7 @@ export interface Applied {
   state: RoomState;
 }
 
-export interface Ran {
+export interface DeliveryDecision {
   applied: Applied[];
   call: CallState;
 }
@@ -79,7 +80,12 @@ export interface Ran {
  * through. Event ids continue from the command's id, so a conference opened by a step gets the Sid of the
  * first event of that step.
  */
-export function run(command: RoomCommand, steps: Step[], states: RoomState[], call: CallState): Ran {
+export function decideEach(
+  command: RoomCommand,
+  steps: AddressedCommand[],
+  states: RoomState[],
+  call: CallState,
+): DeliveryDecision {
   const callSid = 'callSid' in command.data ? command.data.callSid : null;
   const applied: Applied[] = [];
   let callAfter = call;

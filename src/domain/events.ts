@@ -210,27 +210,6 @@ export type RoomEvent =
   | ConferenceEndCorrected
   | RecordingReported;
 
-export type RoomEventType = RoomEvent['type'];
-
-export const ROOM_EVENT_TYPES: readonly RoomEventType[] = [
-  'ConferenceOpened',
-  'ParticipantJoined',
-  'ConferenceStarted',
-  'ParticipantUpdated',
-  'ParticipantLeft',
-  'ConferenceEnded',
-  'CallEnded',
-  'JoinRejected',
-  'UnknownCallLeft',
-  'ConferenceSidReported',
-  'ConferenceEndCorrected',
-  'RecordingReported',
-];
-
-export function isRoomEventType(value: string): value is RoomEventType {
-  return (ROOM_EVENT_TYPES as readonly string[]).includes(value);
-}
-
 /** The call an event is about, if any. */
 export function callSidOf(event: RoomEvent): string | null {
   return 'callSid' in event.data ? event.data.callSid : null;

@@ -1,13 +1,14 @@
 // Sid formats and the mapping from ULIDs to Sids. A Sid is a two-letter prefix and 32 hex digits; a ULID
 // is 128 bits in Crockford base32, so it maps onto a Sid without loss and keeps its time order.
 
-export type SidPrefix = 'AC' | 'CA' | 'CF' | 'RE';
+export type SidPrefix = 'AC' | 'CA' | 'CF' | 'EV' | 'RE' | 'SK';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const HEX_32 = /^[0-9a-fA-F]{32}$/;
 const ULID_PATTERN = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
 
 export function isSid(prefix: SidPrefix, value: string): boolean {
-  return value.length === 34 && value.startsWith(prefix) && /^[0-9a-fA-F]{32}$/.test(value.slice(2));
+  return value.length === 34 && value.startsWith(prefix) && HEX_32.test(value.slice(2));
 }
 
 export function isUlid(value: string): boolean {
@@ -35,14 +36,20 @@ export function ulidToHex(ulid: string): string {
   return ulidToBigInt(ulid).toString(16).padStart(32, '0');
 }
 
+/** The ULID behind 32 hex digits (either case), as `ulidToHex` made them. */
+export function hexToUlid(hex: string): string {
+  if (!HEX_32.test(hex)) throw new RangeError(`not 32 hex digits: ${hex}`);
+  return bigIntToUlid(BigInt(`0x${hex}`));
+}
+
+/** Twilio's auth tokens are 32 hex digits. */
+export function isAuthToken(value: string): boolean {
+  return HEX_32.test(value);
+}
+
 /** The ULID `steps` after `ulid`: how one command's ids are spread over the events it produces. */
 export function nextUlid(ulid: string, steps = 1): string {
   return bigIntToUlid(ulidToBigInt(ulid) + BigInt(steps));
-}
-
-/** The millisecond timestamp a ULID carries. */
-export function ulidTime(ulid: string): number {
-  return Number(ulidToBigInt(ulid) >> 80n);
 }
 
 /** The lowest conference Sid whose ULID carries a time at or after `ms`: a bound for ranges of Sids. */

@@ -1,8 +1,8 @@
 // What the dashboard reads beyond the REST side's queries: rooms found by part of their name, the
 // conferences that ended last, and the participants of many conferences at once, with their numbers.
 
-import { sql } from 'kysely';
-import type { Executor } from '../store/executor.js';
+import { type Kysely, sql } from 'kysely';
+import type { ReadDB } from './camel-case.js';
 import type { Conference } from './queries.js';
 
 export type ConferenceSummary = Pick<
@@ -10,33 +10,19 @@ export type ConferenceSummary = Pick<
   'sid' | 'platformSid' | 'friendlyName' | 'status' | 'dateCreated' | 'dateUpdated' | 'reasonConferenceEnded'
 >;
 
-function conferenceSummaries(executor: Executor, accountSid: string) {
+function conferenceSummaries(executor: Kysely<ReadDB>, accountSid: string) {
   return executor
     .selectFrom('conferences')
     .select([
       'sid',
-      'platform_sid',
-      'friendly_name',
+      'platformSid',
+      'friendlyName',
       'status',
-      'date_created',
-      'date_updated',
-      'reason_conference_ended',
+      'dateCreated',
+      'dateUpdated',
+      'reasonConferenceEnded',
     ])
-    .where('account_sid', '=', accountSid);
-}
-
-type SummaryRow = Awaited<ReturnType<ReturnType<typeof conferenceSummaries>['execute']>>[number];
-
-function toSummary(row: SummaryRow): ConferenceSummary {
-  return {
-    sid: row.sid,
-    platformSid: row.platform_sid,
-    friendlyName: row.friendly_name,
-    status: row.status,
-    dateCreated: row.date_created,
-    dateUpdated: row.date_updated,
-    reasonConferenceEnded: row.reason_conference_ended,
-  };
+    .where('accountSid', '=', accountSid);
 }
 
 /** LIKE treats % and _ as wildcards; a name may hold them literally. */
@@ -48,13 +34,12 @@ async function newestFirst(
   query: ReturnType<typeof conferenceSummaries>,
   limit: number,
 ): Promise<ConferenceSummary[]> {
-  const rows = await query.orderBy('sid', 'desc').limit(limit).execute();
-  return rows.map(toSummary);
+  return query.orderBy('sid', 'desc').limit(limit).execute();
 }
 
 /** Conferences of rooms whose name contains `text` (case-insensitive), newest first. */
 export function conferencesNamed(
-  executor: Executor,
+  executor: Kysely<ReadDB>,
   accountSid: string,
   text: string,
   limit: number,
@@ -65,7 +50,7 @@ export function conferencesNamed(
 
 /** Conferences that are not over, newest first. */
 export function liveConferences(
-  executor: Executor,
+  executor: Kysely<ReadDB>,
   accountSid: string,
   limit: number,
 ): Promise<ConferenceSummary[]> {
@@ -74,17 +59,16 @@ export function liveConferences(
 
 /** Completed conferences, the last to end first: a completed conference's last update is its end. */
 export async function recentlyCompletedConferences(
-  executor: Executor,
+  executor: Kysely<ReadDB>,
   accountSid: string,
   limit: number,
 ): Promise<ConferenceSummary[]> {
-  const rows = await conferenceSummaries(executor, accountSid)
+  return conferenceSummaries(executor, accountSid)
     .where('status', '=', 'completed')
-    .orderBy('date_updated', 'desc')
+    .orderBy('dateUpdated', 'desc')
     .orderBy('sid', 'desc')
     .limit(limit)
     .execute();
-  return rows.map(toSummary);
 }
 
 export interface ParticipantSummary {
@@ -109,7 +93,7 @@ export interface ParticipantSummary {
  * `connectedOnly`, since those who left pile up in a long-lived conference.
  */
 export async function participantsOf(
-  executor: Executor,
+  executor: Kysely<ReadDB>,
   accountSid: string,
   conferenceSids: readonly string[],
   connectedOnly: boolean,
@@ -118,56 +102,46 @@ export async function participantsOf(
   let query = executor
     .selectFrom('participants')
     .select([
-      'conference_sid',
-      'call_sid',
+      'conferenceSid',
+      'callSid',
       'label',
-      'from_number',
-      'to_number',
+      'fromNumber',
+      'toNumber',
       'status',
       'muted',
       'hold',
       'coaching',
-      'call_sid_to_coach',
-      'end_conference_on_exit',
-      'date_created',
-      'date_left',
-      'left_reason',
+      'callSidToCoach',
+      'endConferenceOnExit',
+      'dateCreated',
+      'dateLeft',
+      'leftReason',
     ])
-    .where('account_sid', '=', accountSid)
-    .where('conference_sid', 'in', conferenceSids);
+    .where('accountSid', '=', accountSid)
+    .where('conferenceSid', 'in', conferenceSids);
   if (connectedOnly) query = query.where('status', '=', 'connected');
-  const rows = await query.orderBy('date_created').orderBy('call_sid').execute();
-  return rows.map((row) => ({
-    conferenceSid: row.conference_sid,
-    callSid: row.call_sid,
-    label: row.label,
-    from: row.from_number,
-    to: row.to_number,
-    connected: row.status === 'connected',
-    muted: row.muted,
-    hold: row.hold,
-    coaching: row.coaching,
-    callSidToCoach: row.call_sid_to_coach,
-    endConferenceOnExit: row.end_conference_on_exit,
-    dateCreated: row.date_created,
-    dateLeft: row.date_left,
-    leftReason: row.left_reason,
+  const rows = await query.orderBy('dateCreated').orderBy('callSid').execute();
+  return rows.map(({ fromNumber, toNumber, status, ...row }) => ({
+    ...row,
+    from: fromNumber,
+    to: toNumber,
+    connected: status === 'connected',
   }));
 }
 
 /** How many calls took part in each of these conferences. */
 export async function participantCounts(
-  executor: Executor,
+  executor: Kysely<ReadDB>,
   accountSid: string,
   conferenceSids: readonly string[],
 ): Promise<Map<string, number>> {
   if (conferenceSids.length === 0) return new Map();
   const rows = await executor
     .selectFrom('participants')
-    .select(['conference_sid', (eb) => eb.fn.countAll<string>().as('count')])
-    .where('account_sid', '=', accountSid)
-    .where('conference_sid', 'in', conferenceSids)
-    .groupBy('conference_sid')
+    .select(['conferenceSid', (eb) => eb.fn.countAll<string>().as('count')])
+    .where('accountSid', '=', accountSid)
+    .where('conferenceSid', 'in', conferenceSids)
+    .groupBy('conferenceSid')
     .execute();
-  return new Map(rows.map((row) => [row.conference_sid, Number(row.count)]));
+  return new Map(rows.map((row) => [row.conferenceSid, Number(row.count)]));
 }

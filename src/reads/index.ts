@@ -4,8 +4,11 @@
 import type { Kysely } from 'kysely';
 import type { Account } from '../domain/account.js';
 import { findAccount, findAccountForRequest } from '../store/accounts.js';
+import { apiKeyAccount } from '../store/api-keys.js';
 import { type FeedCursor, type FeedEvent, type FeedQuery, feedHead, readFeed } from '../store/feed.js';
 import type { DB } from '../store/schema.js';
+import { camelCased } from './camel-case.js';
+import { type Distribution, distribution, type LoadPoint, loadSeries, type Span } from './charts.js';
 import {
   type ConferenceSummary,
   conferencesNamed,
@@ -29,9 +32,9 @@ import {
   listRecordings,
   type Page,
   type PageRequest,
-  type Participant,
   type ParticipantFilter,
   type ParticipantKey,
+  type ParticipantRecord,
   type Recording,
   type TimeRange,
 } from './queries.js';
@@ -41,6 +44,8 @@ type Cursor = PageRequest<string>;
 export interface Reads {
   /** The account a request names, remembered for a moment (see store/accounts). */
   account(sid: string): Promise<Account | undefined>;
+  /** The account an API key (SK… and its secret) authenticates; a revoked key within ACCOUNT_TTL_MS. */
+  apiKeyAccount(keySid: string, secret: string): Promise<Account | undefined>;
   /** The account as the database has it now, for what must see a changed token at once. */
   currentAccount(sid: string): Promise<Account | undefined>;
   conference(accountSid: string, sid: string): Promise<Conference | undefined>;
@@ -50,13 +55,13 @@ export interface Reads {
     conferenceSid: string,
     key: ParticipantKey,
     status: string,
-  ): Promise<Participant | undefined>;
+  ): Promise<ParticipantRecord | undefined>;
   participants(
     accountSid: string,
     conferenceSid: string,
     filter: ParticipantFilter,
     page: Cursor,
-  ): Promise<Page<Participant> | undefined>;
+  ): Promise<Page<ParticipantRecord> | undefined>;
   conferenceEvents(
     accountSid: string,
     conferenceSid: string,
@@ -82,37 +87,51 @@ export interface Reads {
   feedHead(): Promise<FeedCursor>;
   feed(query: FeedQuery): Promise<FeedEvent[]>;
   liveCounts(): Promise<{ conferences: number; participants: number }>;
+  /** Live conferences and connected participants at each sample of a span (charts). */
+  load(accountSid: string, span: Span): Promise<LoadPoint[]>;
+  /** Durations and sizes of the conferences opened in [from, to) and completed since (charts). */
+  distribution(accountSid: string, from: Date, to: Date): Promise<Distribution>;
 }
 
 export function readsOf(db: Kysely<DB>): Reads {
+  const read = camelCased(db);
   return {
     account: (sid) => findAccountForRequest(db, sid),
     currentAccount: (sid) => findAccount(db, sid),
-    conference: (accountSid, sid) => findConference(db, accountSid, sid),
-    conferences: (accountSid, filter, page) => listConferences(db, accountSid, filter, page),
+    apiKeyAccount: async (keySid, secret) => {
+      const accountSid = await apiKeyAccount(db, keySid, secret);
+      return accountSid === undefined ? undefined : findAccountForRequest(db, accountSid);
+    },
+    conference: (accountSid, sid) => findConference(read, accountSid, sid),
+    conferences: (accountSid, filter, page) => listConferences(read, accountSid, filter, page),
     participant: (accountSid, conferenceSid, key, status) =>
-      findParticipant(db, accountSid, conferenceSid, key, status),
+      findParticipant(read, accountSid, conferenceSid, key, status),
     participants: (accountSid, conferenceSid, filter, page) =>
-      listParticipants(db, accountSid, conferenceSid, filter, page),
+      listParticipants(read, accountSid, conferenceSid, filter, page),
     conferenceEvents: (accountSid, conferenceSid, page) =>
-      listConferenceEvents(db, accountSid, conferenceSid, page),
-    recording: (accountSid, conferenceSid, sid) => findRecording(db, accountSid, conferenceSid, sid),
+      listConferenceEvents(read, accountSid, conferenceSid, page),
+    recording: (accountSid, conferenceSid, sid) => findRecording(read, accountSid, conferenceSid, sid),
     recordings: (accountSid, conferenceSid, created, page) =>
-      listRecordings(db, accountSid, conferenceSid, created, page),
-    conferencesNamed: (accountSid, text, limit) => conferencesNamed(db, accountSid, text, limit),
-    liveConferences: (accountSid, limit) => liveConferences(db, accountSid, limit),
-    recentlyCompleted: (accountSid, limit) => recentlyCompletedConferences(db, accountSid, limit),
-    participantsOf: (accountSid, sids, connectedOnly) => participantsOf(db, accountSid, sids, connectedOnly),
-    participantCounts: (accountSid, sids) => participantCounts(db, accountSid, sids),
+      listRecordings(read, accountSid, conferenceSid, created, page),
+    conferencesNamed: (accountSid, text, limit) => conferencesNamed(read, accountSid, text, limit),
+    liveConferences: (accountSid, limit) => liveConferences(read, accountSid, limit),
+    recentlyCompleted: (accountSid, limit) => recentlyCompletedConferences(read, accountSid, limit),
+    participantsOf: (accountSid, sids, connectedOnly) =>
+      participantsOf(read, accountSid, sids, connectedOnly),
+    participantCounts: (accountSid, sids) => participantCounts(read, accountSid, sids),
     feedHead: () => feedHead(db),
     feed: (query) => readFeed(db, query),
     liveCounts: () => liveCounts(db),
+    load: (accountSid, span) => loadSeries(db, accountSid, span),
+    distribution: (accountSid, from, to) => distribution(db, accountSid, from, to),
   };
 }
 
 export { isDatabaseUnavailable } from '../store/errors.js';
 export type { FeedCursor, FeedEvent } from '../store/feed.js';
 export { compareCursors, FEED_START, formatCursor, parseCursor } from '../store/feed.js';
+export type { Bucket, Distribution, LoadPoint, ParticipantBar, Span, Stretch } from './charts.js';
+export { participantBars } from './charts.js';
 export type { ConferenceSummary, ParticipantSummary } from './dashboard.js';
 export type {
   Conference,
@@ -122,9 +141,9 @@ export type {
   Cursor,
   Page,
   PageRequest,
-  Participant,
   ParticipantFilter,
   ParticipantKey,
+  ParticipantRecord,
   Recording,
   TimeRange,
 } from './queries.js';

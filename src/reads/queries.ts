@@ -3,10 +3,10 @@
 // without counting. A cursor is a position, not an offset: rows added while a client pages never shift
 // what it sees, and a deep page costs what the first one does.
 
-import { type Selectable, sql } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import { conferenceSidLowerBound } from '../domain/ids.js';
-import type { Executor } from '../store/executor.js';
-import type { ConferencesTable, EventsTable, ParticipantsTable, RecordingsTable } from '../store/schema.js';
+import type { ConferencesTable, ParticipantsTable } from '../store/schema.js';
+import type { ReadDB } from './camel-case.js';
 
 export type ConferenceStatus = ConferencesTable['status'];
 export type ParticipantStatus = ParticipantsTable['status'];
@@ -52,29 +52,6 @@ export interface Page<T> {
   more: boolean;
 }
 
-type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}`
-  ? `${Head}${Capitalize<CamelCase<Tail>>}`
-  : S;
-
-/** A row with its column names in camelCase: the plain shape the rest of the code reads. */
-type Camelized<Row> = { [Column in keyof Row & string as CamelCase<Column>]: Row[Column] };
-
-// Column names are few and rows many: each name is converted once.
-const camelNames = new Map<string, string>();
-
-function camelized<Row extends object>(row: Row): Camelized<Row> {
-  const out: Record<string, unknown> = {};
-  for (const column in row) {
-    let name = camelNames.get(column);
-    if (name === undefined) {
-      name = column.replace(/_([a-z])/g, (_match, letter: string) => letter.toUpperCase());
-      camelNames.set(column, name);
-    }
-    out[name] = row[column];
-  }
-  return out as Camelized<Row>;
-}
-
 function isBackward(request: PageRequest<unknown>): boolean {
   return request.cursor?.direction === 'before';
 }
@@ -87,20 +64,20 @@ function toPage<T>(rows: T[], request: PageRequest<unknown>): Page<T> {
 }
 
 const CONFERENCE_COLUMNS = [
-  'account_sid',
+  'accountSid',
   'sid',
-  'friendly_name',
+  'friendlyName',
   'status',
   'region',
-  'date_created',
-  'date_updated',
-  'reason_conference_ended',
-  'call_sid_ending_conference',
-  'platform_sid',
+  'dateCreated',
+  'dateUpdated',
+  'reasonConferenceEnded',
+  'callSidEndingConference',
+  'platformSid',
 ] as const;
 
 /** `sid` is the Sid Conclave minted, the key of the conference's rows; `platformSid` the platform's. */
-export type Conference = Camelized<Pick<Selectable<ConferencesTable>, (typeof CONFERENCE_COLUMNS)[number]>>;
+export type Conference = Pick<Selectable<ReadDB['conferences']>, (typeof CONFERENCE_COLUMNS)[number]>;
 
 /** The Sid a conference is shown by: the platform's once reported, else the one Conclave minted. */
 export function shownSid(conference: { sid: string; platformSid: string | null }): string {
@@ -109,20 +86,19 @@ export function shownSid(conference: { sid: string; platformSid: string | null }
 
 /** The conference with this Sid, minted or the platform's; the minted one wins should both match. */
 export async function findConference(
-  executor: Executor,
+  executor: Kysely<ReadDB>,
   accountSid: string,
   sid: string,
 ): Promise<Conference | undefined> {
-  const row = await executor
+  return executor
     .selectFrom('conferences')
     .select(CONFERENCE_COLUMNS)
-    .where('account_sid', '=', accountSid)
-    .where((eb) => eb.or([eb('sid', '=', sid), eb('platform_sid', '=', sid)]))
+    .where('accountSid', '=', accountSid)
+    .where((eb) => eb.or([eb('sid', '=', sid), eb('platformSid', '=', sid)]))
     .orderBy(sql`sid = ${sid}`, 'desc')
     .orderBy('sid', 'desc')
     .limit(1)
     .executeTakeFirst();
-  return row && camelized(row);
 }
 
 // A Sid carries the time its conference was opened, which is its date_created: a creation-time range is a
@@ -133,7 +109,7 @@ function sidAt(ms: number): string {
 
 /** The query behind a page of conferences; exported so that tests can EXPLAIN exactly what runs. */
 export function conferencesPageQuery(
-  executor: Executor,
+  executor: Kysely<ReadDB>,
   accountSid: string,
   filter: ConferenceFilter,
   request: PageRequest<string>,
@@ -143,29 +119,29 @@ export function conferencesPageQuery(
   let query = executor
     .selectFrom('conferences')
     .select(CONFERENCE_COLUMNS)
-    .where('account_sid', '=', accountSid);
+    .where('accountSid', '=', accountSid);
   if (status !== undefined) query = query.where('status', '=', status);
-  if (friendlyName !== undefined) query = query.where('friendly_name', '=', friendlyName);
+  if (friendlyName !== undefined) query = query.where('friendlyName', '=', friendlyName);
   if (created?.from !== undefined) query = query.where('sid', '>=', sidAt(created.from));
   if (created?.before !== undefined) query = query.where('sid', '<', sidAt(created.before));
-  if (updated?.from !== undefined) query = query.where('date_updated', '>=', new Date(updated.from));
-  if (updated?.before !== undefined) query = query.where('date_updated', '<', new Date(updated.before));
+  if (updated?.from !== undefined) query = query.where('dateUpdated', '>=', new Date(updated.from));
+  if (updated?.before !== undefined) query = query.where('dateUpdated', '<', new Date(updated.before));
   if (callSid !== undefined) {
     query = query.where('sid', 'in', (eb) =>
       eb
         .selectFrom('participants')
-        .select('conference_sid')
-        .where('account_sid', '=', accountSid)
-        .where('call_sid', '=', callSid),
+        .select('conferenceSid')
+        .where('accountSid', '=', accountSid)
+        .where('callSid', '=', callSid),
     );
   }
   if (phoneNumber !== undefined) {
     query = query.where('sid', 'in', (eb) =>
       eb
         .selectFrom('participants')
-        .select('conference_sid')
-        .where('account_sid', '=', accountSid)
-        .where((p) => p.or([p('from_number', '=', phoneNumber), p('to_number', '=', phoneNumber)])),
+        .select('conferenceSid')
+        .where('accountSid', '=', accountSid)
+        .where((p) => p.or([p('fromNumber', '=', phoneNumber), p('toNumber', '=', phoneNumber)])),
     );
   }
   if (request.cursor) query = query.where('sid', backward ? '>' : '<', request.cursor.key);
@@ -173,7 +149,7 @@ export function conferencesPageQuery(
 }
 
 export async function listConferences(
-  executor: Executor,
+  executor: Kysely<ReadDB>,
   accountSid: string,
   filter: ConferenceFilter,
   request: PageRequest<string>,
@@ -184,37 +160,38 @@ export async function listConferences(
   const keyed = key === undefined ? undefined : await findConference(executor, accountSid, key);
   if (request.cursor && keyed) request = { ...request, cursor: { ...request.cursor, key: keyed.sid } };
   const rows = await conferencesPageQuery(executor, accountSid, filter, request).execute();
-  return toPage(rows.map(camelized), request);
+  return toPage(rows, request);
 }
 
 const PARTICIPANT_COLUMNS = [
-  'account_sid',
-  'conference_sid',
-  'call_sid',
+  'accountSid',
+  'conferenceSid',
+  'callSid',
   'label',
   'status',
   'muted',
   'hold',
   'coaching',
-  'call_sid_to_coach',
-  'start_conference_on_enter',
-  'end_conference_on_exit',
-  'date_created',
-  'date_updated',
-  'date_left',
-  'left_reason',
+  'callSidToCoach',
+  'startConferenceOnEnter',
+  'endConferenceOnExit',
+  'dateCreated',
+  'dateUpdated',
+  'dateLeft',
+  'leftReason',
 ] as const;
 
-export type Participant = Camelized<
-  Pick<Selectable<ParticipantsTable>, (typeof PARTICIPANT_COLUMNS)[number]>
+export type ParticipantRecord = Pick<
+  Selectable<ReadDB['participants']>,
+  (typeof PARTICIPANT_COLUMNS)[number]
 >;
 
-function participantsOf(executor: Executor, accountSid: string, conferenceSid: string, status: string) {
+function participantsOf(executor: Kysely<ReadDB>, accountSid: string, conferenceSid: string, status: string) {
   return executor
     .selectFrom('participants')
     .select(PARTICIPANT_COLUMNS)
-    .where('account_sid', '=', accountSid)
-    .where('conference_sid', '=', conferenceSid)
+    .where('accountSid', '=', accountSid)
+    .where('conferenceSid', '=', conferenceSid)
     .where('status', '=', status as ParticipantStatus);
 }
 
@@ -222,22 +199,18 @@ export type ParticipantKey = { callSid: string } | { label: string };
 
 /** The participant with this CallSid or label and status; for a label reused over time, the newest. */
 export async function findParticipant(
-  executor: Executor,
+  executor: Kysely<ReadDB>,
   accountSid: string,
   conferenceSid: string,
   key: ParticipantKey,
   status: string,
-): Promise<Participant | undefined> {
+): Promise<ParticipantRecord | undefined> {
   const query = participantsOf(executor, accountSid, conferenceSid, status);
-  const row = await ('callSid' in key
-    ? query.where('call_sid', '=', key.callSid)
-    : query.where('label', '=', key.label)
-  )
-    .orderBy('date_created', 'desc')
-    .orderBy('call_sid', 'desc')
+  return ('callSid' in key ? query.where('callSid', '=', key.callSid) : query.where('label', '=', key.label))
+    .orderBy('dateCreated', 'desc')
+    .orderBy('callSid', 'desc')
     .limit(1)
     .executeTakeFirst();
-  return row && camelized(row);
 }
 
 /**
@@ -245,12 +218,12 @@ export async function findParticipant(
  * CallSid of this conference; undefined when it names none.
  */
 export async function listParticipants(
-  executor: Executor,
+  executor: Kysely<ReadDB>,
   accountSid: string,
   conferenceSid: string,
   filter: ParticipantFilter,
   request: PageRequest<string>,
-): Promise<Page<Participant> | undefined> {
+): Promise<Page<ParticipantRecord> | undefined> {
   const backward = isBackward(request);
   let query = participantsOf(executor, accountSid, conferenceSid, filter.status);
   if (filter.muted !== undefined) query = query.where('muted', '=', filter.muted);
@@ -259,32 +232,28 @@ export async function listParticipants(
   if (request.cursor) {
     const at = await executor
       .selectFrom('participants')
-      .select(['date_created', 'call_sid'])
-      .where('account_sid', '=', accountSid)
-      .where('conference_sid', '=', conferenceSid)
-      .where('call_sid', '=', request.cursor.key)
+      .select(['dateCreated', 'callSid'])
+      .where('accountSid', '=', accountSid)
+      .where('conferenceSid', '=', conferenceSid)
+      .where('callSid', '=', request.cursor.key)
       .executeTakeFirst();
     if (!at) return undefined;
     query = query.where((eb) =>
-      eb(
-        eb.refTuple('date_created', 'call_sid'),
-        backward ? '>' : '<',
-        eb.tuple(at.date_created, at.call_sid),
-      ),
+      eb(eb.refTuple('dateCreated', 'callSid'), backward ? '>' : '<', eb.tuple(at.dateCreated, at.callSid)),
     );
   }
   const order = backward ? 'asc' : 'desc';
   const rows = await query
-    .orderBy('date_created', order)
-    .orderBy('call_sid', order)
+    .orderBy('dateCreated', order)
+    .orderBy('callSid', order)
     .limit(request.size + 1)
     .execute();
-  return toPage(rows.map(camelized), request);
+  return toPage(rows, request);
 }
 
-const EVENT_COLUMNS = ['id', 'type', 'data', 'recorded_at'] as const;
+const EVENT_COLUMNS = ['id', 'type', 'data', 'recordedAt'] as const;
 
-export type ConferenceEvent = Camelized<Pick<Selectable<EventsTable>, (typeof EVENT_COLUMNS)[number]>>;
+export type ConferenceEvent = Pick<Selectable<ReadDB['events']>, (typeof EVENT_COLUMNS)[number]>;
 
 // Matches the expression of the events_by_conference index, so that a conference's history is a range scan.
 const eventConference = sql<string>`data ->> 'conferenceSid'`;
@@ -294,7 +263,7 @@ const eventConference = sql<string>`data ->> 'conferenceSid'`;
  * event id of this conference; undefined when it names none.
  */
 export async function listConferenceEvents(
-  executor: Executor,
+  executor: Kysely<ReadDB>,
   accountSid: string,
   conferenceSid: string,
   request: PageRequest<string>,
@@ -303,58 +272,57 @@ export async function listConferenceEvents(
   let query = executor
     .selectFrom('events')
     .select(EVENT_COLUMNS)
-    .where('account_sid', '=', accountSid)
+    .where('accountSid', '=', accountSid)
     .where(eventConference, '=', conferenceSid);
   if (request.cursor) {
     const at = await executor
       .selectFrom('events')
-      .select('global_position')
-      .where('account_sid', '=', accountSid)
+      .select('globalPosition')
+      .where('accountSid', '=', accountSid)
       .where('id', '=', request.cursor.key)
       .where(eventConference, '=', conferenceSid)
       .executeTakeFirst();
     if (!at) return undefined;
-    query = query.where('global_position', backward ? '>' : '<', at.global_position as never);
+    query = query.where('globalPosition', backward ? '>' : '<', at.globalPosition as never);
   }
   const rows = await query
-    .orderBy('global_position', backward ? 'asc' : 'desc')
+    .orderBy('globalPosition', backward ? 'asc' : 'desc')
     .limit(request.size + 1)
     .execute();
-  return toPage(rows.map(camelized), request);
+  return toPage(rows, request);
 }
 
 const RECORDING_COLUMNS = [
-  'account_sid',
+  'accountSid',
   'sid',
-  'conference_sid',
-  'call_sid',
+  'conferenceSid',
+  'callSid',
   'status',
   'duration',
   'channels',
   'source',
-  'start_time',
-  'error_code',
-  'date_created',
-  'date_updated',
+  'startTime',
+  'errorCode',
+  'dateCreated',
+  'dateUpdated',
 ] as const;
 
-export type Recording = Camelized<Pick<Selectable<RecordingsTable>, (typeof RECORDING_COLUMNS)[number]>>;
+export type Recording = Pick<Selectable<ReadDB['recordings']>, (typeof RECORDING_COLUMNS)[number]>;
 
 /** A recording of the conference whose minted Sid is `conferenceSid`. */
 export async function findRecording(
-  executor: Executor,
+  executor: Kysely<ReadDB>,
   accountSid: string,
   conferenceSid: string,
   sid: string,
 ): Promise<Recording | undefined> {
-  const row = await executor
+  return executor
     .selectFrom('recordings')
     .select(RECORDING_COLUMNS)
-    .where('account_sid', '=', accountSid)
-    .where('conference_sid', '=', conferenceSid)
+    .where('accountSid', '=', accountSid)
+    .where('conferenceSid', '=', conferenceSid)
     .where('sid', '=', sid)
     .executeTakeFirst();
-  return row && camelized(row);
 }
 
 /**
@@ -362,7 +330,7 @@ export async function findRecording(
  * cursor is a recording Sid of this conference; undefined when it names none.
  */
 export async function listRecordings(
-  executor: Executor,
+  executor: Kysely<ReadDB>,
   accountSid: string,
   conferenceSid: string,
   created: TimeRange | undefined,
@@ -372,22 +340,22 @@ export async function listRecordings(
   let query = executor
     .selectFrom('recordings')
     .select(RECORDING_COLUMNS)
-    .where('account_sid', '=', accountSid)
-    .where('conference_sid', '=', conferenceSid);
-  if (created?.from !== undefined) query = query.where('date_created', '>=', new Date(created.from));
-  if (created?.before !== undefined) query = query.where('date_created', '<', new Date(created.before));
+    .where('accountSid', '=', accountSid)
+    .where('conferenceSid', '=', conferenceSid);
+  if (created?.from !== undefined) query = query.where('dateCreated', '>=', new Date(created.from));
+  if (created?.before !== undefined) query = query.where('dateCreated', '<', new Date(created.before));
   if (request.cursor) {
     const at = await findRecording(executor, accountSid, conferenceSid, request.cursor.key);
     if (!at) return undefined;
     query = query.where((eb) =>
-      eb(eb.refTuple('date_created', 'sid'), backward ? '>' : '<', eb.tuple(at.dateCreated, at.sid)),
+      eb(eb.refTuple('dateCreated', 'sid'), backward ? '>' : '<', eb.tuple(at.dateCreated, at.sid)),
     );
   }
   const order = backward ? 'asc' : 'desc';
   const rows = await query
-    .orderBy('date_created', order)
+    .orderBy('dateCreated', order)
     .orderBy('sid', order)
     .limit(request.size + 1)
     .execute();
-  return toPage(rows.map(camelized), request);
+  return toPage(rows, request);
 }

@@ -14,6 +14,9 @@ import { Projection } from './projection.js';
 // Events read per query: large enough that round trips do not count, small enough to hold easily.
 const BATCH = 10_000;
 
+/** Told the events folded so far and how many the log holds, after each batch. */
+export type ReplayProgress = (folded: number, total: number) => void;
+
 export interface ReplaySummary {
   events: number;
   rooms: number;
@@ -81,7 +84,22 @@ function take<T>(items: Set<T>, settled: (item: T) => boolean): T[] {
  * conference's once it has completed, a room's once it has no live conference, a call's once it has ended
  * (and again, should they change after all), the rest at the end.
  */
-export async function replay(source: Executor, target: Executor): Promise<ReplaySummary> {
+export async function replay(
+  source: Executor,
+  target: Executor,
+  progress?: ReplayProgress,
+): Promise<ReplaySummary> {
+  // Counted in the same snapshot as the fold reads, so the total is what the fold will reach.
+  const total =
+    progress &&
+    Number(
+      (
+        await source
+          .selectFrom('events')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   const rooms = new Map<string, Room>();
   const calls = new Map<string, Call>();
   const unwrittenRooms = new Set<Room>();
@@ -143,6 +161,7 @@ export async function replay(source: Executor, target: Executor): Promise<Replay
       ),
     );
     count += folding.length;
+    progress?.(count, total ?? count);
   }
   write([
     ...projection.writes(target),
@@ -154,7 +173,7 @@ export async function replay(source: Executor, target: Executor): Promise<Replay
 }
 
 /** Replaces the live read models with ones re-derived from the log. Webhooks wait while it runs. */
-export async function rebuild(database: Database): Promise<ReplaySummary> {
+export async function rebuild(database: Database, progress?: ReplayProgress): Promise<ReplaySummary> {
   return database.db.transaction().execute(async (trx) => {
     // Appenders lock rows of these tables; an exclusive table lock holds them off, readers go on.
     await sql`LOCK TABLE rooms, calls IN EXCLUSIVE MODE`.execute(trx);
@@ -167,6 +186,6 @@ export async function rebuild(database: Database): Promise<ReplaySummary> {
       .set({ version: 0, state: JSON.stringify(initialRoomState) })
       .execute();
     await trx.updateTable('calls').set({ room: null, ended: false }).execute();
-    return replay(trx, trx);
+    return replay(trx, trx, progress);
   });
 }

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Database } from '../store/database.js';
 import { DERIVED_TABLES, type DerivedTable } from '../store/schema.js';
-import { replay } from './rebuild.js';
+import { type ReplayProgress, replay } from './rebuild.js';
 
 export interface Difference {
   table: DerivedTable;
@@ -28,7 +28,11 @@ const DERIVED_ROWS: Record<DerivedTable, string> = {
   recordings: 'true',
 };
 
-export async function verify(database: Database, limit = 100): Promise<Verification> {
+export async function verify(
+  database: Database,
+  limit = 100,
+  progress?: ReplayProgress,
+): Promise<Verification> {
   return database.db
     .transaction()
     .setIsolationLevel('repeatable read')
@@ -42,7 +46,7 @@ export async function verify(database: Database, limit = 100): Promise<Verificat
           trx,
         );
       }
-      const summary = await replay(trx, trx.withSchema(scratch));
+      const summary = await replay(trx, trx.withSchema(scratch), progress);
       const differences: Difference[] = [];
       for (const table of DERIVED_TABLES) {
         const where = sql.raw(DERIVED_ROWS[table]);

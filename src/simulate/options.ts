@@ -1,5 +1,7 @@
 // What `conclave simulate` is asked to do, checked before anything is sent.
 
+import { isSid } from '../domain/ids.js';
+
 export interface SimulationOptions {
   /** Where requests go, e.g. http://127.0.0.1:3000. */
   url: string;
@@ -56,22 +58,29 @@ function httpUrl(name: string, value: string): string {
   return value.replace(/\/+$/, '');
 }
 
-/** Reads the options; the account and token may come from TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN
- * instead, which keeps the token out of the shell's history. */
-export function simulationOptions(
-  values: Values,
-  env: Record<string, string | undefined>,
-): SimulationOptions {
-  const url = httpUrl('url', text(values, 'url'));
-  const accountSid = text(values, 'account', env.TWILIO_ACCOUNT_SID);
-  if (!/^AC[0-9a-fA-F]{32}$/.test(accountSid)) {
+/** Where the server is and whom to sign as, when the command line does not say (see target.ts). */
+export interface Defaults {
+  url: string;
+  publicUrl?: string;
+  accountSid?: string;
+  authToken?: string;
+}
+
+/** Reads the options; what they leave out comes from `defaults`, found from the server's own settings. */
+export function simulationOptions(values: Values, defaults: Defaults): SimulationOptions {
+  const url = httpUrl('url', text(values, 'url', defaults.url));
+  const accountSid = text(values, 'account', defaults.accountSid);
+  if (!isSid('AC', accountSid)) {
     throw new OptionError('--account must be AC followed by 32 hexadecimal digits');
   }
   return {
     url,
-    publicUrl: httpUrl('public-url', text(values, 'public-url', url)),
+    publicUrl: httpUrl(
+      'public-url',
+      text(values, 'public-url', values.url === undefined ? (defaults.publicUrl ?? url) : url),
+    ),
     accountSid,
-    authToken: text(values, 'token', env.TWILIO_AUTH_TOKEN),
+    authToken: text(values, 'token', defaults.authToken),
     rooms: numeric(values, 'rooms', DEFAULTS.rooms, 10_000, true),
     callers: numeric(values, 'callers', DEFAULTS.callers, 250, true),
     duration: numeric(values, 'duration', DEFAULTS.duration, 3600, false),

@@ -2,6 +2,7 @@
 // conference Sid, its SequenceNumber counter, and who it has connected with which flags.
 
 import { randomBytes } from 'node:crypto';
+import { rfc2822 } from '../rfc2822.js';
 import type { Form } from './sender.js';
 
 export interface Caller {
@@ -21,15 +22,10 @@ export function hex(bytes: number): string {
   return randomBytes(bytes).toString('hex');
 }
 
-/** Twilio's callback time: RFC 2822, whole seconds. */
-export function platformTime(date = new Date()): string {
-  return date.toUTCString().replace('GMT', '+0000');
-}
-
 export class PlatformConference {
   readonly sid = `CF${hex(16)}`;
   readonly recordingSid = `RE${hex(16)}`;
-  readonly openedAt = platformTime();
+  readonly openedAt = rfc2822(new Date());
   readonly present = new Map<string, Caller>();
   started = false;
   private sequence = 0;
@@ -48,7 +44,7 @@ export class PlatformConference {
       FriendlyName: this.friendlyName,
       StatusCallbackEvent: event,
       SequenceNumber: String(this.sequence),
-      Timestamp: platformTime(),
+      Timestamp: rfc2822(new Date()),
       ...extra,
     };
   }

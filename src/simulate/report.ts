@@ -10,8 +10,18 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
 }
 
+/** Requests per route: a callback URL's query (the room it names) does not make another route. */
+export function requestsPerRoute(requests: ReadonlyMap<string, number>): Map<string, number> {
+  const routes = new Map<string, number>();
+  for (const [target, n] of requests) {
+    const route = target.split('?')[0]?.replace('/webhooks/', '') ?? target;
+    routes.set(route, (routes.get(route) ?? 0) + n);
+  }
+  return routes;
+}
+
 export function summaryLines({ rooms, counts, tally, seconds }: Progress, target: string): string[] {
-  const routes = [...tally.requests.entries()].map(([path, n]) => `${path.replace('/webhooks/', '')} ${n}`);
+  const routes = [...requestsPerRoute(tally.requests)].map(([route, n]) => `${route} ${n}`);
   const latencies = [...tally.latencies].sort((a, b) => a - b);
   const ms = (p: number) => `${percentile(latencies, p).toFixed(1)} ms`;
   const lines = [

@@ -7,6 +7,7 @@ import type { Account } from '../domain/account.js';
 export type { Account } from '../domain/account.js';
 
 import type { Executor } from './executor.js';
+import { REMEMBER_MS, remembered } from './remembered.js';
 import type { DB } from './schema.js';
 
 // Names the lock that lets only one of several starting replicas create the development account.
@@ -22,44 +23,10 @@ export async function findAccount(executor: Executor, sid: string): Promise<Acco
 }
 
 /** How long a looked-up account is trusted: a changed or removed token takes effect within this time. */
-export const ACCOUNT_TTL_MS = 2000;
-// Beyond this many Sids remembered (a flood of made-up ones, say), the memory starts afresh.
-const MAX_REMEMBERED = 10_000;
+export const ACCOUNT_TTL_MS = REMEMBER_MS;
 
-interface Remembered {
-  account: Promise<Account | undefined>;
-  until: number;
-}
-
-const remembered = new WeakMap<Executor, Map<string, Remembered>>();
-
-/**
- * `findAccount` for authenticating requests, which would otherwise each pay a round trip for it: an answer
- * is reused for ACCOUNT_TTL_MS, and lookups of one Sid in flight at once share one query. Unknown Sids are
- * remembered as well, so that a known account and an unknown one still take the same time to refuse.
- */
-export function findAccountForRequest(
-  executor: Executor,
-  sid: string,
-  now = Date.now(),
-): Promise<Account | undefined> {
-  let accounts = remembered.get(executor);
-  if (accounts === undefined) {
-    accounts = new Map();
-    remembered.set(executor, accounts);
-  }
-  const known = accounts.get(sid);
-  if (known !== undefined && known.until > now) return known.account;
-  if (accounts.size >= MAX_REMEMBERED) accounts.clear();
-  const account = findAccount(executor, sid);
-  const entry = { account, until: now + ACCOUNT_TTL_MS };
-  accounts.set(sid, entry);
-  // A failed lookup (the database away) is not an answer: the next request asks again.
-  account.catch(() => {
-    if (accounts.get(sid) === entry) accounts.delete(sid);
-  });
-  return account;
-}
+/** `findAccount` for authenticating requests: answers are reused for a moment (see remembered.ts). */
+export const findAccountForRequest = remembered(findAccount);
 
 export async function listAccounts(executor: Executor): Promise<Account[]> {
   const rows = await executor

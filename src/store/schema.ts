@@ -15,6 +15,16 @@ export interface AccountsTable {
   date_created: Generated<Timestamp>;
 }
 
+export interface ApiKeysTable {
+  account_sid: string;
+  key_sid: string;
+  friendly_name: string;
+  secret_salt: Uint8Array;
+  secret_hash: Uint8Array;
+  date_created: ColumnType<Date, string | Date | undefined, never>;
+  date_revoked: NullableTimestamp;
+}
+
 export interface RoomsTable {
   account_sid: string;
   friendly_name: string;
@@ -106,6 +116,7 @@ export interface SchemaMigrationsTable {
 
 export interface DB {
   accounts: AccountsTable;
+  api_keys: ApiKeysTable;
   rooms: RoomsTable;
   events: EventsTable;
   inbox: InboxTable;

@@ -9,7 +9,7 @@ import type { Executor } from './executor.js';
  * Runs `writes` and `counted` together; `counted` must each have a RETURNING clause, and how many rows
  * each returned comes back, in order.
  */
-export async function writeTogether(
+export async function writeInOneStatement(
   executor: Executor,
   writes: OperationNodeSource[],
   counted: OperationNodeSource[] = [],

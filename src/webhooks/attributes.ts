@@ -7,7 +7,7 @@
 import type { AttributeFailure } from '../domain/commands.js';
 import type { AttributeWarning, Beep, JoinAttributes, Record as RecordMode, Trim } from '../domain/events.js';
 import { isSid } from '../domain/ids.js';
-import type { Params } from './parameters.js';
+import type { WebhookParams } from './parameters.js';
 
 const BEEPS: readonly Beep[] = ['true', 'false', 'onEnter', 'onExit'];
 const RECORDS: readonly RecordMode[] = ['do-not-record', 'record-from-start'];
@@ -99,7 +99,7 @@ function waitUrl(publicUrl: string) {
   };
 }
 
-export function parseConferenceAttributes(params: Params, publicUrl: string): ParsedAttributes {
+export function parseConferenceAttributes(params: WebhookParams, publicUrl: string): ParsedAttributes {
   const d = DEFAULT_ATTRIBUTES;
   const warnings: AttributeWarning[] = [];
   let failure: AttributeFailure | null = null;

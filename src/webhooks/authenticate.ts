@@ -4,12 +4,12 @@
 import type { FastifyRequest } from 'fastify';
 import type { Commands } from '../commands/index.js';
 import { missing, WebhookError } from './errors.js';
-import { Params } from './parameters.js';
+import { WebhookParams } from './parameters.js';
 import { type FormParams, isValidSignature } from './signature.js';
 
 export interface Authenticated {
   accountSid: string;
-  params: Params;
+  params: WebhookParams;
 }
 
 export async function authenticate(
@@ -17,7 +17,7 @@ export async function authenticate(
   publicUrl: string,
   request: FastifyRequest,
 ): Promise<Authenticated> {
-  const params = Params.of(request.query, request.body);
+  const params = WebhookParams.of(request.query, request.body);
   const accountSid = params.sid('AccountSid', 'AC') ?? missing('AccountSid');
   const account = await commands.account(accountSid);
   const header = request.headers['x-twilio-signature'];

@@ -1,7 +1,8 @@
 // The parameters of one webhook, read one at a time with the check each needs. A value that fails its check
 // is the sender's mistake: a 400 whose plain message names the parameter and what it should have been.
 
-import { isSid, type SidPrefix } from '../domain/ids.js';
+import type { SidPrefix } from '../domain/ids.js';
+import { booleanValue, type Check, oneOf, sidValue, wholeNumber } from '../parameters.js';
 import { badRequest } from './errors.js';
 import type { FormParams } from './signature.js';
 
@@ -23,12 +24,25 @@ function isCarriable(value: string): boolean {
 
 const MAX_NAME_LENGTH = 128;
 
-export class Params {
+const NAME: Check<string> = {
+  expected: `1 to ${MAX_NAME_LENGTH} characters, not all blank`,
+  read: (value) => (value.trim() !== '' && [...value].length <= MAX_NAME_LENGTH ? value : undefined),
+};
+
+const PROVIDER_TIME: Check<string> = {
+  expected: 'a date and time such as Wed, 18 Aug 2010 20:20:06 +0000',
+  read: (value) => {
+    const ms = Date.parse(value);
+    return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+  },
+};
+
+export class WebhookParams {
   private constructor(private readonly values: FormParams) {}
 
   /** The query and the form body together; the body wins where both name the same parameter. */
-  static of(query: unknown, body: unknown): Params {
-    return new Params({ ...asForm(query), ...asForm(body) });
+  static of(query: unknown, body: unknown): WebhookParams {
+    return new WebhookParams({ ...asForm(query), ...asForm(body) });
   }
 
   /** The value as sent; an empty optional parameter means absent (see `raw` where empty means something). */
@@ -50,49 +64,35 @@ export class Params {
 
   /** A room name or a participant label: 1 to 128 characters, not all blank. */
   name(name: string): string | undefined {
-    return this.parsed(name, `1 to ${MAX_NAME_LENGTH} characters, not all blank`, (value) =>
-      value.trim() !== '' && [...value].length <= MAX_NAME_LENGTH ? value : undefined,
-    );
+    return this.checked(name, NAME);
   }
 
   sid(name: string, prefix: SidPrefix): string | undefined {
-    return this.parsed(name, `${prefix} followed by 32 hexadecimal digits`, (value) =>
-      isSid(prefix, value) ? value : undefined,
-    );
+    return this.checked(name, sidValue(prefix));
   }
 
   boolean(name: string): boolean | undefined {
-    return this.parsed(name, 'true or false', (value) =>
-      value === 'true' ? true : value === 'false' ? false : undefined,
-    );
+    return this.checked(name, booleanValue);
   }
 
   choice<T extends string>(name: string, allowed: readonly T[]): T | undefined {
-    return this.parsed(name, `one of ${allowed.join(', ')}`, (value) =>
-      (allowed as readonly string[]).includes(value) ? (value as T) : undefined,
-    );
+    return this.checked(name, oneOf(allowed));
   }
 
   integer(name: string, min: number, max: number): number | undefined {
-    return this.parsed(name, `a whole number from ${min} to ${max}`, (value) => {
-      const n = Number(value);
-      return /^\d+$/.test(value) && n >= min && n <= max ? n : undefined;
-    });
+    return this.checked(name, wholeNumber(min, max));
   }
 
   /** A provider time (RFC 2822 in Twilio's callbacks), as ISO 8601. */
   timestamp(name: string): string | undefined {
-    return this.parsed(name, 'a date and time such as Wed, 18 Aug 2010 20:20:06 +0000', (value) => {
-      const ms = Date.parse(value);
-      return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
-    });
+    return this.checked(name, PROVIDER_TIME);
   }
 
-  private parsed<T>(name: string, expected: string, parse: (value: string) => T | undefined): T | undefined {
+  private checked<T>(name: string, check: Check<T>): T | undefined {
     const value = this.text(name);
     if (value === undefined) return undefined;
-    const result = parse(value);
-    if (result === undefined) throw badRequest(`${name} is ${quote(value)}: expected ${expected}`);
+    const result = check.read(value);
+    if (result === undefined) throw badRequest(`${name} is ${quote(value)}: expected ${check.expected}`);
     return result;
   }
 }

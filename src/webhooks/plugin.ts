@@ -7,6 +7,7 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Commands, DeliveryResult } from '../commands/index.js';
 import type { JoinRejectionReason } from '../domain/events.js';
 import type { Metrics, WebhookOutcome } from '../metrics.js';
+import { refuseMethod } from '../refusals.js';
 import { authenticate } from './authenticate.js';
 import { deliveryKey, IDEMPOTENCY_HEADER } from './idempotency.js';
 import type { WebhookRoute } from './route.js';
@@ -91,11 +92,7 @@ export const webhooks: FastifyPluginAsync<WebhooksOptions> = async (
       method: ['DELETE', 'PATCH', 'PUT'],
       url: route.path,
       handler: (_request, reply) =>
-        reply
-          .code(405)
-          .header('allow', 'GET, POST')
-          .type('text/plain')
-          .send('Method not allowed: use POST or GET'),
+        refuseMethod(reply, 'GET, POST').type('text/plain').send('Method not allowed: use POST or GET'),
     });
   }
 };

@@ -3,7 +3,7 @@
 
 import type { Outcome } from '../commands/index.js';
 import type { RoomCommand } from '../domain/commands.js';
-import type { Params } from './parameters.js';
+import type { WebhookParams } from './parameters.js';
 import type { CallbackUrls } from './twiml.js';
 
 export interface ParseContext {
@@ -25,7 +25,7 @@ export interface Parsed<Extra = unknown> {
 export interface WebhookRoute<Extra = unknown> {
   path: `/webhooks/${string}`;
   /** The command the request asks for, or null when it asks for nothing (answered with an empty 204). */
-  parse(params: Params, context: ParseContext): Parsed<Extra> | null;
+  parse(params: WebhookParams, context: ParseContext): Parsed<Extra> | null;
   /** TwiML to send as text/xml, or null for an empty 204. */
   reply(outcome: Outcome, extra: Extra, urls: CallbackUrls): string | null;
 }

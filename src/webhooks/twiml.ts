@@ -1,20 +1,11 @@
 // The TwiML documents Conclave answers with. The builder escapes every value, so a room name or a label
 // holding & < > " ' or any Unicode reaches the platform exactly as the caller wrote it.
 
-import { XMLBuilder } from 'fast-xml-parser';
+import { XML_DECLARATION, type XmlObject, xmlElements } from '../xml.js';
 import type { ConferenceAttributes } from './attributes.js';
 
-const builder = new XMLBuilder({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  textNodeName: '#text',
-  suppressEmptyNode: true,
-  // Otherwise an attribute whose value is "true" is written bare (<Conference beep>), which is not XML.
-  suppressBooleanAttributes: false,
-});
-
 /** The conference events Conclave asks to be told about: every one that changes what it records. */
-export const STATUS_CALLBACK_EVENTS = 'start end join leave mute hold modify';
+const STATUS_CALLBACK_EVENTS = 'start end join leave mute hold modify';
 
 /** The recording events Conclave asks for: every status a recording can be reported in. */
 export const RECORDING_STATUS_CALLBACK_EVENTS = 'in-progress completed absent';
@@ -25,11 +16,8 @@ export interface CallbackUrls {
   recordingStatus: string;
 }
 
-function document(response: object | ''): string {
-  return builder.build({
-    '?xml': { '@version': '1.0', '@encoding': 'UTF-8' },
-    Response: response,
-  }) as string;
+function document(response: XmlObject | null): string {
+  return XML_DECLARATION + xmlElements({ Response: response });
 }
 
 type XmlAttributes = { [name: `@${string}`]: string };
@@ -79,15 +67,15 @@ export function dialConference(
 export function conferenceFull(): string {
   return document({
     Say: 'Sorry, this conference has reached its maximum number of participants. Please call again later.',
-    Hangup: '',
+    Hangup: null,
   });
 }
 
 export function hangUp(): string {
-  return document({ Hangup: '' });
+  return document({ Hangup: null });
 }
 
 /** Nothing more to do: the platform ends the call, as it would after a <Dial> with no action. */
 export function emptyResponse(): string {
-  return document('');
+  return document(null);
 }

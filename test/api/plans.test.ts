@@ -4,6 +4,7 @@
 import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conferenceSidLowerBound } from '../../src/domain/ids.js';
+import { camelCased } from '../../src/reads/camel-case.js';
 import { type ConferenceFilter, conferencesPageQuery, type PageRequest } from '../../src/reads/queries.js';
 import { callSid } from '../helpers/commands.js';
 import { postgresKind, type TestDatabase } from '../helpers/databases.js';
@@ -92,7 +93,7 @@ describe.skipIf(postgresKind === undefined)(`conference list plans at ${CONFEREN
     page: PageRequest<string>,
     options = '',
   ): Promise<unknown[]> {
-    const query = conferencesPageQuery(database.db, ACCOUNT, filter, page).compile();
+    const query = conferencesPageQuery(camelCased(database.db), ACCOUNT, filter, page).compile();
     const result = await database.db.executeQuery<{ 'QUERY PLAN': unknown }>(
       CompiledQuery.raw(`EXPLAIN ${options} ${query.sql}`, [...query.parameters]),
     );

@@ -1,6 +1,7 @@
 // The dashboard in a real browser (Debian's Chromium, driven by playwright-core): log in, watch
 // conferences appear and their participants change while `conclave simulate` plays calls against the
-// listening server, without a reload, and open a timeline. Screenshots go to test-output/dashboard/.
+// listening server, without a reload, and open a timeline and the charts. Screenshots go to
+// test-output/dashboard/.
 
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -179,6 +180,47 @@ describe.skipIf(!existsSync(CHROMIUM)).each(databaseKinds)('the dashboard in Chr
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByRole('heading', { name: /^Conferences matching/ }).waitFor();
     expect(await page.locator('#search-results li[data-conference]').count()).toBe(1);
+    expect(problems).toEqual([]);
+  });
+  it('draws one bar per participant on a conference page', async () => {
+    await page.locator('#search-results a').first().click();
+    const stays = page.locator('#participant-chart svg .stay');
+    await stays.first().waitFor();
+    expect(await stays.count()).toBeGreaterThanOrEqual(1);
+    expect(await page.locator('#participant-chart svg desc').textContent()).toMatch(/\d\d:\d\d to \d\d:\d\d/);
+    await page
+      .locator('#participant-chart')
+      .screenshot({ path: join(OUTPUT, `${kind.name}-participant-chart.png`) });
+  });
+
+  it('draws the load and the durations and sizes, and follows the load live', {
+    timeout: 120_000,
+  }, async () => {
+    await page.goto(`${address}/charts`);
+    await page.getByRole('heading', { name: 'Charts', level: 1 }).waitFor();
+    for (const id of ['load-hour', 'load-day', 'durations', 'sizes']) {
+      await page.locator(`#${id} svg`).waitFor();
+    }
+    // Every conference the simulations played has completed and is counted once in each distribution.
+    const total = (id: string) =>
+      page
+        .locator(`#${id} .bucket`)
+        .evaluateAll((buckets) => buckets.reduce((n, b) => n + Number(b.getAttribute('data-count')), 0));
+    expect(await total('durations')).toBeGreaterThanOrEqual(3 + SIMULATED_ROOMS);
+    expect(await total('sizes')).toBe(await total('durations'));
+    await page.getByText('Live: changes appear as they happen').waitFor();
+    await page.evaluate('window.notReloaded = true');
+    const legend = page.locator('#load-hour .legend');
+    expect(await legend.textContent()).toContain('conferences (0 now)');
+    const simulation = simulate(2, 8);
+    await expect.poll(() => legend.textContent(), { timeout: WAIT_MS }).not.toContain('conferences (0 now)');
+    expect(await page.evaluate('window.notReloaded')).toBe(true);
+    await shot('charts');
+    await simulated(simulation);
+    await page.getByLabel('Period').selectOption('1h');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.getByRole('heading', { name: 'Conferences of the last hour' }).waitFor();
+    expect(await total('durations')).toBeGreaterThanOrEqual(5 + SIMULATED_ROOMS);
     expect(problems).toEqual([]);
   });
 });

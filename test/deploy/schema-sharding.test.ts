@@ -13,7 +13,16 @@ const UNSHARDED: Record<string, string> = {
     'one row per migration for the whole database; under Citus it stays a local table on the coordinator',
 };
 
-const ACCOUNT_TABLES = ['accounts', 'calls', 'conferences', 'events', 'inbox', 'participants', 'rooms'];
+const ACCOUNT_TABLES = [
+  'accounts',
+  'api_keys',
+  'calls',
+  'conferences',
+  'events',
+  'inbox',
+  'participants',
+  'rooms',
+];
 
 interface UniqueIndex {
   table: string;

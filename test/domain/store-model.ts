@@ -1,10 +1,10 @@
-// An in-memory store: the same plan and run (src/domain/delivery.ts) as the database store, with maps for
+// An in-memory store: the same plan and decideEach (src/domain/delivery.ts) as the database store, with maps for
 // the rooms and calls and an array for the log. The domain's tests speak through it, so they exercise the
 // rules the way the store applies them, without a database.
 
 import { type CallState, evolveCall, initialCallState } from '../../src/domain/call.js';
 import type { RoomCommand } from '../../src/domain/commands.js';
-import { plan, run } from '../../src/domain/delivery.js';
+import { decideEach, plan } from '../../src/domain/delivery.js';
 import { callSidOf, type RoomEvent } from '../../src/domain/events.js';
 import { evolve, initialRoomState, type RoomState } from '../../src/domain/room.js';
 
@@ -36,7 +36,7 @@ export function deliver(world: World, { command, room = null }: Delivery): Deliv
   const callSid = 'callSid' in command.data ? command.data.callSid : null;
   const call = (callSid !== null && world.calls.get(callSid)) || initialCallState;
   const steps = plan(command, call, room);
-  const ran = run(
+  const ran = decideEach(
     command,
     steps,
     steps.map((step) => world.rooms.get(step.room) ?? initialRoomState),

@@ -20,7 +20,8 @@ export interface TestApp {
 }
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { ...loadConfig({ PUBLIC_URL }), ...overrides };
+  // Suites try many wrong credentials from one address on purpose; test/failure-limit.test.ts sets its own.
+  return { ...loadConfig({ PUBLIC_URL, FAILED_AUTH_LIMIT: '100000' }), ...overrides };
 }
 
 export async function build(

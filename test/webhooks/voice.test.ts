@@ -1,15 +1,97 @@
 import { describe, expect, it } from 'vitest';
 import { PUBLIC_URL, useApp } from '../helpers/app.js';
 import { databaseKinds } from '../helpers/databases.js';
-import { newCallSid, webhookClient } from './client.js';
+import { type Form, newCallSid, webhookClient } from './client.js';
 import { conferenceOf, parseTwiml } from './parse-twiml.js';
-import { conferences, connectedCallSids, participants, snapshot } from './read-models.js';
+import { conferences, connectedCallSids, countRows, participants, snapshot } from './read-models.js';
 
 const CALLBACKS = {
   statusCallback: `${PUBLIC_URL}/webhooks/conference-status`,
   statusCallbackMethod: 'POST',
   statusCallbackEvent: 'start end join leave mute hold modify',
 };
+
+/** A <Conference> attribute the voice webhook takes and echoes in its TwiML exactly as given. */
+const ACCEPTED = [
+  ['beep', 'true'],
+  ['beep', 'false'],
+  ['beep', 'onEnter'],
+  ['maxParticipants', '2'],
+  ['maxParticipants', '250'],
+  ['region', 'us1'],
+  ['jitterBufferSize', 'small'],
+  ['jitterBufferSize', 'medium'],
+  ['waitUrl', '/hold-music.xml'],
+  ['waitUrl', '', 'an empty waitUrl, which asks for silence'],
+  ['participantLabel', '𝄞'.repeat(128), 'a participantLabel of 128 characters, not UTF-16 units'],
+].map(([name, value, what]) => ({ name, value, what: what ?? `${name}=${value}` }) as Accepted);
+
+interface Accepted {
+  name: string;
+  value: string;
+  what: string;
+}
+
+/** A voice request the webhook refuses with 400 and a plain reason. */
+interface Refusal {
+  what: string;
+  /** The request's query, as name-value pairs (a name may repeat). */
+  query: [string, string][];
+  /** Changes to the call's form; undefined leaves a parameter out. */
+  form?: Record<string, string | undefined>;
+  /** What is sent first, with the same client. */
+  before?: (client: ReturnType<typeof webhookClient>) => Promise<unknown>;
+  /** What the plain-text answer must contain. */
+  reason: string;
+}
+
+/** Requests that are not the platform's: attribute values get what Twilio gives them (see below). */
+const REFUSED: Refusal[] = [
+  {
+    what: 'no CallSid',
+    query: [['FriendlyName', 'missing']],
+    form: { CallSid: undefined },
+    reason: 'CallSid is missing',
+  },
+  {
+    what: 'no AccountSid',
+    query: [['FriendlyName', 'missing']],
+    form: { AccountSid: undefined },
+    reason: 'AccountSid is missing',
+  },
+  {
+    what: 'a malformed CallSid',
+    query: [['FriendlyName', 'missing']],
+    form: { CallSid: 'CA-not-a-sid' },
+    reason: "CallSid is 'CA-not-a-sid': expected CA followed by",
+  },
+  {
+    what: 'a malformed AccountSid',
+    query: [['FriendlyName', 'missing']],
+    form: { AccountSid: 'AC12' },
+    reason: "AccountSid is 'AC12': expected AC followed by",
+  },
+  { what: 'no FriendlyName', query: [], reason: 'FriendlyName is missing' },
+  { what: 'an empty FriendlyName', query: [['FriendlyName', '']], reason: 'FriendlyName is missing' },
+  {
+    what: 'a FriendlyName of 129 characters',
+    query: [['FriendlyName', 'r'.repeat(129)]],
+    reason: 'FriendlyName is',
+  },
+  {
+    what: 'a control character in FriendlyName',
+    query: [['FriendlyName', 'a\u0000b']],
+    reason: 'FriendlyName holds a control',
+  },
+  {
+    what: 'FriendlyName twice',
+    query: [
+      ['FriendlyName', 'a'],
+      ['FriendlyName', 'b'],
+    ],
+    reason: 'FriendlyName is given 2 times',
+  },
+];
 
 describe.each(databaseKinds)('voice webhook on $name', (kind) => {
   const t = useApp(kind);
@@ -96,23 +178,8 @@ describe.each(databaseKinds)('voice webhook on $name', (kind) => {
     });
   });
 
-  it('echoes an empty waitUrl, which asks for silence', async () => {
-    const response = await client().voice(newCallSid(), 'silence', { waitUrl: '' });
-    expect(conferenceOf(response.body).waitUrl).toBe('');
-  });
-
-  it.each([
-    ['beep', 'true'],
-    ['beep', 'false'],
-    ['beep', 'onEnter'],
-    ['maxParticipants', '2'],
-    ['maxParticipants', '250'],
-    ['region', 'us1'],
-    ['jitterBufferSize', 'small'],
-    ['jitterBufferSize', 'medium'],
-    ['waitUrl', '/hold-music.xml'],
-  ])('accepts %s=%s', async (name, value) => {
-    const response = await client().voice(newCallSid(), `accepts ${name} ${value}`, { [name]: value });
+  it.each(ACCEPTED)('accepts $what', async ({ name, value, what }) => {
+    const response = await client().voice(newCallSid(), `accepts ${what}`, { [name]: value });
     expect(response.statusCode).toBe(200);
     expect(conferenceOf(response.body)[name]).toBe(value);
   });
@@ -359,5 +426,21 @@ describe.each(databaseKinds)('voice webhook on $name', (kind) => {
     const response = await client().send({ path: url, form: client().callForm(newCallSid()), options: {} });
     expect(response.statusCode).toBe(400);
     expect(response.body).toContain(reason);
+  });
+  it.each(REFUSED)('refuses $what with 400 and a plain reason, recording nothing', async (refusal) => {
+    await refusal.before?.(client());
+    const before = await countRows(t, 'events');
+    const path = `/webhooks/voice${refusal.query.length > 0 ? `?${new URLSearchParams(refusal.query)}` : ''}`;
+    const form = Object.fromEntries(
+      Object.entries({
+        ...client().callForm(newCallSid(), { CallStatus: 'ringing' }),
+        ...refusal.form,
+      }).filter(([, value]) => value !== undefined),
+    ) as Form;
+    const response = await client().send({ path, form, options: {} });
+    expect(response.statusCode).toBe(400);
+    expect(response.headers['content-type']).toMatch(/^text\/plain/);
+    expect(response.body).toContain(refusal.reason);
+    expect(await countRows(t, 'events')).toBe(before);
   });
 });

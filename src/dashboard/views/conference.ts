@@ -2,12 +2,18 @@
 // event log.
 
 import type { Account } from '../../domain/account.js';
-import { type ConferenceSummary, type ParticipantSummary, shownSid } from '../../reads/index.js';
+import {
+  type ConferenceSummary,
+  type ParticipantBar,
+  type ParticipantSummary,
+  shownSid,
+} from '../../reads/index.js';
 import type { EntryKind } from '../describe.js';
 import { leaveReasonText } from '../describe.js';
 import { timeOf } from '../format.js';
 import { html } from '../html.js';
-import { lifetime, participantItem, statusBadge } from './conferences.js';
+import { timelineChart } from './charts.js';
+import { lifetime, participantItem, participantName, statusBadge } from './conferences.js';
 import { page } from './layout.js';
 
 export interface TimelineEntry {
@@ -23,6 +29,8 @@ export interface ConferenceView {
   timeline: TimelineEntry[];
   /** Whether older events exist than the timeline shows. */
   earlier: boolean;
+  /** One bar per stay of a participant, for the chart. */
+  bars: ParticipantBar[];
 }
 
 function left(participant: ParticipantSummary) {
@@ -31,7 +39,8 @@ function left(participant: ParticipantSummary) {
 }
 
 export function conferencePage(account: Account, view: ConferenceView, feed: string, now: Date): string {
-  const { conference, participants, timeline, earlier } = view;
+  const { conference, participants, timeline, earlier, bars } = view;
+  const names = new Map(participants.map((p) => [p.callSid, participantName(p)]));
   const present = participants.filter((p) => p.connected);
   const gone = participants.filter((p) => !p.connected);
   return page({
@@ -51,6 +60,9 @@ export function conferencePage(account: Account, view: ConferenceView, feed: str
   }
   <h2>Left (${gone.length})</h2>
   ${gone.length === 0 ? html`<p class="empty">Nobody has left.</p>` : html`<ul class="people">${gone.map((p) => participantItem(p, participants, left(p)))}</ul>`}
+</section>
+<section id="participant-chart" data-live-region aria-label="Participants over time">
+  ${bars.length === 0 ? '' : timelineChart('stays', bars, (b) => names.get(b.callSid) ?? b.label ?? b.callSid, now)}
 </section>
 <section id="timeline" data-live-region aria-labelledby="timeline-heading">
   <h2 id="timeline-heading">Timeline</h2>

@@ -30,6 +30,7 @@ export function overviewPage(account: Account, overview: Overview, feed: string,
     account,
     feed,
     content: html`<h1>Conferences</h1>
+<p><a href="/charts">Charts: load over the last hour and day, durations and sizes</a></p>
 <section id="live-conferences" data-live-region aria-labelledby="live-heading">
   <h2 id="live-heading">Live now (${live.length}${moreLive ? '+' : ''})</h2>
   ${

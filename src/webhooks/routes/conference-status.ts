@@ -8,18 +8,18 @@ import { mintCommandId } from '../../commands/command-id.js';
 import type { Reported as ReportedInstance, RoomCommand } from '../../domain/commands.js';
 import { DEFAULT_ATTRIBUTES, joinAttributes } from '../attributes.js';
 import { missing } from '../errors.js';
-import type { Params } from '../parameters.js';
+import type { WebhookParams } from '../parameters.js';
 import { route } from '../route.js';
 
 interface Reported {
-  params: Params;
+  params: WebhookParams;
   friendlyName: string;
   instance: ReportedInstance;
   sequenceNumber: number | null;
   now: number;
 }
 
-function reportedCallSid(params: Params): string {
+function reportedCallSid(params: WebhookParams): string {
   return params.sid('CallSid', 'CA') ?? missing('CallSid');
 }
 

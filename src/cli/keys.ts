@@ -1,0 +1,79 @@
+// `conclave keys`: API keys for the REST API. A key's secret is printed once, at creation, and kept only as
+// a keyed hash; listing shows Sids, accounts and names, never a secret.
+
+import { isSid } from '../domain/ids.js';
+import { listAccounts } from '../store/accounts.js';
+import { createApiKey, listApiKeys, revokeApiKey } from '../store/api-keys.js';
+import type { Executor } from '../store/executor.js';
+
+export const KEYS_HELP = `Create, list or revoke API keys: SK… Sids with a secret that read the REST API for one account,
+as Twilio's do (twilio(keySid, keySecret, { accountSid })). Webhook signatures stay on the auth token.
+  conclave keys create [--name NAME] [--account AC…]   prints the secret once; the account defaults to
+                                                      TWILIO_ACCOUNT_SID, or the only account there is
+  conclave keys list [--account AC…]
+  conclave keys revoke SK…                             refused from then on (within 2 s on a running server)`;
+
+/** A mistake on the command line, told in one line. */
+export class KeysUsageError extends Error {}
+
+async function accountFor(executor: Executor, given: string | undefined): Promise<string> {
+  const accounts = await listAccounts(executor);
+  if (given !== undefined) {
+    if (!accounts.some((a) => a.sid === given)) throw new KeysUsageError(`no account ${given}`);
+    return given;
+  }
+  const [only, ...more] = accounts;
+  if (!only) throw new KeysUsageError('there is no account yet: start the server once or add one');
+  if (more.length > 0) throw new KeysUsageError('there are several accounts: choose one with --account');
+  return only.sid;
+}
+
+export interface KeyOptions {
+  name?: string;
+  account?: string;
+}
+
+const day = (date: Date) => date.toISOString().replace(/\.\d+Z$/, 'Z');
+
+export async function keysCommand(
+  executor: Executor,
+  [action, ...rest]: string[],
+  values: KeyOptions,
+  env: Record<string, string | undefined>,
+): Promise<string[]> {
+  const account = values.account ?? (env.TWILIO_ACCOUNT_SID || undefined);
+  if (account !== undefined && !isSid('AC', account))
+    throw new KeysUsageError('--account must be AC followed by 32 hexadecimal digits');
+  if (action === 'create') {
+    const accountSid = await accountFor(executor, account);
+    const { key, secret } = await createApiKey(executor, accountSid, values.name ?? 'API key');
+    return [
+      `API key ${key.sid} created for ${accountSid}`,
+      `Secret (shown this once, keep it now): ${secret}`,
+    ];
+  }
+  if (action === 'list') {
+    const keys = await listApiKeys(executor, values.account);
+    if (keys.length === 0) return ['No API keys'];
+    return keys.map((key) =>
+      [
+        key.sid,
+        key.accountSid,
+        `created ${day(key.dateCreated)}`,
+        key.dateRevoked ? `revoked ${day(key.dateRevoked)}` : 'active',
+        key.friendlyName,
+      ].join('  '),
+    );
+  }
+  if (action === 'revoke') {
+    const [sid] = rest;
+    if (sid === undefined || !isSid('SK', sid))
+      throw new KeysUsageError('revoke takes the key Sid: SK followed by 32 hexadecimal digits');
+    const key = await revokeApiKey(executor, sid);
+    if (!key) throw new KeysUsageError(`no API key ${sid}`);
+    return [`API key ${sid} revoked; a running server refuses it within 2 s`];
+  }
+  throw new KeysUsageError(
+    `expected 'create', 'list' or 'revoke', got ${action === undefined ? 'nothing' : `'${action}'`}`,
+  );
+}

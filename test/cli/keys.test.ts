@@ -1,0 +1,47 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/store/database.js';
+import { runCli, tempDir } from '../helpers/cli.js';
+
+describe('conclave keys on the embedded database', { timeout: 120_000 }, () => {
+  it('creates a key with its secret shown once, lists it without the secret, and revokes it', async () => {
+    const dataDir = join(tempDir(), 'data');
+    const env = { DATA_DIR: dataDir };
+    const none = await runCli(['keys', 'create'], env);
+    expect(none).toMatchObject({ code: 2, stdout: '' });
+    expect(none.stderr.trim()).toBe(
+      'conclave keys: there is no account yet: start the server once or add one',
+    );
+
+    const account = /AC[0-9a-f]{32}/.exec((await runCli(['accounts', 'add'], env)).stdout)?.[0] ?? '';
+    const created = await runCli(['keys', 'create', '--name', 'Billing app'], env);
+    expect(created.code).toBe(0);
+    const sid = new RegExp(`API key (SK[0-9a-f]{32}) created for ${account}`).exec(created.stdout)?.[1];
+    const secret = /Secret \(shown this once, keep it now\): ([A-Za-z0-9_-]{32})$/m.exec(created.stdout)?.[1];
+    expect(sid).toBeDefined();
+    expect(secret).toBeDefined();
+
+    const listed = await runCli(['keys', 'list'], env);
+    expect(listed.stdout).toMatch(new RegExp(`^${sid}  ${account}  created \\S+  active  Billing app$`, 'm'));
+    expect(listed.stdout).not.toContain(secret);
+
+    expect((await runCli(['keys', 'revoke', sid ?? ''], env)).code).toBe(0);
+    expect((await runCli(['keys', 'list'], env)).stdout).toMatch(
+      new RegExp(`^${sid}  .*  revoked \\S+  Billing app$`, 'm'),
+    );
+    const unknown = await runCli(['keys', 'revoke', `SK${'0'.repeat(32)}`], env);
+    expect(unknown).toMatchObject({ code: 2 });
+    expect(unknown.stderr.trim()).toBe(`conclave keys: no API key SK${'0'.repeat(32)}`);
+
+    // Only a keyed hash is kept: neither the secret nor its bytes are in the row.
+    const database = await openDatabase({ kind: 'pglite', dataDir });
+    try {
+      const row = await database.db.selectFrom('api_keys').selectAll().executeTakeFirstOrThrow();
+      expect(JSON.stringify(row)).not.toContain(secret);
+      expect(Buffer.from(row.secret_hash).toString('utf8')).not.toContain(secret);
+      expect(row.secret_hash).toHaveLength(32);
+    } finally {
+      await database.close();
+    }
+  });
+});

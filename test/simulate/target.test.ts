@@ -1,0 +1,105 @@
+// `conclave simulate` with no flags finds the server and the account by itself, next to a local
+// `npm start`; with nothing to find it says so in one line.
+
+import { statSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { requestsPerRoute } from '../../src/simulate/report.js';
+import { simulationDefaults } from '../../src/simulate/target.js';
+import {
+  developmentAccountPath,
+  saveDevelopmentAccountFile,
+} from '../../src/store/development-account-file.js';
+import { runCli, startCli, tempDir } from '../helpers/cli.js';
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+const ACCOUNT = {
+  sid: `AC${'a'.repeat(32)}`,
+  authToken: 'b'.repeat(32),
+  friendlyName: 'Development account',
+};
+
+describe('the target of conclave simulate', () => {
+  it('takes the address from PORT, HOST and PUBLIC_URL and the account from the file in DATA_DIR', async () => {
+    const dataDir = tempDir();
+    saveDevelopmentAccountFile(dataDir, ACCOUNT);
+    expect(statSync(developmentAccountPath(dataDir)).mode & 0o777).toBe(0o600);
+    expect(await simulationDefaults({}, { PORT: '4100', HOST: '0.0.0.0', DATA_DIR: dataDir })).toEqual({
+      url: 'http://127.0.0.1:4100',
+      publicUrl: undefined,
+      accountSid: ACCOUNT.sid,
+      authToken: ACCOUNT.authToken,
+    });
+    expect(
+      await simulationDefaults({}, { PUBLIC_URL: 'https://calls.example.com/', DATA_DIR: dataDir }),
+    ).toMatchObject({ url: 'http://127.0.0.1:3000', publicUrl: 'https://calls.example.com' });
+  });
+
+  it('prefers TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, without looking for a development account', async () => {
+    const env = {
+      TWILIO_ACCOUNT_SID: `AC${'c'.repeat(32)}`,
+      TWILIO_AUTH_TOKEN: 'd'.repeat(32),
+      DATA_DIR: tempDir(),
+    };
+    expect(await simulationDefaults({}, env)).toMatchObject({
+      accountSid: env.TWILIO_ACCOUNT_SID,
+      authToken: env.TWILIO_AUTH_TOKEN,
+    });
+  });
+
+  it('counts requests per route, whatever room a callback URL names', () => {
+    const requests = new Map([
+      ['/webhooks/voice', 4],
+      ['/webhooks/dial-action?FriendlyName=Sales', 2],
+      ['/webhooks/dial-action?FriendlyName=R%26D', 3],
+    ]);
+    expect([...requestsPerRoute(requests)]).toEqual([
+      ['voice', 4],
+      ['dial-action', 5],
+    ]);
+  });
+
+  it('runs with no flags against `conclave serve` on the embedded database', {
+    timeout: 120_000,
+  }, async () => {
+    const dataDir = join(tempDir(), 'data');
+    // A fixed port, as `npm start` has: the server's PUBLIC_URL, which signatures are checked against,
+    // is built from it.
+    const port = String(await freePort());
+    const server = await startCli({ DATA_DIR: dataDir, PORT: port });
+    try {
+      const result = await runCli(['simulate', '--rooms', '1', '--callers', '2', '--duration', '0'], {
+        DATA_DIR: dataDir,
+        PORT: port,
+      });
+      expect(result.stdout).toMatch(
+        new RegExp(`^Simulated 1 rooms against http://127\\.0\\.0\\.1:${port} in`),
+      );
+      expect(result.stdout).toContain('failures:    none');
+      expect(result.stdout).toMatch(/requests: +\d+ \(voice \d+, /);
+      expect(result.stdout).not.toContain('FriendlyName=');
+      expect(result.code).toBe(0);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('says in one line what is missing when there is no account to sign with', {
+    timeout: 60_000,
+  }, async () => {
+    const result = await runCli(['simulate'], { DATA_DIR: join(tempDir(), 'nothing-here') });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      'conclave simulate: no account to sign with: run `npm start` once (it creates a development account), set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or give --account and --token\n',
+    );
+  });
+});
