@@ -21,6 +21,7 @@ const ACCOUNT_TABLES = [
   'events',
   'inbox',
   'participants',
+  'recordings',
   'rooms',
 ];
 
