@@ -119,8 +119,6 @@ function templateEvents(): TemplateEvent[] {
     const callSid = 'callSid' in command.data ? command.data.callSid : '';
     const call = calls.get(callSid) ?? initialCallState;
     const ran = decideEach(command, plan(command, call, null), [room], call);
-    if ('rejection' in ran)
-      throw new Error(`the template conversation was refused: ${ran.rejection.message}`);
     calls.set(callSid, ran.call);
     for (const applied of ran.applied) {
       room = applied.state;

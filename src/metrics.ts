@@ -16,7 +16,9 @@ export type WebhookOutcome =
   | 'joined'
   | 'rejected-full'
   | 'rejected-ended'
-  | 'refused'
+  | 'rejected-label'
+  | 'rejected-coach'
+  | 'rejected-attribute'
   | 'applied'
   | 'duplicate'
   | 'ignored';
@@ -26,6 +28,8 @@ export interface Metrics {
   webhookOutcome(outcome: WebhookOutcome): void;
   /** A request answered 503, by why. */
   unavailable(cause: UnavailableCause): void;
+  /** A `<Conference>` attribute value Twilio would only warn about, replaced by its default. */
+  attributeWarning(attribute: string): void;
   store: StoreObserver;
   callbacks: CallbackObserver;
 }
@@ -83,6 +87,12 @@ function createMetrics(database: Database, clock: () => number = Date.now): Metr
     name: 'conclave_unavailable_total',
     help: 'Requests answered 503 by cause: outage (the database is away), deadlock, lock-timeout',
     labelNames: ['cause'],
+    registers: [registry],
+  });
+  const warnings = new Counter({
+    name: 'conclave_attribute_warnings_total',
+    help: 'Conference attribute values Twilio would warn about, replaced by their defaults',
+    labelNames: ['attribute'],
     registers: [registry],
   });
   const appendSeconds = new Histogram({
@@ -156,6 +166,7 @@ function createMetrics(database: Database, clock: () => number = Date.now): Metr
       retried: () => callbacks.inc({ outcome: 'retried' }),
       failed: () => callbacks.inc({ outcome: 'failed' }),
     },
+    attributeWarning: (attribute) => warnings.inc({ attribute }),
     store: {
       lockWait: (seconds) => lockWaitSeconds.observe(seconds),
       transaction: (seconds) => appendSeconds.observe(seconds),

@@ -1,6 +1,7 @@
 // Conferences: the list with Twilio's filters (and Conclave's CallSid and PhoneNumber), and the fetch.
 
 import type { FastifyInstance } from 'fastify';
+import { isSid } from '../domain/ids.js';
 import type { Conference, Reads } from '../reads/index.js';
 import { notFound } from './errors.js';
 import { conferenceFilters } from './filters.js';
@@ -15,14 +16,19 @@ const NAMES: Names = { list: 'conferences', item: 'Conference' };
 
 const parseConferenceSid = (name: string, value: string) => parseSid(name, 'CF', value);
 
-/** The conference a subresource path names, or the 404 Twilio gives for it. */
+/**
+ * The conference a path segment names by either of its Sids, or the 404 Twilio gives for it: a segment
+ * that is not a Sid at all names nothing either.
+ */
 export async function conferenceOf(
   reads: Reads,
   accountSid: string,
   segment: string,
   url: string,
 ): Promise<Conference> {
-  const conference = await reads.conference(accountSid, parseConferenceSid('ConferenceSid', segment));
+  const conference = isSid('CF', segment)
+    ? await reads.conference(accountSid, parseConferenceSid('ConferenceSid', segment))
+    : undefined;
   if (!conference) throw notFound(pathOf(url));
   return conference;
 }
@@ -59,9 +65,8 @@ export function conferenceRoutes(app: FastifyInstance, reads: Reads): void {
     ['/Accounts/:AccountSid/Conferences/:Sid'],
     async (request, reply) => {
       const format = formatOf(request.url);
-      const sid = parseConferenceSid('Sid', withoutSuffix(request.params.Sid));
-      const conference = await reads.conference(request.params.AccountSid, sid);
-      if (!conference) throw notFound(pathOf(request.url));
+      const { AccountSid, Sid } = request.params;
+      const conference = await conferenceOf(reads, AccountSid, withoutSuffix(Sid), request.url);
       return sendResource(reply, format, NAMES, conference, conferenceJson);
     },
   );

@@ -3,14 +3,10 @@
 
 import type { FastifyInstance } from 'fastify';
 import type { Reads } from '../reads/index.js';
-import { conferenceOf } from './conferences.js';
+import { conferenceListRoute } from './conference-lists.js';
 import { invalidParameter } from './errors.js';
-import { formatOf } from './format.js';
-import { parsePaging, unknownPageToken } from './paging.js';
-import { QueryParams } from './parameters.js';
-import { conferencePath, eventIdOf, eventJson, eventSid } from './representation-json.js';
-import { type Names, sendPage } from './respond.js';
-import { readOnly, withSuffixes } from './routes.js';
+import { eventIdOf, eventJson, eventSid } from './representation-json.js';
+import type { Names } from './respond.js';
 
 const NAMES: Names = { list: 'events', item: 'Event' };
 
@@ -21,29 +17,15 @@ function parseEventSid(name: string, value: string): string {
 }
 
 export function eventRoutes(app: FastifyInstance, reads: Reads): void {
-  readOnly<{ AccountSid: string; ConferenceSid: string }>(
-    app,
-    withSuffixes('/Accounts/:AccountSid/Conferences/:ConferenceSid/Events'),
-    async (request, reply) => {
-      const format = formatOf(request.url);
-      const { AccountSid, ConferenceSid } = request.params;
-      const conference = await conferenceOf(reads, AccountSid, ConferenceSid, request.url);
-      const paging = parsePaging(new QueryParams(request.url), parseEventSid);
-      const page = await reads.conferenceEvents(AccountSid, conference.sid, paging);
-      if (!page) throw unknownPageToken();
-      return sendPage(
-        reply,
-        format,
-        NAMES,
-        {
-          path: `${conferencePath(AccountSid, conference.sid)}/Events`,
-          filters: [],
-          paging,
-          page,
-          keyOf: (event) => eventSid(event.id),
-        },
-        (event) => eventJson(AccountSid, conference.sid, event),
-      );
-    },
-  );
+  conferenceListRoute(app, reads, {
+    segment: 'Events',
+    names: NAMES,
+    parseKey: parseEventSid,
+    filters: (_query, conference, shown) => ({
+      params: [],
+      read: (paging) => reads.conferenceEvents(conference.accountSid, conference.sid, paging),
+      render: (event) => eventJson(conference.accountSid, shown, event),
+    }),
+    keyOf: (event) => eventSid(event.id),
+  });
 }

@@ -89,3 +89,9 @@ export function participantFilters(query: QueryParams): ParticipantSelection {
   };
   return { filter, params: reader.params, history };
 }
+
+/** The recordings of a conference, by when they were created, as Twilio filters them. */
+export function recordingFilters(query: QueryParams): Filters<{ created: TimeRange | undefined }> {
+  const reader = new Reader(query);
+  return { filter: { created: dayRange(reader, 'DateCreated') }, params: reader.params };
+}

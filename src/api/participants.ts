@@ -3,16 +3,16 @@
 
 import type { FastifyInstance } from 'fastify';
 import { isSid } from '../domain/ids.js';
-import type { ParticipantKey, Reads } from '../reads/index.js';
+import { type ParticipantKey, type Reads, shownSid } from '../reads/index.js';
+import { conferenceListRoute } from './conference-lists.js';
 import { conferenceOf } from './conferences.js';
 import { notFound } from './errors.js';
 import { participantFilters, participantStatus } from './filters.js';
 import { formatOf, pathOf, withoutSuffix } from './format.js';
-import { parsePaging, unknownPageToken } from './paging.js';
 import { parseSid, QueryParams } from './parameters.js';
-import { conferencePath, participantJson } from './representation-json.js';
-import { type Names, sendPage, sendResource } from './respond.js';
-import { readOnly, withSuffixes } from './routes.js';
+import { participantJson } from './representation-json.js';
+import { type Names, sendResource } from './respond.js';
+import { readOnly } from './routes.js';
 
 const NAMES: Names = { list: 'participants', item: 'Participant' };
 
@@ -24,33 +24,20 @@ function participantKey(segment: string): ParticipantKey | null {
 }
 
 export function participantRoutes(app: FastifyInstance, reads: Reads): void {
-  readOnly<{ AccountSid: string; ConferenceSid: string }>(
-    app,
-    withSuffixes('/Accounts/:AccountSid/Conferences/:ConferenceSid/Participants'),
-    async (request, reply) => {
-      const format = formatOf(request.url);
-      const { AccountSid, ConferenceSid } = request.params;
-      const conference = await conferenceOf(reads, AccountSid, ConferenceSid, request.url);
-      const query = new QueryParams(request.url);
+  conferenceListRoute(app, reads, {
+    segment: 'Participants',
+    names: NAMES,
+    parseKey: (name, key) => parseSid(name, 'CA', key),
+    filters(query, conference, shown) {
       const { filter, params, history } = participantFilters(query);
-      const paging = parsePaging(query, (name, key) => parseSid(name, 'CA', key));
-      const page = await reads.participants(AccountSid, conference.sid, filter, paging);
-      if (!page) throw unknownPageToken();
-      return sendPage(
-        reply,
-        format,
-        NAMES,
-        {
-          path: `${conferencePath(AccountSid, conference.sid)}/Participants`,
-          filters: params,
-          paging,
-          page,
-          keyOf: (participant) => participant.callSid,
-        },
-        (participant, suffix) => participantJson(participant, suffix, history),
-      );
+      return {
+        params,
+        read: (paging) => reads.participants(conference.accountSid, conference.sid, filter, paging),
+        render: (participant, suffix) => participantJson(participant, shown, suffix, history),
+      };
     },
-  );
+    keyOf: (participant) => participant.callSid,
+  });
 
   readOnly<{ AccountSid: string; ConferenceSid: string; CallSid: string }>(
     app,
@@ -58,13 +45,13 @@ export function participantRoutes(app: FastifyInstance, reads: Reads): void {
     async (request, reply) => {
       const format = formatOf(request.url);
       const { AccountSid, ConferenceSid, CallSid } = request.params;
-      const conferenceSid = parseSid('ConferenceSid', 'CF', ConferenceSid);
       const { status, history } = participantStatus(new QueryParams(request.url));
+      const conference = await conferenceOf(reads, AccountSid, ConferenceSid, request.url);
       const key = participantKey(withoutSuffix(CallSid));
-      const participant = key && (await reads.participant(AccountSid, conferenceSid, key, status));
+      const participant = key && (await reads.participant(AccountSid, conference.sid, key, status));
       if (!participant) throw notFound(pathOf(request.url));
       return sendResource(reply, format, NAMES, participant, (item, suffix) =>
-        participantJson(item, suffix, history),
+        participantJson(item, shownSid(conference), suffix, history),
       );
     },
   );

@@ -11,6 +11,7 @@ import { conferenceRoutes } from './conferences.js';
 import { twilioErrorHandler, twilioNotFoundHandler } from './errors.js';
 import { eventRoutes } from './events.js';
 import { participantRoutes } from './participants.js';
+import { recordingRoutes } from './recordings.js';
 
 const api: FastifyPluginAsync<{ reads: Reads; failedAuth: Config['failedAuth'] }> = async (
   app,
@@ -25,6 +26,7 @@ const api: FastifyPluginAsync<{ reads: Reads; failedAuth: Config['failedAuth'] }
       conferenceRoutes(scope, reads);
       participantRoutes(scope, reads);
       eventRoutes(scope, reads);
+      recordingRoutes(scope, reads);
     },
     { prefix: '/2010-04-01' },
   );

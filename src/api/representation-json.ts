@@ -3,7 +3,13 @@
 
 import { type AppCallbacks, redactCallbacks } from '../domain/callbacks.js';
 import { hexToUlid, isSid, ulidToHex } from '../domain/ids.js';
-import type { Conference, ConferenceEvent, ParticipantRecord } from '../reads/index.js';
+import {
+  type Conference,
+  type ConferenceEvent,
+  type ParticipantRecord,
+  type Recording,
+  shownSid,
+} from '../reads/index.js';
 import { rfc2822 } from '../rfc2822.js';
 import type { XmlObject } from '../xml.js';
 
@@ -19,8 +25,10 @@ export function conferencePath(accountSid: string, conferenceSid: string): strin
   return `${accountPath(accountSid)}/Conferences/${conferenceSid}`;
 }
 
+/** A conference, shown by the platform's Sid once reported (see `shownSid`). */
 export function conferenceJson(conference: Conference, suffix: string): XmlObject {
-  const path = conferencePath(conference.accountSid, conference.sid);
+  const sid = shownSid(conference);
+  const path = conferencePath(conference.accountSid, sid);
   return {
     account_sid: conference.accountSid,
     api_version: API_VERSION,
@@ -30,7 +38,7 @@ export function conferenceJson(conference: Conference, suffix: string): XmlObjec
     friendly_name: conference.friendlyName,
     reason_conference_ended: conference.reasonConferenceEnded,
     region: conference.region ?? DEFAULT_REGION,
-    sid: conference.sid,
+    sid,
     status: conference.status,
     subresource_uris: {
       participants: `${path}/Participants${suffix}`,
@@ -41,17 +49,22 @@ export function conferenceJson(conference: Conference, suffix: string): XmlObjec
 }
 
 /**
- * A participant. With `history` (the caller asked for a Status, Conclave's extension) it also says when
+ * A participant of the conference shown as `conferenceSid`. With `history` (the caller asked for a Status, Conclave's extension) it also says when
  * the participant left and why; Twilio's own requests get Twilio's fields and nothing more.
  */
-export function participantJson(participant: ParticipantRecord, suffix: string, history: boolean): XmlObject {
-  const path = conferencePath(participant.accountSid, participant.conferenceSid);
+export function participantJson(
+  participant: ParticipantRecord,
+  conferenceSid: string,
+  suffix: string,
+  history: boolean,
+): XmlObject {
+  const path = conferencePath(participant.accountSid, conferenceSid);
   return {
     account_sid: participant.accountSid,
     call_sid: participant.callSid,
     call_sid_to_coach: participant.callSidToCoach,
     coaching: participant.coaching,
-    conference_sid: participant.conferenceSid,
+    conference_sid: conferenceSid,
     date_created: rfc2822(participant.dateCreated),
     date_updated: rfc2822(participant.dateUpdated),
     end_conference_on_exit: participant.endConferenceOnExit,
@@ -99,5 +112,30 @@ export function eventJson(accountSid: string, conferenceSid: string, event: Conf
     type: event.type,
     date_created: rfc2822(event.recordedAt),
     data,
+  };
+}
+
+/** A recording of the conference shown as `conferenceSid`, with Twilio's fields. */
+export function recordingJson(recording: Recording, conferenceSid: string, suffix: string): XmlObject {
+  const path = conferencePath(recording.accountSid, conferenceSid);
+  return {
+    account_sid: recording.accountSid,
+    api_version: API_VERSION,
+    call_sid: recording.callSid,
+    conference_sid: conferenceSid,
+    date_created: rfc2822(recording.dateCreated),
+    date_updated: rfc2822(recording.dateUpdated),
+    start_time: recording.startTime && rfc2822(recording.startTime),
+    duration: recording.duration === null ? null : String(recording.duration),
+    sid: recording.sid,
+    // Conclave knows nothing of what the platform charges.
+    price: null,
+    price_unit: null,
+    status: recording.status,
+    channels: Number(recording.channels ?? 1),
+    source: recording.source ?? 'Conference',
+    error_code: recording.errorCode === null ? null : Number(recording.errorCode),
+    encryption_details: null,
+    uri: `${path}/Recordings/${recording.sid}${suffix}`,
   };
 }

@@ -6,8 +6,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { initialCallState } from '../domain/call.js';
 import type { RoomCommand } from '../domain/commands.js';
 import { decideEach, NO_ROOM, plan } from '../domain/delivery.js';
-import type { RoomEvent } from '../domain/events.js';
-import type { Rejection } from '../domain/room.js';
+import type { JoinRejectionReason, RoomEvent } from '../domain/events.js';
 import { Projection } from '../reads/projection.js';
 import { appendToRoom, ConcurrencyError } from '../store/events.js';
 import { claimKey, findInboxOutcome, recordInboxOutcome } from '../store/inbox.js';
@@ -30,10 +29,9 @@ export interface Delivery {
 /** What a delivery came to: the one answer the write side gives, whatever route the delivery came by. */
 export type Outcome =
   | { result: 'joined'; conferenceSid: string; visit?: number }
-  | { result: 'rejected'; reason: 'conference-full' | 'call-ended' }
+  | { result: 'rejected'; reason: JoinRejectionReason; code?: number }
   | { result: 'applied'; events: number }
-  | { result: 'ignored' }
-  | { result: 'refused'; code: Rejection['code']; message: string };
+  | { result: 'ignored' };
 
 /** The outcome, and whether it is the remembered one of an earlier delivery with the same key. */
 export interface DeliveryResult {
@@ -53,12 +51,6 @@ const unobserved: StoreObserver = { lockWait: () => {}, transaction: () => {} };
 
 function seconds(since: bigint): number {
   return Number(process.hrtime.bigint() - since) / 1e9;
-}
-
-class Refused extends Error {
-  constructor(readonly rejection: Rejection) {
-    super(rejection.message);
-  }
 }
 
 export const LOCK_TIMEOUT = '5s';
@@ -84,22 +76,15 @@ export async function deliver(
   const namedRooms = plan(delivery.command, initialCallState, delivery.room)
     .map((step) => step.room)
     .filter((room) => room !== NO_ROOM);
-  try {
-    const handled = await db
-      .transaction()
-      .execute((trx) => handleInTransaction(trx, delivery, observer, namedRooms))
-      .catch((error: unknown) => {
-        if (!(error instanceof Relock)) throw error;
-        return db.transaction().execute((trx) => handleInTransaction(trx, delivery, observer, []));
-      });
-    observer.transaction(seconds(started));
-    return handled;
-  } catch (error) {
-    // A refused command leaves nothing behind, not even its inbox key: the transaction is rolled back.
-    if (error instanceof Refused)
-      return { duplicate: false, outcome: { result: 'refused', ...error.rejection } };
-    throw error;
-  }
+  const handled = await db
+    .transaction()
+    .execute((trx) => handleInTransaction(trx, delivery, observer, namedRooms))
+    .catch((error: unknown) => {
+      if (!(error instanceof Relock)) throw error;
+      return db.transaction().execute((trx) => handleInTransaction(trx, delivery, observer, []));
+    });
+  observer.transaction(seconds(started));
+  return handled;
 }
 
 async function handleInTransaction(
@@ -147,7 +132,6 @@ async function handleInTransaction(
     rooms.map((room) => room.state),
     call,
   );
-  if ('rejection' in ran) throw new Refused(ran.rejection);
 
   const produced: RoomEvent[] = [];
   const projection = new Projection();
@@ -211,7 +195,10 @@ export function outcomeOf(
   if (command.type === 'JoinConference') {
     if (live?.participants[command.data.callSid]) return { result: 'joined', conferenceSid: live.sid };
     const rejected = events.find((e) => e.type === 'JoinRejected');
-    if (rejected) return { result: 'rejected', reason: rejected.data.reason };
+    if (rejected) {
+      const { reason, code } = rejected.data;
+      return code === undefined ? { result: 'rejected', reason } : { result: 'rejected', reason, code };
+    }
     return { result: 'ignored' };
   }
   return events.length > 0 ? { result: 'applied', events: events.length } : { result: 'ignored' };

@@ -220,11 +220,6 @@ async function decideBatch(
       continue;
     }
     const ran = decideEach(command, steps, states, call);
-    if ('rejection' in ran) {
-      // Refused: nothing of it is kept, not even its key, as when it runs alone.
-      results.push({ duplicate: false, outcome: { result: 'refused', ...ran.rejection } });
-      continue;
-    }
     const produced: RoomEvent[] = [];
     for (const [i, applied] of ran.applied.entries()) {
       if (applied.events.length === 0) continue;

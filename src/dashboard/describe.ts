@@ -2,7 +2,21 @@
 // announcements. A participant update carries the whole set of flags, so what changed is found by
 // comparing with the flags the same call had before, where the history at hand shows them.
 
-import type { LeaveReason, ParticipantFlags, ReasonConferenceEnded, RoomEvent } from '../domain/events.js';
+import type {
+  JoinRejectionReason,
+  LeaveReason,
+  ParticipantFlags,
+  REASONS_CONFERENCE_ENDED,
+  RoomEvent,
+} from '../domain/events.js';
+
+const JOIN_REJECTION_TEXT: Record<JoinRejectionReason, string> = {
+  'conference-full': 'the conference was full',
+  'call-ended': 'the call had ended',
+  'duplicate-label': 'its label was in use',
+  'coach-not-connected': 'the call to coach was not connected',
+  'invalid-attribute': 'an attribute was invalid',
+};
 
 export type EntryKind = 'conference' | 'join' | 'leave' | 'change' | 'refused';
 
@@ -20,7 +34,7 @@ const LEAVE_REASONS: Record<LeaveReason, string> = {
   'timed-out': 'was ended by Conclave after the longest possible call (its leave never arrived)',
 };
 
-const END_REASONS: Record<ReasonConferenceEnded, string> = {
+const END_REASONS: Record<(typeof REASONS_CONFERENCE_ENDED)[number], string> = {
   'conference-ended-via-api': 'ended by the platform',
   'participant-with-end-conference-on-exit-left': 'the moderator left',
   'participant-with-end-conference-on-exit-kicked': 'the moderator was removed',
@@ -38,7 +52,8 @@ const FLAG_CHANGES: [keyof ParticipantFlags, string, string][] = [
 
 /** Why a conference ended, in words, where it is known. */
 export function endReasonText(reason: string | null): string | null {
-  return (reason !== null && END_REASONS[reason as ReasonConferenceEnded]) || null;
+  if (reason === null) return null;
+  return Object.hasOwn(END_REASONS, reason) ? END_REASONS[reason as keyof typeof END_REASONS] : reason;
 }
 
 export function leaveReasonText(reason: string | null): string {
@@ -135,9 +150,25 @@ export class Narrator {
         return { kind: 'conference', text: `Conference ended${why === null ? '' : `: ${why}`}${by}` };
       }
       case 'JoinRejected': {
-        const why =
-          event.data.reason === 'conference-full' ? 'the conference was full' : 'the call had ended';
-        return { kind: 'refused', text: `${this.who(event.data.callSid)} was turned away: ${why}` };
+        const { reason, code, detail } = event.data;
+        const why = detail ?? JOIN_REJECTION_TEXT[reason];
+        const twilio = code === undefined ? '' : ` (Twilio ${code})`;
+        return { kind: 'refused', text: `${this.who(event.data.callSid)} was turned away: ${why}${twilio}` };
+      }
+      case 'ConferenceSidReported':
+        return { kind: 'conference', text: `The platform reported its Sid ${event.data.platformSid}` };
+      case 'ConferenceEndCorrected': {
+        const { reason, callSidEndingConference } = event.data;
+        const by = callSidEndingConference === null ? '' : ` (${this.who(callSidEndingConference)})`;
+        return {
+          kind: 'conference',
+          text: `The platform says it ended: ${endReasonText(reason)}${by}`,
+        };
+      }
+      case 'RecordingReported': {
+        const { recordingSid, status, duration } = event.data;
+        const length = duration === null ? '' : `, ${duration} s`;
+        return { kind: 'conference', text: `Recording ${recordingSid} ${status}${length}` };
       }
       case 'CallEnded':
         return {

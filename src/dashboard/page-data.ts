@@ -78,9 +78,10 @@ export async function readConference(
 ): Promise<ConferenceView | undefined> {
   const conference = await reads.conference(accountSid, sid);
   if (!conference) return undefined;
+  // The path may name either Sid; rows, events and callbacks are kept under the minted one.
   const [participants, events, callbacks] = await Promise.all([
-    reads.participantsOf(accountSid, [sid], false),
-    reads.conferenceEvents(accountSid, sid, { size: TIMELINE_SHOWN, cursor: null }),
+    reads.participantsOf(accountSid, [conference.sid], false),
+    reads.conferenceEvents(accountSid, conference.sid, { size: TIMELINE_SHOWN, cursor: null }),
     reads.conferenceCallbacks(accountSid, conference.sid),
   ]);
   const narrator = new Narrator();

@@ -3,11 +3,28 @@
 // from it, so replaying the log reproduces every Sid.
 
 import type {
+  AttributeWarning,
   JoinAttributes,
   ParticipantFlags,
   ReasonConferenceEnded,
+  RecordingReported,
   TerminalCallStatus,
 } from './events.js';
+
+/**
+ * What a platform callback says about which instance it is about: the platform's ConferenceSid and its
+ * Timestamp (whole seconds), where it sent them. Null for what Conclave decides itself (its own TwiML).
+ */
+export interface Reported {
+  conferenceSid: string | null;
+  at: string | null;
+}
+
+/** A `<Conference>` attribute value with which Twilio fails the conference: the call does not join. */
+export interface AttributeFailure {
+  code: number;
+  message: string;
+}
 
 interface Command<Type extends string, Data> {
   type: Type;
@@ -26,20 +43,43 @@ export type JoinConference = Command<
     attributes: JoinAttributes;
     /** `voice`: our TwiML put the call here. `callback`: the platform reported a participant-join. */
     via: 'voice' | 'callback';
+    /** On hold when it joined: the platform says so in its participant-join. */
+    hold?: boolean;
+    /** Attribute values Twilio would warn about; the defaults were applied in their place. */
+    warnings?: AttributeWarning[];
+    /** An attribute value with which Twilio would fail the join. */
+    failure?: AttributeFailure | null;
     sequenceNumber: number | null;
+    reported?: Reported | null;
   }
 >;
 
 export type LeaveConference = Command<
   'LeaveConference',
-  { callSid: string; reason: 'dial-ended' | 'left' | 'moved'; sequenceNumber: number | null }
+  {
+    callSid: string;
+    reason: 'dial-ended' | 'left' | 'moved';
+    sequenceNumber: number | null;
+    reported?: Reported | null;
+    /** For a call the platform reports in another room: that room. The call leaves only once it is there. */
+    to?: string;
+  }
 >;
 
 export type EndCall = Command<'EndCall', { callSid: string; callStatus: TerminalCallStatus }>;
 
 export type UpdateParticipant = Command<
   'UpdateParticipant',
-  { callSid: string; flags: ParticipantFlags; sequenceNumber: number | null }
+  { callSid: string; flags: ParticipantFlags; sequenceNumber: number | null; reported?: Reported | null }
+>;
+
+/** The platform's conference-start: the instance is in progress, whatever Conclave predicted. */
+export type StartConference = Command<'StartConference', { reported: Reported }>;
+
+/** A recording status callback, to be recorded against the instance it names. */
+export type ReportRecording = Command<
+  'ReportRecording',
+  { reported: Reported; recording: Omit<RecordingReported['data'], 'conferenceSid' | 'at'> }
 >;
 
 export type EndConference = Command<
@@ -69,4 +109,6 @@ export type RoomCommand =
   | EndCall
   | UpdateParticipant
   | EndConference
-  | TimeOutParticipant;
+  | TimeOutParticipant
+  | StartConference
+  | ReportRecording;

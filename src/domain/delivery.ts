@@ -6,7 +6,7 @@ import { type CallState, evolveCall } from './call.js';
 import type { JoinConference, RoomCommand } from './commands.js';
 import { callSidOf, type RoomEvent } from './events.js';
 import { nextUlid } from './ids.js';
-import { decide, evolve, type Rejection, type RoomState } from './room.js';
+import { decide, evolve, type RoomState } from './room.js';
 
 /**
  * The stream of calls that ended before joining any room. The edge never accepts an empty FriendlyName,
@@ -26,6 +26,8 @@ export function plan(command: RoomCommand, call: CallState, namedRoom: string | 
     case 'JoinConference':
       return planJoin(command, call);
     case 'EndConference':
+    case 'StartConference':
+    case 'ReportRecording':
       return namedRoom === null ? [] : [{ room: namedRoom, command }];
     case 'EndCall':
       // An end must be remembered even for a call that joined nothing yet: its join may still be in flight.
@@ -41,17 +43,20 @@ export function plan(command: RoomCommand, call: CallState, namedRoom: string | 
 function planJoin(command: JoinConference, call: CallState): AddressedCommand[] {
   const target = command.data.friendlyName;
   const join = { room: target, command };
-  // A call is in one place: our TwiML moving it to another room first takes it out of the one it is in.
-  if (command.data.via === 'voice' && call.room !== null && call.room !== target && !call.ended) {
-    const moved: RoomCommand = {
+  if (call.room === null || call.room === target || call.ended) return [join];
+  // A call is in one place. Our TwiML moving it to another room first takes it out of the one it is in
+  // (the platform has left that <Dial> whatever comes of the join); a join the platform reports in another
+  // room (moved by its API, a warm transfer) takes it out only once it has joined there.
+  const moved = (to?: string): AddressedCommand => ({
+    room: call.room as string,
+    command: {
       type: 'LeaveConference',
       id: command.id,
       at: command.at,
-      data: { callSid: command.data.callSid, reason: 'moved', sequenceNumber: null },
-    };
-    return [{ room: call.room, command: moved }, join];
-  }
-  return [join];
+      data: { callSid: command.data.callSid, reason: 'moved', sequenceNumber: null, ...(to && { to }) },
+    },
+  });
+  return command.data.via === 'voice' ? [moved(), join] : [join, moved(target)];
 }
 
 export interface IdentifiedEvent {
@@ -65,12 +70,15 @@ export interface Applied {
   state: RoomState;
 }
 
-export type DeliveryDecision = { applied: Applied[]; call: CallState } | { rejection: Rejection };
+export interface DeliveryDecision {
+  applied: Applied[];
+  call: CallState;
+}
 
 /**
  * Decides each step against its room's state (`states[i]` for `steps[i]`), threading the call's state
  * through. Event ids continue from the command's id, so a conference opened by a step gets the Sid of the
- * first event of that step. A rejection anywhere rejects the whole delivery.
+ * first event of that step.
  */
 export function decideEach(
   command: RoomCommand,
@@ -89,7 +97,6 @@ export function decideEach(
       states[i] as RoomState,
       callAfter,
     );
-    if ('rejection' in decision) return decision;
     const events = decision.events.map((event, n) => ({ id: nextUlid(stepId, n), event }));
     for (const { event } of events) {
       if (callSid !== null && callSidOf(event) === callSid)

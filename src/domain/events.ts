@@ -15,7 +15,8 @@ export const REASONS_CONFERENCE_ENDED = [
   'last-participant-kicked',
   'last-participant-left',
 ] as const;
-export type ReasonConferenceEnded = (typeof REASONS_CONFERENCE_ENDED)[number];
+/** Twilio's reasons, or one it adds later, kept exactly as the platform sent it. */
+export type ReasonConferenceEnded = (typeof REASONS_CONFERENCE_ENDED)[number] | (string & {});
 
 /** Why a participant left: how the call said so, what the conference did to it, or, `timed-out`, that it
  * stayed connected longer than any call lasts, so its leave was lost on the way. */
@@ -40,6 +41,24 @@ export interface JoinAttributes {
   /** The callbacks the app asked for in its voice URL, if any (kept with the join, see callbacks.ts). */
   callbacks?: AppCallbacks;
 }
+
+/**
+ * A `<Conference>` attribute value Twilio only warns about: the default applies and the call goes on.
+ * `code` is Twilio's warning code, null where Twilio documents none for that attribute.
+ */
+export interface AttributeWarning {
+  attribute: string;
+  value: string;
+  code: number | null;
+}
+
+/** Why a join did not happen, and Twilio's error code for it where it has one. */
+export type JoinRejectionReason =
+  | 'conference-full'
+  | 'call-ended'
+  | 'duplicate-label'
+  | 'coach-not-connected'
+  | 'invalid-attribute';
 
 /** The participant flags the platform reports on every participant callback. */
 export interface ParticipantFlags {
@@ -76,8 +95,30 @@ export type ParticipantJoined = Event<
     beep: Beep;
     startConferenceOnEnter: boolean;
     sequenceNumber: number | null;
+    /** The attribute values Twilio would only warn about; present only when there are some. */
+    warnings?: AttributeWarning[];
     at: string;
     callbacks?: AppCallbacks;
+  }
+>;
+
+/**
+ * The platform reported its own Sid for an instance (`conferenceSid`, the one Conclave minted): from now
+ * on the instance is shown by `platformSid`, and the minted Sid stays valid as an alias.
+ */
+export type ConferenceSidReported = Event<
+  'ConferenceSidReported',
+  { conferenceSid: string; platformSid: string; at: string }
+>;
+
+/** The platform's conference-end for an instance Conclave had already completed, with another reason. */
+export type ConferenceEndCorrected = Event<
+  'ConferenceEndCorrected',
+  {
+    conferenceSid: string;
+    reason: ReasonConferenceEnded;
+    callSidEndingConference: string | null;
+    at: string;
   }
 >;
 
@@ -105,10 +146,19 @@ export type ConferenceEnded = Event<
 
 export type CallEnded = Event<'CallEnded', { callSid: string; callStatus: TerminalCallStatus; at: string }>;
 
-/** A join that was refused; kept for audit, it changes no state. */
+/** A join that was refused; kept for audit, it changes no state. `code` is Twilio's error code for it. */
 export type JoinRejected = Event<
   'JoinRejected',
-  { callSid: string; reason: 'conference-full' | 'call-ended'; conferenceSid: string | null; at: string }
+  {
+    callSid: string;
+    reason: JoinRejectionReason;
+    conferenceSid: string | null;
+    /** Present where Twilio has a code for the reason (16025, 13240, 16002, 16023, …). */
+    code?: number;
+    /** What was wrong, for a reason that needs saying (which attribute, which label). */
+    detail?: string;
+    at: string;
+  }
 >;
 
 /** The platform reported a leave for a call Conclave had not seen join: remembered so that the join,
@@ -116,6 +166,39 @@ export type JoinRejected = Event<
 export type UnknownCallLeft = Event<
   'UnknownCallLeft',
   { callSid: string; sequenceNumber: number | null; at: string }
+>;
+
+export const RECORDING_STATUSES = [
+  'in-progress',
+  'paused',
+  'stopped',
+  'processing',
+  'completed',
+  'absent',
+] as const;
+export type RecordingStatus = (typeof RECORDING_STATUSES)[number];
+
+/**
+ * A recording status callback, as the platform sent it: each one carries the recording's state as it
+ * stands, so the newest one (by SequenceNumber where sent) is the recording.
+ */
+export type RecordingReported = Event<
+  'RecordingReported',
+  {
+    conferenceSid: string;
+    recordingSid: string;
+    callSid: string | null;
+    status: RecordingStatus;
+    /** Seconds, as Twilio sends it. */
+    duration: number | null;
+    channels: number | null;
+    source: string | null;
+    startTime: string | null;
+    errorCode: number | null;
+    url: string | null;
+    sequenceNumber: number | null;
+    at: string;
+  }
 >;
 
 export type RoomEvent =
@@ -127,7 +210,10 @@ export type RoomEvent =
   | ConferenceEnded
   | CallEnded
   | JoinRejected
-  | UnknownCallLeft;
+  | UnknownCallLeft
+  | ConferenceSidReported
+  | ConferenceEndCorrected
+  | RecordingReported;
 
 /** The call an event is about, if any. */
 export function callSidOf(event: RoomEvent): string | null {

@@ -1,7 +1,7 @@
 // Sid formats and the mapping from ULIDs to Sids. A Sid is a two-letter prefix and 32 hex digits; a ULID
 // is 128 bits in Crockford base32, so it maps onto a Sid without loss and keeps its time order.
 
-export type SidPrefix = 'AC' | 'CA' | 'CF' | 'EV' | 'SK';
+export type SidPrefix = 'AC' | 'CA' | 'CF' | 'EV' | 'RE' | 'SK';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const HEX_32 = /^[0-9a-fA-F]{32}$/;

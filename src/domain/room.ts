@@ -8,11 +8,20 @@ import type {
   EndConference,
   JoinConference,
   LeaveConference,
+  Reported,
+  ReportRecording,
   RoomCommand,
+  StartConference,
   TimeOutParticipant,
   UpdateParticipant,
 } from './commands.js';
-import type { LeaveReason, ParticipantFlags, ReasonConferenceEnded, RoomEvent } from './events.js';
+import type {
+  JoinRejected,
+  LeaveReason,
+  ParticipantFlags,
+  ReasonConferenceEnded,
+  RoomEvent,
+} from './events.js';
 import { conferenceSidFromUlid } from './ids.js';
 
 export interface Participant extends ParticipantFlags {
@@ -24,7 +33,10 @@ export interface Participant extends ParticipantFlags {
 }
 
 export interface LiveConference {
+  /** The Sid Conclave minted: the key of its rows and events, whatever Sid is shown. */
   sid: string;
+  /** The platform's own Sid, once a callback reported one. */
+  platformSid: string | null;
   status: 'init' | 'in-progress';
   createdAt: string;
   maxParticipants: number;
@@ -33,18 +45,30 @@ export interface LiveConference {
   sequences: { [callSid: string]: number };
 }
 
+/** A completed instance, remembered so that the platform's late callbacks about it find it. */
+export interface EarlierConference {
+  sid: string;
+  platformSid: string | null;
+  createdAt: string;
+  reason: ReasonConferenceEnded | null;
+  callSidEndingConference: string | null;
+}
+
 export interface RoomState {
   live: LiveConference | null;
+  /** The room's latest completed instances, newest first, at most EARLIER_KEPT of them. */
+  earlier?: EarlierConference[];
 }
 
 export const initialRoomState: RoomState = { live: null };
 
-export interface Rejection {
-  code: 'duplicate-label' | 'coach-not-in-conference';
-  message: string;
-}
+/**
+ * How many completed instances a room remembers. The platform runs one conference per room at a time and
+ * its callbacks come within seconds: a callback about an instance older than this many is not expected.
+ */
+export const EARLIER_KEPT = 8;
 
-export type Decision = { events: RoomEvent[] } | { rejection: Rejection };
+export type Decision = { events: RoomEvent[] };
 
 const none: Decision = { events: [] };
 
@@ -62,7 +86,75 @@ export function decide(command: RoomCommand, room: RoomState, call: CallState): 
       return decideEndConference(command, room);
     case 'TimeOutParticipant':
       return decideTimeOut(command, room);
+    case 'StartConference':
+      return decideStart(command, room);
+    case 'ReportRecording':
+      return decideRecording(command, room);
   }
+}
+
+/** Whole seconds: the platform's Timestamps carry no more, so finer times cannot be compared with them. */
+function second(iso: string): number {
+  return Math.floor(Date.parse(iso) / 1000);
+}
+
+/** Which instance of the room a platform callback is about. */
+export type Located =
+  /** The live one; `adopt` is the platform Sid to record for it first, if it had none. */
+  | { at: 'live'; live: LiveConference; adopt: string | null }
+  /** A completed one. */
+  | { at: 'earlier'; conference: EarlierConference; adopt: string | null }
+  /** One the platform opened after the live one, which has its own platform Sid: the live one is over. */
+  | { at: 'successor'; live: LiveConference | null; sid: string }
+  | { at: 'nowhere' };
+
+/**
+ * The platform's facts win, by Sid first: a Sid known to the room names its instance; a Sid new to the
+ * room, while the live instance has another, is a successor (the platform runs one conference per room at
+ * a time). Only when the live instance has no platform Sid yet do timestamps decide, at whole seconds: a
+ * callback from before the live instance was opened is about the instance before it.
+ */
+export function locate(room: RoomState, reported: Reported | null): Located {
+  const { live } = room;
+  const sid = reported?.conferenceSid ?? null;
+  if (sid === null) return live ? { at: 'live', live, adopt: null } : { at: 'nowhere' };
+  if (live && (live.sid === sid || live.platformSid === sid)) return { at: 'live', live, adopt: null };
+  const earlier = room.earlier ?? [];
+  const known = earlier.find((c) => c.sid === sid || c.platformSid === sid);
+  if (known) return { at: 'earlier', conference: known, adopt: null };
+  // The instance completed last, if the platform never told its Sid: an unknown Sid may well be its.
+  const latest = earlier[0]?.platformSid === null ? earlier[0] : undefined;
+  const before = (conference: { createdAt: string }) =>
+    reported?.at != null && second(reported.at) < second(conference.createdAt);
+  if (live) {
+    if (live.platformSid !== null) return { at: 'successor', live, sid };
+    // A Sid from before the live instance opened can only be an earlier instance's if one never told its.
+    if (before(live) && latest) return { at: 'earlier', conference: latest, adopt: sid };
+    return { at: 'live', live, adopt: sid };
+  }
+  if (latest && !before(latest)) return { at: 'earlier', conference: latest, adopt: sid };
+  return { at: 'successor', live: null, sid };
+}
+
+function adoption(conferenceSid: string, platformSid: string | null, at: string): RoomEvent[] {
+  return platformSid === null
+    ? []
+    : [{ type: 'ConferenceSidReported', data: { conferenceSid, platformSid, at } }];
+}
+
+/**
+ * The events that settle where a platform callback belongs before it applies: the Sid adopted, or the live
+ * instance completed because the platform has moved on. Returns the room as it then stands.
+ */
+function settle(located: Located, room: RoomState, at: string): { events: RoomEvent[]; room: RoomState } {
+  let events: RoomEvent[] = [];
+  if (located.at === 'live') events = adoption(located.live.sid, located.adopt, at);
+  if (located.at === 'earlier') events = adoption(located.conference.sid, located.adopt, at);
+  if (located.at === 'successor' && located.live) {
+    // The platform ended it without telling us yet: its conference-end, when it comes, gives the reason.
+    events = endConference(located.live, null, null, Object.keys(located.live.participants), at);
+  }
+  return { events, room: events.reduce(evolve, room) };
 }
 
 /** True when `sequenceNumber` is not newer than what was already applied for the call. */
@@ -72,32 +164,46 @@ function isStale(live: LiveConference | null, callSid: string, sequenceNumber: n
   return applied !== undefined && sequenceNumber <= applied;
 }
 
-function decideJoin(command: JoinConference, room: RoomState, call: CallState): Decision {
-  const { callSid, attributes, via, sequenceNumber } = command.data;
-  const at = command.at;
-  const live = room.live;
-  if (call.ended) {
-    return {
-      events: [
-        {
-          type: 'JoinRejected',
-          data: { callSid, reason: 'call-ended', conferenceSid: live?.sid ?? null, at },
-        },
-      ],
-    };
-  }
-  // The platform reports joins of calls our TwiML placed too; only a call we have never seen is new.
-  if (via === 'callback' && call.room !== null) return none;
-  if (isStale(live, callSid, sequenceNumber)) return none;
-  if (live?.participants[callSid]) return none;
+function rejected(
+  callSid: string,
+  reason: JoinRejected['data']['reason'],
+  conferenceSid: string | null,
+  at: string,
+  why: { code: number; detail: string } | null = null,
+): Decision {
+  return { events: [{ type: 'JoinRejected', data: { callSid, reason, conferenceSid, ...why, at } }] };
+}
 
-  const events: RoomEvent[] = [];
+function decideJoin(command: JoinConference, room: RoomState, call: CallState): Decision {
+  const { callSid, attributes, via, sequenceNumber, failure = null } = command.data;
+  const at = command.at;
+  if (call.ended) return rejected(callSid, 'call-ended', room.live?.sid ?? null, at);
+  const located = via === 'callback' ? locate(room, command.data.reported ?? null) : null;
+  if (located?.at === 'earlier' || located?.at === 'nowhere') {
+    return { events: settle(located, room, at).events };
+  }
+  // The platform reports joins of calls our TwiML placed too, with its Sid: only a call that is not in
+  // this room is new, unless the platform has moved on from the live instance it is in.
+  const inRoom = call.room === command.data.friendlyName;
+  if (inRoom && located?.at === 'live') return { events: settle(located, room, at).events };
+  if (inRoom && located?.at === 'successor' && located.live === null) return none;
+  const settled = located === null ? { events: [], room } : settle(located, room, at);
+  const live = settled.room.live;
+  if (failure !== null) {
+    const why = { code: failure.code, detail: failure.message };
+    return rejected(callSid, 'invalid-attribute', live?.sid ?? null, at, why);
+  }
+  if (isStale(live, callSid, sequenceNumber)) return { events: settled.events };
+  if (live?.participants[callSid]) return { events: settled.events };
+
+  const events: RoomEvent[] = [...settled.events];
   let conference: LiveConference;
   if (live === null) {
+    const conferenceSid = conferenceSidFromUlid(command.id);
     const opened: RoomEvent = {
       type: 'ConferenceOpened',
       data: {
-        conferenceSid: conferenceSidFromUlid(command.id),
+        conferenceSid,
         friendlyName: command.data.friendlyName,
         region: attributes.region,
         maxParticipants: attributes.maxParticipants,
@@ -107,34 +213,31 @@ function decideJoin(command: JoinConference, room: RoomState, call: CallState): 
       },
     };
     events.push(opened);
+    if (located?.at === 'successor') events.push(...adoption(conferenceSid, located.sid, at));
     conference = openConference(opened.data);
   } else {
     conference = live;
     const present = Object.values(live.participants);
     if (present.length >= live.maxParticipants) {
-      return {
-        events: [
-          { type: 'JoinRejected', data: { callSid, reason: 'conference-full', conferenceSid: live.sid, at } },
-        ],
-      };
+      return rejected(callSid, 'conference-full', live.sid, at);
     }
-    if (attributes.label !== null && present.some((p) => p.label === attributes.label)) {
-      return {
-        rejection: {
-          code: 'duplicate-label',
-          message: `participantLabel '${attributes.label}' is already in use in conference ${live.sid}`,
-        },
-      };
+    // A join the platform reports has happened: only our own TwiML is held to the label rule.
+    if (via === 'voice' && attributes.label !== null && present.some((p) => p.label === attributes.label)) {
+      return rejected(callSid, 'duplicate-label', live.sid, at, {
+        code: 16025,
+        detail: `participantLabel '${attributes.label}' is in use by another participant`,
+      });
     }
   }
-  if (attributes.callSidToCoach !== null && !conference.participants[attributes.callSidToCoach]) {
-    return {
-      rejection: {
-        code: 'coach-not-in-conference',
-        message: `coach ${attributes.callSidToCoach} is not a participant of this conference`,
-      },
-    };
+  // Twilio's 13240: the call to coach must be connected to this conference.
+  const coached = attributes.callSidToCoach;
+  if (via === 'voice' && coached !== null && !conference.participants[coached]) {
+    return rejected(callSid, 'coach-not-connected', live?.sid ?? null, at, {
+      code: 13240,
+      detail: `coach ${coached} is not connected to this conference`,
+    });
   }
+  const { warnings = [], hold = false } = command.data;
   events.push({
     type: 'ParticipantJoined',
     data: {
@@ -145,12 +248,13 @@ function decideJoin(command: JoinConference, room: RoomState, call: CallState): 
       label: attributes.label,
       beep: attributes.beep,
       muted: attributes.muted,
-      hold: false,
-      coaching: attributes.callSidToCoach !== null,
-      callSidToCoach: attributes.callSidToCoach,
+      hold,
+      coaching: coached !== null,
+      callSidToCoach: coached,
       startConferenceOnEnter: attributes.startConferenceOnEnter,
       endConferenceOnExit: attributes.endConferenceOnExit,
       sequenceNumber,
+      ...(warnings.length > 0 ? { warnings } : {}),
       at,
       ...(attributes.callbacks && { callbacks: attributes.callbacks }),
     },
@@ -169,15 +273,20 @@ function meetsStartRule(conference: LiveConference): boolean {
 }
 
 function decideLeave(command: LeaveConference, room: RoomState, call: CallState): Decision {
-  const { callSid, reason, sequenceNumber } = command.data;
-  if (isStale(room.live, callSid, sequenceNumber)) return none;
-  if (room.live?.participants[callSid]) {
-    return { events: leave(room.live, callSid, reason, sequenceNumber, command.at) };
+  const { callSid, reason, sequenceNumber, to } = command.data;
+  if (to !== undefined && call.room !== to) return none;
+  const located = locate(room, command.data.reported ?? null);
+  const settled = settle(located, room, command.at);
+  const live = located.at === 'live' ? settled.room.live : null;
+  if (located.at === 'live' && isStale(live, callSid, sequenceNumber)) return { events: settled.events };
+  if (live?.participants[callSid]) {
+    return { events: [...settled.events, ...leave(live, callSid, reason, sequenceNumber, command.at)] };
   }
-  if (reason === 'left' && call.room === null) {
-    return { events: [{ type: 'UnknownCallLeft', data: { callSid, sequenceNumber, at: command.at } }] };
+  if (reason === 'left' && call.room === null && located.at !== 'earlier') {
+    const unknown: RoomEvent = { type: 'UnknownCallLeft', data: { callSid, sequenceNumber, at: command.at } };
+    return { events: [...settled.events, unknown] };
   }
-  return none;
+  return { events: settled.events };
 }
 
 function decideEndCall(command: EndCall, room: RoomState, call: CallState): Decision {
@@ -189,14 +298,17 @@ function decideEndCall(command: EndCall, room: RoomState, call: CallState): Deci
 
 function decideUpdate(command: UpdateParticipant, room: RoomState): Decision {
   const { callSid, flags, sequenceNumber } = command.data;
-  const live = room.live;
+  const located = locate(room, command.data.reported ?? null);
+  const settled = settle(located, room, command.at);
+  const live = located.at === 'live' ? settled.room.live : null;
   const current = live?.participants[callSid];
-  if (!live || !current || isStale(live, callSid, sequenceNumber)) return none;
+  if (!live || !current || isStale(live, callSid, sequenceNumber)) return { events: settled.events };
   // A report that the participant is coaching but names no one to coach does not end the coaching: it
   // goes on with the call it coached. Only a report that it stopped coaching clears that call.
   const callSidToCoach = flags.coaching ? (flags.callSidToCoach ?? current.callSidToCoach) : null;
   return {
     events: [
+      ...settled.events,
       {
         type: 'ParticipantUpdated',
         data: { conferenceSid: live.sid, callSid, ...flags, callSidToCoach, sequenceNumber, at: command.at },
@@ -206,21 +318,63 @@ function decideUpdate(command: UpdateParticipant, room: RoomState): Decision {
 }
 
 function decideEndConference(command: EndConference, room: RoomState): Decision {
-  const live = room.live;
-  if (live === null) return none;
-  const { conferenceSid, reportedAt } = command.data;
-  // An end reported for an earlier instance of this room must not end the one running now.
-  const aboutAnEarlierInstance =
-    conferenceSid !== live.sid && reportedAt !== null && Date.parse(reportedAt) < Date.parse(live.createdAt);
-  if (aboutAnEarlierInstance) return none;
+  const { reason, callSidEndingConference, conferenceSid, reportedAt } = command.data;
+  const at = command.at;
+  const located = locate(room, { conferenceSid, at: reportedAt });
+  const settled = settle(located, room, at);
+  if (located.at === 'live') {
+    const { live } = located;
+    return {
+      events: [
+        ...settled.events,
+        ...endConference(live, reason, callSidEndingConference, Object.keys(live.participants), at),
+      ],
+    };
+  }
+  if (located.at !== 'earlier') return { events: settled.events };
+  // Conclave completed it first (the last leave came before the platform's end): the platform's reason wins.
+  const ended = located.conference;
+  const corrected = reason ?? ended.reason;
+  // A reason like Conclave's, sent without the call that ended it, leaves the derived call in place.
+  const by =
+    corrected === ended.reason
+      ? (callSidEndingConference ?? ended.callSidEndingConference)
+      : callSidEndingConference;
+  if (corrected === null || (corrected === ended.reason && by === ended.callSidEndingConference)) {
+    return { events: settled.events };
+  }
   return {
-    events: endConference(
-      live,
-      command.data.reason,
-      command.data.callSidEndingConference,
-      Object.keys(live.participants),
-      command.at,
-    ),
+    events: [
+      ...settled.events,
+      {
+        type: 'ConferenceEndCorrected',
+        data: { conferenceSid: ended.sid, reason: corrected, callSidEndingConference: by, at },
+      },
+    ],
+  };
+}
+
+function decideStart(command: StartConference, room: RoomState): Decision {
+  const located = locate(room, command.data.reported ?? null);
+  const settled = settle(located, room, command.at);
+  const live = located.at === 'live' ? settled.room.live : null;
+  if (live?.status !== 'init') return { events: settled.events };
+  const started: RoomEvent = { type: 'ConferenceStarted', data: { conferenceSid: live.sid, at: command.at } };
+  return { events: [...settled.events, started] };
+}
+
+function decideRecording(command: ReportRecording, room: RoomState): Decision {
+  const located = locate(room, command.data.reported ?? null);
+  // A recording names the instance it recorded; where it is not one this room knows, there is nothing
+  // to attach it to.
+  if (located.at !== 'live' && located.at !== 'earlier') return none;
+  const settled = settle(located, room, command.at);
+  const conferenceSid = located.at === 'live' ? located.live.sid : located.conference.sid;
+  return {
+    events: [
+      ...settled.events,
+      { type: 'RecordingReported', data: { conferenceSid, ...command.data.recording, at: command.at } },
+    ],
   };
 }
 
@@ -286,6 +440,7 @@ function openConference(data: {
 }): LiveConference {
   return {
     sid: data.conferenceSid,
+    platformSid: null,
     status: 'init',
     createdAt: data.at,
     maxParticipants: data.maxParticipants,
@@ -310,7 +465,7 @@ export function evolve(room: RoomState, event: RoomEvent): RoomState {
   const live = room.live;
   switch (event.type) {
     case 'ConferenceOpened':
-      return { live: openConference(event.data) };
+      return { ...room, live: openConference(event.data) };
     case 'ParticipantJoined': {
       if (!live) return room;
       const d = event.data;
@@ -326,6 +481,7 @@ export function evolve(room: RoomState, event: RoomEvent): RoomState {
         joinedAt: d.at,
       };
       return {
+        ...room,
         live: {
           ...live,
           participants: { ...live.participants, [d.callSid]: participant },
@@ -334,13 +490,14 @@ export function evolve(room: RoomState, event: RoomEvent): RoomState {
       };
     }
     case 'ConferenceStarted':
-      return live ? { live: { ...live, status: 'in-progress' } } : room;
+      return live ? { ...room, live: { ...live, status: 'in-progress' } } : room;
     case 'ParticipantUpdated': {
       const d = event.data;
       const current = live?.participants[d.callSid];
       if (!live || !current) return room;
       const { muted, hold, coaching, callSidToCoach, endConferenceOnExit } = d;
       return {
+        ...room,
         live: {
           ...live,
           participants: {
@@ -355,6 +512,7 @@ export function evolve(room: RoomState, event: RoomEvent): RoomState {
       if (!live) return room;
       const { [event.data.callSid]: _gone, ...participants } = live.participants;
       return {
+        ...room,
         live: {
           ...live,
           participants,
@@ -364,12 +522,40 @@ export function evolve(room: RoomState, event: RoomEvent): RoomState {
     }
     case 'UnknownCallLeft':
       return live
-        ? { live: { ...live, sequences: withSequence(live, event.data.callSid, event.data.sequenceNumber) } }
+        ? {
+            ...room,
+            live: { ...live, sequences: withSequence(live, event.data.callSid, event.data.sequenceNumber) },
+          }
         : room;
-    case 'ConferenceEnded':
-      return initialRoomState;
+    case 'ConferenceEnded': {
+      if (!live) return room;
+      const d = event.data;
+      const ended: EarlierConference = {
+        sid: live.sid,
+        platformSid: live.platformSid,
+        createdAt: live.createdAt,
+        reason: d.reason,
+        callSidEndingConference: d.callSidEndingConference,
+      };
+      return { live: null, earlier: [ended, ...(room.earlier ?? [])].slice(0, EARLIER_KEPT) };
+    }
+    case 'ConferenceSidReported': {
+      const { conferenceSid, platformSid } = event.data;
+      if (live?.sid === conferenceSid) return { ...room, live: { ...live, platformSid } };
+      return withEarlier(room, conferenceSid, { platformSid });
+    }
+    case 'ConferenceEndCorrected': {
+      const { conferenceSid, reason, callSidEndingConference } = event.data;
+      return withEarlier(room, conferenceSid, { reason, callSidEndingConference });
+    }
     case 'CallEnded':
     case 'JoinRejected':
+    case 'RecordingReported':
       return room;
   }
+}
+
+function withEarlier(room: RoomState, sid: string, change: Partial<EarlierConference>): RoomState {
+  if (!room.earlier) return room;
+  return { ...room, earlier: room.earlier.map((c) => (c.sid === sid ? { ...c, ...change } : c)) };
 }

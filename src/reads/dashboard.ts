@@ -7,13 +7,21 @@ import type { Conference } from './queries.js';
 
 export type ConferenceSummary = Pick<
   Conference,
-  'sid' | 'friendlyName' | 'status' | 'dateCreated' | 'dateUpdated' | 'reasonConferenceEnded'
+  'sid' | 'platformSid' | 'friendlyName' | 'status' | 'dateCreated' | 'dateUpdated' | 'reasonConferenceEnded'
 >;
 
 function conferenceSummaries(executor: Kysely<ReadDB>, accountSid: string) {
   return executor
     .selectFrom('conferences')
-    .select(['sid', 'friendlyName', 'status', 'dateCreated', 'dateUpdated', 'reasonConferenceEnded'])
+    .select([
+      'sid',
+      'platformSid',
+      'friendlyName',
+      'status',
+      'dateCreated',
+      'dateUpdated',
+      'reasonConferenceEnded',
+    ])
     .where('accountSid', '=', accountSid);
 }
 

@@ -31,14 +31,18 @@ import {
   type ConferenceFilter,
   findConference,
   findParticipant,
+  findRecording,
   listConferenceEvents,
   listConferences,
   listParticipants,
+  listRecordings,
   type Page,
   type PageRequest,
   type ParticipantFilter,
   type ParticipantKey,
   type ParticipantRecord,
+  type Recording,
+  type TimeRange,
 } from './queries.js';
 
 type Cursor = PageRequest<string>;
@@ -69,6 +73,14 @@ export interface Reads {
     conferenceSid: string,
     page: Cursor,
   ): Promise<Page<ConferenceEvent> | undefined>;
+  /** `conferenceSid` is the minted Sid, as `conference` returns it. */
+  recording(accountSid: string, conferenceSid: string, sid: string): Promise<Recording | undefined>;
+  recordings(
+    accountSid: string,
+    conferenceSid: string,
+    created: TimeRange | undefined,
+    page: Cursor,
+  ): Promise<Page<Recording> | undefined>;
   conferencesNamed(accountSid: string, text: string, limit: number): Promise<ConferenceSummary[]>;
   liveConferences(accountSid: string, limit: number): Promise<ConferenceSummary[]>;
   recentlyCompleted(accountSid: string, limit: number): Promise<ConferenceSummary[]>;
@@ -109,6 +121,9 @@ export function readsOf(db: Kysely<DB>): Reads {
       listParticipants(read, accountSid, conferenceSid, filter, page),
     conferenceEvents: (accountSid, conferenceSid, page) =>
       listConferenceEvents(read, accountSid, conferenceSid, page),
+    recording: (accountSid, conferenceSid, sid) => findRecording(read, accountSid, conferenceSid, sid),
+    recordings: (accountSid, conferenceSid, created, page) =>
+      listRecordings(read, accountSid, conferenceSid, created, page),
     conferencesNamed: (accountSid, text, limit) => conferencesNamed(read, accountSid, text, limit),
     liveConferences: (accountSid, limit) => liveConferences(read, accountSid, limit),
     recentlyCompleted: (accountSid, limit) => recentlyCompletedConferences(read, accountSid, limit),
@@ -148,5 +163,7 @@ export type {
   ParticipantFilter,
   ParticipantKey,
   ParticipantRecord,
+  Recording,
   TimeRange,
 } from './queries.js';
+export { shownSid } from './queries.js';

@@ -3,14 +3,15 @@
 // Changes are folded per row before anything is written, so that a transaction (or a whole rebuild)
 // writes each row once: a row the batch creates is inserted whole, a row from before gets one UPDATE.
 
-import type { Insertable, Updateable } from 'kysely';
+import { type Insertable, sql, type Updateable } from 'kysely';
 import type { RoomEvent } from '../domain/events.js';
 import { type ColumnTypes, inChunks, insertRows, upsertRows } from '../store/bulk-insert.js';
 import type { Executor } from '../store/executor.js';
-import type { ConferencesTable, ParticipantsTable } from '../store/schema.js';
+import type { ConferencesTable, ParticipantsTable, RecordingsTable } from '../store/schema.js';
 
 type ConferenceRow = Insertable<ConferencesTable>;
 type ParticipantRow = Insertable<ParticipantsTable>;
+type RecordingRow = Insertable<RecordingsTable>;
 
 interface Change<Row, Key> {
   key: Key;
@@ -42,7 +43,34 @@ export const CONFERENCE_TYPES: ColumnTypes<'conferences'> = {
   date_updated: 'timestamptz',
   reason_conference_ended: 'text',
   call_sid_ending_conference: 'text',
+  platform_sid: 'text',
 };
+
+const RECORDING_TYPES: ColumnTypes<'recordings'> = {
+  account_sid: 'text',
+  sid: 'text',
+  conference_sid: 'text',
+  call_sid: 'text',
+  status: 'text',
+  duration: 'bigint',
+  channels: 'bigint',
+  source: 'text',
+  start_time: 'timestamptz',
+  error_code: 'bigint',
+  url: 'text',
+  sequence_number: 'bigint',
+  date_created: 'timestamptz',
+  date_updated: 'timestamptz',
+};
+
+/**
+ * Whether a recording report replaces the one before: the platform's SequenceNumber orders them where
+ * both have one; otherwise the later report wins.
+ */
+function supersedes(next: { sequence_number?: number | null }, before: { sequence_number?: number | null }) {
+  const [a, b] = [next.sequence_number ?? null, before.sequence_number ?? null];
+  return a === null || b === null || a >= b;
+}
 
 const PARTICIPANT_KEY = ['account_sid', 'conference_sid', 'call_sid'] as const;
 export const PARTICIPANT_TYPES: ColumnTypes<'participants'> = {
@@ -96,6 +124,7 @@ function alike<Row, Key extends ConferenceKey>(changes: Iterable<Change<Row, Key
 export class Projection {
   private readonly conferences = new Map<string, ConferenceChange>();
   private readonly participants = new Map<string, ParticipantChange>();
+  private readonly recordings = new Map<string, RecordingRow>();
 
   apply(accountSid: string, event: RoomEvent): void {
     switch (event.type) {
@@ -113,6 +142,7 @@ export class Projection {
             date_updated: d.at,
             reason_conference_ended: null,
             call_sid_ending_conference: null,
+            platform_sid: null,
           },
           set: {},
         });
@@ -187,6 +217,40 @@ export class Projection {
           date_updated: event.data.at,
         });
         return;
+      case 'ConferenceSidReported':
+        // Not date_updated: the conference did not change, only what it is called.
+        this.updateConference(accountSid, event.data.conferenceSid, { platform_sid: event.data.platformSid });
+        return;
+      case 'ConferenceEndCorrected':
+        this.updateConference(accountSid, event.data.conferenceSid, {
+          reason_conference_ended: event.data.reason,
+          call_sid_ending_conference: event.data.callSidEndingConference,
+          date_updated: event.data.at,
+        });
+        return;
+      case 'RecordingReported': {
+        const d = event.data;
+        const id = `${accountSid} ${d.recordingSid}`;
+        const before = this.recordings.get(id);
+        const row: RecordingRow = {
+          account_sid: accountSid,
+          sid: d.recordingSid,
+          conference_sid: d.conferenceSid,
+          call_sid: d.callSid,
+          status: d.status,
+          duration: d.duration,
+          channels: d.channels,
+          source: d.source,
+          start_time: d.startTime,
+          error_code: d.errorCode,
+          url: d.url,
+          sequence_number: d.sequenceNumber,
+          date_created: before?.date_created ?? d.at,
+          date_updated: d.at,
+        };
+        if (before === undefined || supersedes(row, before)) this.recordings.set(id, row);
+        return;
+      }
       case 'CallEnded':
       case 'JoinRejected':
       case 'UnknownCallLeft':
@@ -241,6 +305,25 @@ export class Projection {
       ...inChunks(created(this.participants) as ParticipantRow[]).map((rows) =>
         // A participant put back in place takes every value from the new row.
         upsertRows(executor, 'participants', PARTICIPANT_TYPES, [...PARTICIPANT_KEY], rows),
+      ),
+      ...inChunks([...this.recordings.values()]).map((rows) =>
+        // The first report made the row; a later one replaces its values unless it is older (see supersedes).
+        insertRows(executor, 'recordings', RECORDING_TYPES, rows).onConflict((oc) =>
+          oc
+            .columns(['account_sid', 'sid'])
+            .doUpdateSet((eb) => {
+              const columns = Object.keys(RECORDING_TYPES).filter(
+                (column) => !['account_sid', 'sid', 'date_created'].includes(column),
+              );
+              return Object.fromEntries(
+                columns.map((column) => [column, eb.ref(`excluded.${column}` as never)]),
+              ) as never;
+            })
+            .where(
+              sql<boolean>`recordings.sequence_number IS NULL OR excluded.sequence_number IS NULL
+                OR excluded.sequence_number >= recordings.sequence_number`,
+            ),
+        ),
       ),
       ...alike(this.conferences.values()).map(({ accountSid, set, keys }) =>
         executor

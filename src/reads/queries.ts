@@ -73,10 +73,18 @@ const CONFERENCE_COLUMNS = [
   'dateUpdated',
   'reasonConferenceEnded',
   'callSidEndingConference',
+  'platformSid',
 ] as const;
 
+/** `sid` is the Sid Conclave minted, the key of the conference's rows; `platformSid` the platform's. */
 export type Conference = Pick<Selectable<ReadDB['conferences']>, (typeof CONFERENCE_COLUMNS)[number]>;
 
+/** The Sid a conference is shown by: the platform's once reported, else the one Conclave minted. */
+export function shownSid(conference: { sid: string; platformSid: string | null }): string {
+  return conference.platformSid ?? conference.sid;
+}
+
+/** The conference with this Sid, minted or the platform's; the minted one wins should both match. */
 export async function findConference(
   executor: Kysely<ReadDB>,
   accountSid: string,
@@ -86,7 +94,10 @@ export async function findConference(
     .selectFrom('conferences')
     .select(CONFERENCE_COLUMNS)
     .where('accountSid', '=', accountSid)
-    .where('sid', '=', sid)
+    .where((eb) => eb.or([eb('sid', '=', sid), eb('platformSid', '=', sid)]))
+    .orderBy(sql`sid = ${sid}`, 'desc')
+    .orderBy('sid', 'desc')
+    .limit(1)
     .executeTakeFirst();
 }
 
@@ -143,6 +154,11 @@ export async function listConferences(
   filter: ConferenceFilter,
   request: PageRequest<string>,
 ): Promise<Page<Conference>> {
+  // Pages are keyed by minted Sid, which orders conferences by creation; a token built from the Sid a
+  // client was shown (the platform's) is keyed by its conference's minted Sid.
+  const key = request.cursor?.key;
+  const keyed = key === undefined ? undefined : await findConference(executor, accountSid, key);
+  if (request.cursor && keyed) request = { ...request, cursor: { ...request.cursor, key: keyed.sid } };
   const rows = await conferencesPageQuery(executor, accountSid, filter, request).execute();
   return toPage(rows, request);
 }
@@ -271,6 +287,74 @@ export async function listConferenceEvents(
   }
   const rows = await query
     .orderBy('globalPosition', backward ? 'asc' : 'desc')
+    .limit(request.size + 1)
+    .execute();
+  return toPage(rows, request);
+}
+
+const RECORDING_COLUMNS = [
+  'accountSid',
+  'sid',
+  'conferenceSid',
+  'callSid',
+  'status',
+  'duration',
+  'channels',
+  'source',
+  'startTime',
+  'errorCode',
+  'dateCreated',
+  'dateUpdated',
+] as const;
+
+export type Recording = Pick<Selectable<ReadDB['recordings']>, (typeof RECORDING_COLUMNS)[number]>;
+
+/** A recording of the conference whose minted Sid is `conferenceSid`. */
+export async function findRecording(
+  executor: Kysely<ReadDB>,
+  accountSid: string,
+  conferenceSid: string,
+  sid: string,
+): Promise<Recording | undefined> {
+  return executor
+    .selectFrom('recordings')
+    .select(RECORDING_COLUMNS)
+    .where('accountSid', '=', accountSid)
+    .where('conferenceSid', '=', conferenceSid)
+    .where('sid', '=', sid)
+    .executeTakeFirst();
+}
+
+/**
+ * A page of a conference's recordings, newest first (ties broken by Sid), filtered by creation time. The
+ * cursor is a recording Sid of this conference; undefined when it names none.
+ */
+export async function listRecordings(
+  executor: Kysely<ReadDB>,
+  accountSid: string,
+  conferenceSid: string,
+  created: TimeRange | undefined,
+  request: PageRequest<string>,
+): Promise<Page<Recording> | undefined> {
+  const backward = isBackward(request);
+  let query = executor
+    .selectFrom('recordings')
+    .select(RECORDING_COLUMNS)
+    .where('accountSid', '=', accountSid)
+    .where('conferenceSid', '=', conferenceSid);
+  if (created?.from !== undefined) query = query.where('dateCreated', '>=', new Date(created.from));
+  if (created?.before !== undefined) query = query.where('dateCreated', '<', new Date(created.before));
+  if (request.cursor) {
+    const at = await findRecording(executor, accountSid, conferenceSid, request.cursor.key);
+    if (!at) return undefined;
+    query = query.where((eb) =>
+      eb(eb.refTuple('dateCreated', 'sid'), backward ? '>' : '<', eb.tuple(at.dateCreated, at.sid)),
+    );
+  }
+  const order = backward ? 'asc' : 'desc';
+  const rows = await query
+    .orderBy('dateCreated', order)
+    .orderBy('sid', order)
     .limit(request.size + 1)
     .execute();
   return toPage(rows, request);

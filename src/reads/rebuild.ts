@@ -178,6 +178,7 @@ export async function rebuild(database: Database, progress?: ReplayProgress): Pr
     // Appenders lock rows of these tables; an exclusive table lock holds them off, readers go on.
     await sql`LOCK TABLE rooms, calls IN EXCLUSIVE MODE`.execute(trx);
     await trx.deleteFrom('participants').execute();
+    await trx.deleteFrom('recordings').execute();
     await trx.deleteFrom('conferences').execute();
     // Lock rows stay (a concurrent webhook may be about to lock one); their derived state is reset.
     await trx

@@ -20,21 +20,30 @@ const CONFERENCES = {
     WITH touched AS (
       SELECT DISTINCT ON (account_sid, data ->> 'conferenceSid') account_sid, data ->> 'conferenceSid' AS sid, ${at('events')} AS date_updated
       FROM events
-      WHERE type IN ('ConferenceOpened', 'ParticipantJoined', 'ConferenceStarted', 'ParticipantUpdated', 'ParticipantLeft', 'ConferenceEnded')
+      WHERE type IN ('ConferenceOpened', 'ParticipantJoined', 'ConferenceStarted', 'ParticipantUpdated', 'ParticipantLeft', 'ConferenceEnded', 'ConferenceEndCorrected')
       ORDER BY account_sid, data ->> 'conferenceSid', global_position DESC),
-    ended AS (
+    ended AS (SELECT DISTINCT account_sid, data ->> 'conferenceSid' AS sid FROM events WHERE type = 'ConferenceEnded'),
+    -- The platform's word on why a conference ended replaces Conclave's, whenever it comes.
+    reason AS (
       SELECT DISTINCT ON (account_sid, data ->> 'conferenceSid') account_sid, data ->> 'conferenceSid' AS sid,
         data ->> 'reason' AS reason, data ->> 'callSidEndingConference' AS ending
-      FROM events WHERE type = 'ConferenceEnded'
+      FROM events WHERE type IN ('ConferenceEnded', 'ConferenceEndCorrected')
+      ORDER BY account_sid, data ->> 'conferenceSid', global_position DESC),
+    named AS (
+      SELECT DISTINCT ON (account_sid, data ->> 'conferenceSid') account_sid, data ->> 'conferenceSid' AS sid,
+        data ->> 'platformSid' AS platform_sid
+      FROM events WHERE type = 'ConferenceSidReported'
       ORDER BY account_sid, data ->> 'conferenceSid', global_position DESC),
     started AS (SELECT DISTINCT account_sid, data ->> 'conferenceSid' AS sid FROM events WHERE type = 'ConferenceStarted')
     SELECT o.account_sid, o.data ->> 'conferenceSid' AS sid, o.data ->> 'friendlyName' AS friendly_name,
       CASE WHEN e.sid IS NOT NULL THEN 'completed' WHEN s.sid IS NOT NULL THEN 'in-progress' ELSE 'init' END AS status,
       o.data ->> 'region' AS region, ${at('o')} AS date_created, t.date_updated,
-      e.reason AS reason_conference_ended, e.ending AS call_sid_ending_conference
+      r.reason AS reason_conference_ended, r.ending AS call_sid_ending_conference, n.platform_sid
     FROM events o
     JOIN touched t ON t.account_sid = o.account_sid AND t.sid = o.data ->> 'conferenceSid'
     LEFT JOIN ended e ON e.account_sid = o.account_sid AND e.sid = o.data ->> 'conferenceSid'
+    LEFT JOIN reason r ON r.account_sid = o.account_sid AND r.sid = o.data ->> 'conferenceSid'
+    LEFT JOIN named n ON n.account_sid = o.account_sid AND n.sid = o.data ->> 'conferenceSid'
     LEFT JOIN started s ON s.account_sid = o.account_sid AND s.sid = o.data ->> 'conferenceSid'
     WHERE o.type = 'ConferenceOpened'`,
   live: 'true',
@@ -125,6 +134,50 @@ const ROOMS = {
     FROM rooms WHERE version > 0`,
 };
 
+// A recording is its reports folded in log order: a report replaces the one kept unless both carry a
+// SequenceNumber and its own is lower; the first report dates it.
+const RECORDINGS = {
+  columns: [
+    'account_sid',
+    'sid',
+    'conference_sid',
+    'call_sid',
+    'status',
+    'duration',
+    'channels',
+    'source',
+    'start_time',
+    'error_code',
+    'url',
+    'sequence_number',
+    'date_created',
+    'date_updated',
+  ],
+  expected: sql`
+    WITH RECURSIVE reports AS (
+      SELECT account_sid, data ->> 'recordingSid' AS sid, data,
+        row_number() OVER (PARTITION BY account_sid, data ->> 'recordingSid' ORDER BY global_position) AS n
+      FROM events WHERE type = 'RecordingReported'),
+    fold AS (
+      SELECT account_sid, sid, n, data AS kept, data ->> 'at' AS first_at FROM reports WHERE n = 1
+      UNION ALL
+      SELECT r.account_sid, r.sid, r.n,
+        CASE WHEN r.data ->> 'sequenceNumber' IS NULL OR f.kept ->> 'sequenceNumber' IS NULL
+          OR (r.data ->> 'sequenceNumber')::bigint >= (f.kept ->> 'sequenceNumber')::bigint
+          THEN r.data ELSE f.kept END,
+        f.first_at
+      FROM fold f JOIN reports r ON r.account_sid = f.account_sid AND r.sid = f.sid AND r.n = f.n + 1),
+    last AS (SELECT DISTINCT ON (account_sid, sid) * FROM fold ORDER BY account_sid, sid, n DESC)
+    SELECT account_sid, sid, kept ->> 'conferenceSid' AS conference_sid, kept ->> 'callSid' AS call_sid,
+      kept ->> 'status' AS status, (kept ->> 'duration')::bigint AS duration,
+      (kept ->> 'channels')::bigint AS channels, kept ->> 'source' AS source,
+      (kept ->> 'startTime')::timestamptz AS start_time, (kept ->> 'errorCode')::bigint AS error_code,
+      kept ->> 'url' AS url, (kept ->> 'sequenceNumber')::bigint AS sequence_number,
+      first_at::timestamptz AS date_created, (kept ->> 'at')::timestamptz AS date_updated
+    FROM last`,
+  live: 'true',
+};
+
 interface Check {
   columns: string[];
   expected: RawBuilder<unknown>;
@@ -137,6 +190,7 @@ const CHECKS: Record<DerivedTable, Check> = {
   calls: CALLS,
   conferences: CONFERENCES,
   participants: PARTICIPANTS,
+  recordings: RECORDINGS,
 };
 
 /** Compares the live read models with the SQL derivation, in one snapshot. `rebuilt` names the SQL side. */

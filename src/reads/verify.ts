@@ -25,6 +25,7 @@ const DERIVED_ROWS: Record<DerivedTable, string> = {
   calls: 'room IS NOT NULL OR ended',
   conferences: 'true',
   participants: 'true',
+  recordings: 'true',
 };
 
 export async function verify(

@@ -24,6 +24,8 @@ export function hex(bytes: number): string {
 
 export class PlatformConference {
   readonly sid = `CF${hex(16)}`;
+  readonly recordingSid = `RE${hex(16)}`;
+  readonly openedAt = rfc2822(new Date());
   readonly present = new Map<string, Caller>();
   started = false;
   private sequence = 0;

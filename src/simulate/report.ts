@@ -28,6 +28,7 @@ export function summaryLines({ rooms, counts, tally, seconds }: Progress, target
     `Simulated ${rooms} rooms against ${target} in ${seconds.toFixed(1)} s`,
     `  calls:       ${counts.calls} placed, ${counts.joined} joined, ${counts.turnedAway} turned away by a full room`,
     `  conferences: ${counts.instances} instances, ${counts.endedByModerator} ended by a moderator leaving`,
+    `  platform:    ${counts.platformSids} platform Sids adopted, ${counts.endsCorrected} ends corrected, ${counts.movedCalls} calls moved, ${counts.recordings} recordings`,
     `  requests:    ${tally.total} (${routes.join(', ')}), ${tally.repeated} delivered twice, ${tally.inconsistent} of those answered differently`,
     `  latency:     p50 ${ms(50)}, p95 ${ms(95)}, max ${ms(100)}; ${(tally.total / Math.max(seconds, 0.001)).toFixed(0)} requests/s`,
   ];

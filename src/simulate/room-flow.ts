@@ -1,8 +1,11 @@
 // One room's calls, played as the platform would play them: callers dial in with mixed <Conference>
 // attributes, the platform follows the TwiML it gets back (joining, or hanging up on a full room), reports
-// joins, mutes and holds, and ends calls by hang-up or by leaving the <Dial>. A moderator with
-// endConferenceOnExit takes everyone out when leaving. Callbacks the platform would send independently are
-// sent at once, so they may arrive in any order.
+// joins (naming the conference by its own Sid), conference-start, mutes and holds, and ends calls by
+// hang-up or by leaving the <Dial>. A moderator with endConferenceOnExit takes everyone out when leaving;
+// now and then the app ends a conference through the API after its callers have gone (a conference-end
+// that comes after Conclave completed it), a call is moved to a side room, and a recorded room reports its
+// recording. Callbacks the platform would send independently are sent at once, so they may arrive in any
+// order, some before the call-status that ends a call and some after.
 
 import { XMLParser } from 'fast-xml-parser';
 import { type Caller, hex, PlatformConference } from './platform.js';
@@ -14,7 +17,25 @@ export interface FlowCounts {
   turnedAway: number;
   instances: number;
   endedByModerator: number;
+  /** Conference Sids of the platform's own that Conclave was told (one per conference a call joined). */
+  platformSids: number;
+  /** Conference-ends whose reason differs from the one Conclave derived before they came. */
+  endsCorrected: number;
+  movedCalls: number;
+  recordings: number;
 }
+
+export const NO_COUNTS: FlowCounts = {
+  calls: 0,
+  joined: 0,
+  turnedAway: 0,
+  instances: 0,
+  endedByModerator: 0,
+  platformSids: 0,
+  endsCorrected: 0,
+  movedCalls: 0,
+  recordings: 0,
+};
 
 export interface FlowContext {
   sender: Sender;
@@ -23,6 +44,8 @@ export interface FlowContext {
   /** Callers per conference instance. */
   callers: number;
   random: () => number;
+  /** Whether the app now and then moves a call to a side room (a second room the flow then plays). */
+  moves: boolean;
   /** Waits between one step of a room and the next, to spread the calls over the run. */
   pause: () => Promise<void>;
   counts: FlowCounts;
@@ -37,6 +60,8 @@ const REGIONS = ['us1', 'ie1', 'de1', 'au1'];
 interface Dialled {
   dialAction: string;
   conferenceStatus: string;
+  /** Path and query, when the conference records. */
+  recordingStatus: string | null;
 }
 
 const twimlParser = new XMLParser({
@@ -71,16 +96,91 @@ class InstanceFlow {
       await this.join(caller);
       await pause();
     }
+    await this.recording('in-progress');
     for (let i = 0; i < this.conference.present.size; i++) {
       await this.changeFlags();
       await pause();
     }
+    if (this.context.moves && this.conference.present.size > 1 && random() < 0.15) await this.move();
+    // The app ends some conferences through the API; the platform's end then comes after the calls' own.
+    const byApi = random() < 0.15;
     for (const caller of shuffled([...this.conference.present.values()], random)) {
       // A moderator leaving earlier took the others out with them.
       if (!this.conference.present.has(caller.callSid)) continue;
-      await this.leave(caller, random() < 0.5 ? 'hang-up' : 'dial-ended');
+      await this.leave(caller, random() < 0.5 ? 'hang-up' : 'dial-ended', byApi);
       await pause();
     }
+    await this.recording('completed');
+  }
+
+  /** The recording's status callback, for a conference whose TwiML asked for one. */
+  private async recording(status: 'in-progress' | 'completed'): Promise<void> {
+    const target = this.dialled?.recordingStatus;
+    if (!target) return;
+    const [path = '', query = ''] = target.split('?');
+    const conference = this.conference;
+    if (status === 'completed') this.context.counts.recordings += 1;
+    await this.send(
+      path,
+      {
+        AccountSid: this.context.accountSid,
+        ConferenceSid: conference.sid,
+        RecordingSid: conference.recordingSid,
+        RecordingStatus: status,
+        RecordingUrl: `https://api.twilio.com/2010-04-01/Accounts/${this.context.accountSid}/Recordings/${conference.recordingSid}`,
+        RecordingChannels: '1',
+        RecordingSource: 'Conference',
+        RecordingStartTime: conference.openedAt,
+        ...(status === 'completed'
+          ? { RecordingDuration: String(1 + Math.floor(this.context.random() * 600)) }
+          : {}),
+      },
+      Object.fromEntries(new URLSearchParams(query)),
+    );
+  }
+
+  /**
+   * The app moves a caller to a side room through the platform's API: the platform reports it joining the
+   * side room's conference (its own Sid) and leaving this one; it then hangs up there.
+   */
+  private async move(): Promise<void> {
+    const dialled = this.dialled;
+    const caller = [...this.conference.present.values()].find((c) => !c.endConferenceOnExit && !c.coaching);
+    if (dialled === null || caller === undefined) return;
+    const { counts } = this.context;
+    const side = new PlatformConference(this.context.accountSid, `${this.friendlyName} · side`);
+    counts.instances += 1;
+    counts.joined += 1;
+    counts.movedCalls += 1;
+    counts.platformSids += 1;
+    this.conference.present.delete(caller.callSid);
+    side.joined(caller);
+    const wasLast = this.conference.present.size === 0;
+    await this.send(dialled.conferenceStatus, side.participantCallback('participant-join', caller));
+    await this.send(
+      dialled.conferenceStatus,
+      this.conference.participantCallback('participant-leave', caller, {
+        ReasonParticipantLeft: 'participant_updated_via_api',
+        ParticipantCallStatus: 'in-progress',
+      }),
+    );
+    if (wasLast) await this.endOf(this.conference, dialled, caller, 'last-participant-left');
+    side.present.clear();
+    await Promise.all([
+      this.send(dialled.conferenceStatus, side.participantCallback('participant-leave', caller)),
+      this.send(CALL_STATUS, this.callForm(caller, { CallStatus: 'completed', CallDuration: '90' })),
+    ]);
+    await this.endOf(side, dialled, caller, 'last-participant-left');
+  }
+
+  private endOf(conference: PlatformConference, dialled: Dialled, last: Caller, reason: string) {
+    return this.send(
+      dialled.conferenceStatus,
+      conference.callback('conference-end', {
+        ReasonConferenceEnded: reason,
+        CallSidEndingConference: last.callSid,
+      }),
+    );
   }
 
   /** The callers of this instance: a host first (a moderator half the time), then mixed attributes. */
@@ -92,6 +192,7 @@ class InstanceFlow {
       startConferenceOnEnter: true,
       endConferenceOnExit: moderated,
       region: pick(REGIONS),
+      ...(random() < 0.3 ? { record: 'record-from-start' } : {}),
       // Some rooms are one seat short, so that the last caller finds them full.
       ...(callers > 2 && random() < 0.25 ? { maxParticipants: callers - 1 } : {}),
     });
@@ -146,7 +247,9 @@ class InstanceFlow {
       await this.send(CALL_STATUS, this.callForm(caller, { CallStatus: 'completed', CallDuration: '3' }));
       return;
     }
-    this.dialled = dialled;
+    // The first join reported tells Conclave the platform's Sid; a later caller's TwiML never asks to record.
+    if (this.dialled === null) counts.platformSids += 1;
+    this.dialled = { ...dialled, recordingStatus: this.dialled?.recordingStatus ?? dialled.recordingStatus };
     counts.joined += 1;
     const started = this.conference.joined(caller);
     await this.send(
@@ -165,9 +268,11 @@ class InstanceFlow {
         `asked to join ${JSON.stringify(this.friendlyName)}, the TwiML names ${JSON.stringify(dial.Conference.name)}`,
       );
     }
+    const recording = dial.Conference.recordingStatusCallback;
     return {
       dialAction: this.pathOf(dial.action),
       conferenceStatus: this.pathOf(dial.Conference.statusCallback),
+      recordingStatus: recording === undefined ? null : this.pathOf(recording),
     };
   }
 
@@ -194,7 +299,7 @@ class InstanceFlow {
     await this.send(this.dialled.conferenceStatus, this.conference.participantCallback(event, caller));
   }
 
-  private async leave(caller: Caller, how: 'hang-up' | 'dial-ended'): Promise<void> {
+  private async leave(caller: Caller, how: 'hang-up' | 'dial-ended', byApi = false): Promise<void> {
     const dialled = this.dialled;
     if (dialled === null) return;
     const conference = this.conference;
@@ -216,14 +321,15 @@ class InstanceFlow {
     ]);
     if (caller.endConferenceOnExit) {
       await this.endForEveryone(caller, dialled);
-    } else if (conference.present.size === 0) {
+    } else if (conference.present.size === 0 && byApi) {
+      // Conclave completed it on the last leave; the platform's end says the app ended it.
+      this.context.counts.endsCorrected += 1;
       await this.send(
         dialled.conferenceStatus,
-        conference.callback('conference-end', {
-          ReasonConferenceEnded: 'last-participant-left',
-          CallSidEndingConference: caller.callSid,
-        }),
+        conference.callback('conference-end', { ReasonConferenceEnded: 'conference-ended-via-api' }),
       );
+    } else if (conference.present.size === 0) {
+      await this.endOf(conference, dialled, caller, 'last-participant-left');
     }
   }
 
@@ -287,5 +393,5 @@ function shuffled<T>(values: T[], random: () => number): T[] {
 
 interface DialElement {
   action: string;
-  Conference: { name: string; statusCallback: string };
+  Conference: { name: string; statusCallback: string; recordingStatusCallback?: string };
 }

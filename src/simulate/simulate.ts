@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SimulationOptions } from './options.js';
-import { type FlowCounts, runRoom } from './room-flow.js';
+import { type FlowCounts, NO_COUNTS, runRoom } from './room-flow.js';
 import { Sender, Tally } from './sender.js';
 
 /** One delivery in ten is repeated, as an edge does when it is unsure the first one arrived. */
@@ -33,7 +33,7 @@ export async function simulate(
   random: () => number = Math.random,
 ): Promise<Progress> {
   const tally = new Tally();
-  const counts: FlowCounts = { calls: 0, joined: 0, turnedAway: 0, instances: 0, endedByModerator: 0 };
+  const counts: FlowCounts = { ...NO_COUNTS };
   // A join, a change and a leave per caller: the steps over which a room's duration is spread.
   const stepMs = (options.duration * 1000) / (options.callers * 3);
   const context = {
@@ -41,6 +41,7 @@ export async function simulate(
     accountSid: options.accountSid,
     publicUrl: options.publicUrl,
     callers: options.callers,
+    moves: true,
     random,
     pause: async () => {
       if (stepMs > 0) await sleep(stepMs * (0.5 + random()));

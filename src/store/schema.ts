@@ -79,6 +79,24 @@ export interface ConferencesTable {
   date_updated: Timestamp;
   reason_conference_ended: string | null;
   call_sid_ending_conference: string | null;
+  platform_sid: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface RecordingsTable {
+  account_sid: string;
+  sid: string;
+  conference_sid: string;
+  call_sid: string | null;
+  status: string;
+  duration: ColumnType<string | null, number | null, number | null>;
+  channels: ColumnType<string | null, number | null, number | null>;
+  source: string | null;
+  start_time: NullableTimestamp;
+  error_code: ColumnType<string | null, number | null, number | null>;
+  url: string | null;
+  sequence_number: ColumnType<string | null, number | null, number | null>;
+  date_created: Timestamp;
+  date_updated: Timestamp;
 }
 
 export interface ParticipantsTable {
@@ -163,9 +181,10 @@ export interface DB {
   callback_checkpoints: CallbackCheckpointsTable;
   callback_conferences: CallbackConferencesTable;
   callbacks: CallbacksTable;
+  recordings: RecordingsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 
 /** The tables derived from the event log, which rebuild rewrites and verify compares. */
-export const DERIVED_TABLES = ['rooms', 'calls', 'conferences', 'participants'] as const;
+export const DERIVED_TABLES = ['rooms', 'calls', 'conferences', 'participants', 'recordings'] as const;
 export type DerivedTable = (typeof DERIVED_TABLES)[number];

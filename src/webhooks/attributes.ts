@@ -1,5 +1,8 @@
 // The <Conference> attributes a voice webhook carries in its query, under their TwiML names, with Twilio's
 // defaults and ranges. All of them go back into the TwiML; those that shape the conference go into the join.
+// A value Twilio would not take gets what Twilio gives it (its error dictionary, 132xx and 160xx): most are
+// warnings, after which the default applies and the call goes on; a few fail the join (16002 for
+// maxParticipants, 16023 for participantLabel, 13240 for coach), and then the call does not join at all.
 
 import {
   type AppCallbacks,
@@ -7,19 +10,21 @@ import {
   RECORDING_STATUS_CALLBACK_EVENTS,
   STATUS_CALLBACK_SUBSCRIPTIONS,
 } from '../domain/callbacks.js';
-import type { Beep, JoinAttributes, Record as RecordMode, Trim } from '../domain/events.js';
+import type { AttributeFailure } from '../domain/commands.js';
+import type { AttributeWarning, Beep, JoinAttributes, Record as RecordMode, Trim } from '../domain/events.js';
+import { isSid } from '../domain/ids.js';
 import { badRequest } from './errors.js';
 import type { WebhookParams } from './parameters.js';
 
 const BEEPS: readonly Beep[] = ['true', 'false', 'onEnter', 'onExit'];
 const RECORDS: readonly RecordMode[] = ['do-not-record', 'record-from-start'];
-const TRIMS: readonly Trim[] = ['trim-silence', 'do-not-trim'];
 const REGIONS = ['us1', 'us2', 'ie1', 'de1', 'sg1', 'br1', 'au1', 'jp1'] as const;
 const JITTER_BUFFER_SIZES = ['small', 'medium', 'large', 'off'] as const;
 const METHODS = ['GET', 'POST'] as const;
 
 const MIN_PARTICIPANTS = 2;
 const MAX_PARTICIPANTS = 250;
+const MAX_LABEL_LENGTH = 128;
 
 export interface ConferenceAttributes {
   muted: boolean;
@@ -55,39 +60,96 @@ export const DEFAULT_ATTRIBUTES: ConferenceAttributes = {
   jitterBufferSize: 'large',
 };
 
-export function parseConferenceAttributes(params: WebhookParams, publicUrl: string): ConferenceAttributes {
-  const d = DEFAULT_ATTRIBUTES;
-  return {
-    muted: params.boolean('muted') ?? d.muted,
-    beep: params.choice('beep', BEEPS) ?? d.beep,
-    startConferenceOnEnter: params.boolean('startConferenceOnEnter') ?? d.startConferenceOnEnter,
-    endConferenceOnExit: params.boolean('endConferenceOnExit') ?? d.endConferenceOnExit,
-    maxParticipants:
-      params.integer('maxParticipants', MIN_PARTICIPANTS, MAX_PARTICIPANTS) ?? d.maxParticipants,
-    participantLabel: params.name('participantLabel') ?? d.participantLabel,
-    coach: params.sid('coach', 'CA') ?? d.coach,
-    waitUrl: waitUrl(params, publicUrl),
-    waitMethod: params.choice('waitMethod', METHODS) ?? d.waitMethod,
-    record: params.choice('record', RECORDS) ?? d.record,
-    trim: params.choice('trim', TRIMS) ?? d.trim,
-    region: params.choice('region', REGIONS) ?? d.region,
-    jitterBufferSize: params.choice('jitterBufferSize', JITTER_BUFFER_SIZES) ?? d.jitterBufferSize,
-  };
+/** The attributes a voice request asked for, what Twilio would warn about, and what would fail the join. */
+export interface ParsedAttributes {
+  attributes: ConferenceAttributes;
+  warnings: AttributeWarning[];
+  failure: AttributeFailure | null;
+}
+
+const bool = (value: string) => (value === 'true' ? true : value === 'false' ? false : undefined);
+const oneOf =
+  <T extends string>(allowed: readonly T[]) =>
+  (value: string) =>
+    (allowed as readonly string[]).includes(value) ? (value as T) : undefined;
+// Twilio takes true and false for trim too (its 13239 says so).
+const trim = (value: string): Trim | undefined =>
+  value === 'true'
+    ? 'trim-silence'
+    : value === 'false'
+      ? 'do-not-trim'
+      : oneOf<Trim>(['trim-silence', 'do-not-trim'])(value);
+const method = (value: string) => oneOf(METHODS)(value.toUpperCase());
+
+function maxParticipants(value: string): number | undefined {
+  const n = Number(value);
+  return /^\d{1,3}$/.test(value) && n >= MIN_PARTICIPANTS && n <= MAX_PARTICIPANTS ? n : undefined;
+}
+
+// Twilio's 16023: at most 128 characters, no '/', and nothing that could be taken for a CallSid, since a
+// participant is fetched by either in the same path segment.
+function label(value: string): string | undefined {
+  return [...value].length <= MAX_LABEL_LENGTH && !value.includes('/') && !isSid('CA', value)
+    ? value
+    : undefined;
 }
 
 /** Twilio resolves a relative waitUrl against the URL it requested, so relative ones are fine too. */
-function waitUrl(params: WebhookParams, publicUrl: string): string | null {
-  const value = params.text('waitUrl');
-  if (value === undefined || value === '') return value ?? DEFAULT_ATTRIBUTES.waitUrl;
-  let url: URL;
-  try {
-    url = new URL(value, publicUrl);
-  } catch {
-    throw badRequest('waitUrl is not a URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw badRequest('waitUrl is not an http(s) URL');
-  return value;
+function waitUrl(publicUrl: string) {
+  return (value: string): string | undefined => {
+    try {
+      const url = new URL(value, publicUrl);
+      return url.protocol === 'http:' || url.protocol === 'https:' ? value : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+export function parseConferenceAttributes(params: WebhookParams, publicUrl: string): ParsedAttributes {
+  const d = DEFAULT_ATTRIBUTES;
+  const warnings: AttributeWarning[] = [];
+  let failure: AttributeFailure | null = null;
+  // A value Twilio only warns about: the default applies.
+  const warned = <T>(
+    name: string,
+    parse: (value: string) => T | undefined,
+    code: number | null,
+    fallback: T,
+  ) => {
+    const value = params.text(name);
+    if (value === undefined) return fallback;
+    const parsed = parse(value);
+    if (parsed !== undefined) return parsed;
+    warnings.push({ attribute: name, value, code });
+    return fallback;
+  };
+  // A value with which Twilio fails the join: the first such one is the reason given.
+  const failed = <T>(name: string, parse: (value: string) => T | undefined, code: number, fallback: T) => {
+    const value = params.text(name);
+    if (value === undefined) return fallback;
+    const parsed = parse(value);
+    if (parsed !== undefined) return parsed;
+    failure ??= { code, message: `${name} '${[...value].slice(0, 40).join('')}' is not valid` };
+    return fallback;
+  };
+  const attributes: ConferenceAttributes = {
+    muted: warned('muted', bool, 13230, d.muted),
+    beep: warned('beep', oneOf(BEEPS), 13235, d.beep),
+    startConferenceOnEnter: warned('startConferenceOnEnter', bool, 13232, d.startConferenceOnEnter),
+    endConferenceOnExit: warned('endConferenceOnExit', bool, 13231, d.endConferenceOnExit),
+    maxParticipants: failed('maxParticipants', maxParticipants, 16002, d.maxParticipants),
+    participantLabel: failed('participantLabel', label, 16023, d.participantLabel),
+    coach: failed('coach', (value) => (isSid('CA', value) ? value : undefined), 13240, d.coach),
+    // An empty waitUrl asks for silence, so it is read as sent.
+    waitUrl: params.raw('waitUrl') === '' ? '' : warned('waitUrl', waitUrl(publicUrl), 13233, d.waitUrl),
+    waitMethod: warned('waitMethod', method, 13234, d.waitMethod),
+    record: warned('record', oneOf(RECORDS), null, d.record),
+    trim: warned('trim', trim, 13239, d.trim),
+    region: warned('region', oneOf(REGIONS), null, d.region),
+    jitterBufferSize: warned('jitterBufferSize', oneOf(JITTER_BUFFER_SIZES), null, d.jitterBufferSize),
+  };
+  return { attributes, warnings, failure };
 }
 
 export function joinAttributes(attributes: ConferenceAttributes): JoinAttributes {

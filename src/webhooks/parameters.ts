@@ -54,7 +54,14 @@ export class WebhookParams {
     return new WebhookParams({ ...asForm(query), ...asForm(body) });
   }
 
+  /** The value as sent; an empty optional parameter means absent (see `raw` where empty means something). */
   text(name: string): string | undefined {
+    const value = this.raw(name);
+    return value === '' ? undefined : value;
+  }
+
+  /** The value as sent, empty included. */
+  raw(name: string): string | undefined {
     const value = this.values[name];
     if (value === undefined) return undefined;
     if (Array.isArray(value)) throw badRequest(`${name} is given ${value.length} times: expected it once`);

@@ -5,15 +5,16 @@
 import formbody from '@fastify/formbody';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Commands, DeliveryResult } from '../commands/index.js';
+import type { JoinRejectionReason } from '../domain/events.js';
 import type { Metrics, WebhookOutcome } from '../metrics.js';
 import { refuseMethod } from '../refusals.js';
 import { authenticate } from './authenticate.js';
-import { badRequest } from './errors.js';
 import { deliveryIdentity, IDEMPOTENCY_HEADER } from './idempotency.js';
 import type { WebhookRoute } from './route.js';
 import { callStatus } from './routes/call-status.js';
 import { conferenceStatus } from './routes/conference-status.js';
 import { dialAction } from './routes/dial-action.js';
+import { recordingStatus } from './routes/recording-status.js';
 import { voice } from './routes/voice.js';
 import type { CallbackUrls } from './twiml.js';
 
@@ -26,14 +27,21 @@ export interface WebhooksOptions {
   clock: () => number;
 }
 
+const REJECTED: Record<JoinRejectionReason, WebhookOutcome> = {
+  'conference-full': 'rejected-full',
+  'call-ended': 'rejected-ended',
+  'duplicate-label': 'rejected-label',
+  'coach-not-connected': 'rejected-coach',
+  'invalid-attribute': 'rejected-attribute',
+};
+
 function outcomeLabel({ duplicate, outcome }: DeliveryResult): WebhookOutcome {
   if (duplicate) return 'duplicate';
-  if (outcome.result === 'rejected')
-    return outcome.reason === 'conference-full' ? 'rejected-full' : 'rejected-ended';
+  if (outcome.result === 'rejected') return REJECTED[outcome.reason];
   return outcome.result;
 }
 
-const ROUTES: readonly WebhookRoute[] = [voice, callStatus, dialAction, conferenceStatus];
+const ROUTES: readonly WebhookRoute[] = [voice, callStatus, dialAction, conferenceStatus, recordingStatus];
 
 function answer(reply: FastifyReply, twiml: string | null) {
   return twiml === null ? reply.code(204).send() : reply.type('text/xml').send(twiml);
@@ -50,6 +58,7 @@ export const webhooks: FastifyPluginAsync<WebhooksOptions> = async (
   const urls: CallbackUrls = {
     dialAction: publicUrl + dialAction.path,
     conferenceStatus: publicUrl + conferenceStatus.path,
+    recordingStatus: publicUrl + recordingStatus.path,
   };
 
   for (const route of ROUTES) {
@@ -60,6 +69,13 @@ export const webhooks: FastifyPluginAsync<WebhooksOptions> = async (
         const { accountSid, params } = await authenticate(commands, publicUrl, request);
         const parsed = route.parse(params, { now: clock(), publicUrl });
         if (parsed === null) return answer(reply, null);
+        const { command } = parsed;
+        const warnings = command.type === 'JoinConference' ? (command.data.warnings ?? []) : [];
+        if (warnings.length > 0) {
+          // What Twilio would log as warnings in its debugger: the call goes on with the defaults.
+          request.log.warn({ warnings }, 'conference attribute values replaced by their defaults');
+          for (const warning of warnings) metrics.attributeWarning(warning.attribute);
+        }
         const identity = deliveryIdentity(route.path, request.headers[IDEMPOTENCY_HEADER], parsed);
         const result = await commands.deliver({
           accountSid,
@@ -68,7 +84,6 @@ export const webhooks: FastifyPluginAsync<WebhooksOptions> = async (
           room: parsed.room,
         });
         metrics.webhookOutcome(outcomeLabel(result));
-        if (result.outcome.result === 'refused') throw badRequest(result.outcome.message);
         return answer(reply, route.reply(result.outcome, parsed.extra, urls));
       },
     });

@@ -7,9 +7,13 @@ import type { ConferenceAttributes } from './attributes.js';
 /** The conference events Conclave asks to be told about: every one that changes what it records. */
 const STATUS_CALLBACK_EVENTS = 'start end join leave mute hold modify';
 
+/** The recording events Conclave asks for: every status a recording can be reported in. */
+export const RECORDING_STATUS_CALLBACK_EVENTS = 'in-progress completed absent';
+
 export interface CallbackUrls {
   dialAction: string;
   conferenceStatus: string;
+  recordingStatus: string;
 }
 
 function document(response: XmlObject | null): string {
@@ -32,22 +36,30 @@ export function dialConference(
   urls: CallbackUrls,
   visit: number | undefined,
 ): string {
-  // The room and the call's visit ride along (signed with the URL), so that a late action for a room the
-  // call has since left is not taken for a leave of the room it is in now, and a second visit's leave is
-  // not taken for a retry of the first's.
-  const query = `FriendlyName=${encodeURIComponent(friendlyName)}${visit === undefined ? '' : `&Visit=${visit}`}`;
+  // The room rides along (signed with the URL), so that a late action for a room the call has since left is
+  // not taken for a leave of the room it is in now, and so that a recording callback, which names no room,
+  // finds its own; the action also names the call's visit, so that a second visit's leave is not taken for
+  // a retry of the first's.
+  const room = `?FriendlyName=${encodeURIComponent(friendlyName)}`;
+  const recording: { [name: string]: string } =
+    attributes.record === 'do-not-record'
+      ? {}
+      : {
+          recordingStatusCallback: urls.recordingStatus + room,
+          recordingStatusCallbackMethod: 'POST',
+          recordingStatusCallbackEvent: RECORDING_STATUS_CALLBACK_EVENTS,
+        };
+  const action = `${urls.dialAction}${room}${visit === undefined ? '' : `&Visit=${visit}`}`;
   return document({
     Dial: {
-      ...attributesOf({
-        action: `${urls.dialAction}?${query}`,
-        method: 'POST',
-      }),
+      ...attributesOf({ action, method: 'POST' }),
       Conference: {
         ...attributesOf({
           ...attributes,
           statusCallback: urls.conferenceStatus,
           statusCallbackMethod: 'POST',
           statusCallbackEvent: STATUS_CALLBACK_EVENTS,
+          ...recording,
         }),
         '#text': friendlyName,
       },

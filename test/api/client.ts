@@ -47,6 +47,9 @@ function shapeOf(url: string): Shape {
   if (/\/Participants\.json$/.test(path))
     return { schema: 'participants', list: 'participants', fields: participant };
   if (/\/Participants\/[^/]+\.json$/.test(path)) return { schema: 'participant', fields: participant };
+  if (/\/Recordings\.json$/.test(path))
+    return { schema: 'recordings', list: 'recordings', fields: fieldsOf('recording') };
+  if (/\/Recordings\/[^/]+\.json$/.test(path)) return { schema: 'recording', fields: fieldsOf('recording') };
   // Conclave's extension has no Twilio schema; its envelope is Twilio's list envelope.
   if (/\/Events\.json$/.test(path)) return { schema: 'conferences', list: 'events', fields: EVENT_FIELDS };
   throw new Error(`no JSON resource at ${path}`);
@@ -86,7 +89,9 @@ const parser = new XMLParser({
   parseAttributeValue: false,
   trimValues: false,
   isArray: (_name, jpath) =>
-    /^TwilioResponse\.(Conferences\.Conference|Participants\.Participant|Events\.Event)$/.test(String(jpath)),
+    /^TwilioResponse\.(Conferences\.Conference|Participants\.Participant|Events\.Event|Recordings\.Recording)$/.test(
+      String(jpath),
+    ),
 });
 
 export function parseXml(xml: string): Body {

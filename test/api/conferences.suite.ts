@@ -238,10 +238,14 @@ export function conferencesSuite(shared: TestApp): void {
       expect(xml.body.RestException).toMatchObject({ Code: '20001', Status: '400' });
     });
 
-    it('answers a malformed conference Sid with a 400 naming it', async () => {
-      const { status, body } = await client.json(`${base}/Conferences/alpha.json`);
-      expect(status).toBe(400);
-      expect(body.message).toContain('parameter Sid:');
+    // Twilio answers a path that names nothing with 404 (20404), whatever the segment looks like.
+    it('answers a segment that is not a conference Sid with 404 (20404) in the representation asked for', async () => {
+      const { status, body } = await client.json(`${base}/Conferences/not-a-sid.json`);
+      expect(status).toBe(404);
+      expect(body).toMatchObject({ code: 20404, status: 404 });
+      const xml = await client.xml(`${base}/Conferences/not-a-sid`);
+      expect(xml.status).toBe(404);
+      expect(xml.body.RestException).toMatchObject({ Code: '20404' });
     });
 
     it('gives the same conference in XML, with or without .xml', async () => {

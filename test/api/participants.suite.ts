@@ -158,9 +158,11 @@ export function participantsSuite(shared: TestApp): void {
       expect((await foreign.json(`${path(standup)}/Participants.json`)).status).toBe(404);
       expect((await foreign.json(`${path(standup)}/Participants/${ca(10)}.json`)).status).toBe(404);
       expect((await foreign.json(`${path(standup)}/Events.json`)).status).toBe(404);
-      const malformed = await client.json(`${path('standup')}/Participants.json`);
-      expect(malformed.status).toBe(400);
-      expect(malformed.body.message).toContain('parameter ConferenceSid:');
+      for (const suffix of ['/Participants.json', `/Participants/${ca(10)}.json`, '/Events.json']) {
+        const malformed = await client.json(`${path('standup')}${suffix}`);
+        expect(malformed.status).toBe(404);
+        expect(malformed.body.code).toBe(20404);
+      }
     });
 
     it.each([

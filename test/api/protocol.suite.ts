@@ -142,7 +142,7 @@ export function protocolSuite(shared: TestApp): void {
           code: 20404,
           message: `The requested resource ${base}/Calls.json was not found`,
         });
-        const xml = await client.xml(`${base}/Conferences/${created[0]}/Recordings`);
+        const xml = await client.xml(`${base}/Conferences/${created[0]}/Recordings/not-a-sid`);
         expect(xml.status).toBe(404);
         expect(xml.body.RestException).toMatchObject({ Code: '20404' });
       });

@@ -6,6 +6,7 @@ import { useApp } from '../helpers/app.js';
 import { databaseKinds } from '../helpers/databases.js';
 import { conferencesSuite } from './conferences.suite.js';
 import { participantsSuite } from './participants.suite.js';
+import { platformSuite } from './platform.suite.js';
 import { protocolSuite } from './protocol.suite.js';
 
 for (const kind of databaseKinds) {
@@ -14,5 +15,6 @@ for (const kind of databaseKinds) {
     conferencesSuite(shared);
     participantsSuite(shared);
     protocolSuite(shared);
+    platformSuite(shared);
   });
 }

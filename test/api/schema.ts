@@ -4,6 +4,8 @@
 // - the list URIs are relative (`/2010-04-01/…`), which the SDKs depend on, though typed `format: uri`;
 // - every property is nullable, but the enum properties are bare `$ref`s that cannot carry `nullable`,
 //   so `reason_conference_ended: null` would fail. They are made nullable here.
+// - a property with `nullable` and no type at all (the recording's `encryption_details`) may be anything;
+//   ajv refuses such a schema, so it is read as the empty schema.
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +30,8 @@ function nullableRefs(schemas: typeof spec.components.schemas): void {
     for (const [name, property] of Object.entries(properties)) {
       if (typeof property.$ref === 'string' && Object.keys(property).length === 1) {
         properties[name] = { anyOf: [property, { type: 'null' }] };
+      } else if (property.nullable === true && property.type === undefined && property.$ref === undefined) {
+        properties[name] = {};
       }
     }
   }
@@ -43,6 +47,7 @@ ajv.addFormat(
   /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} \+0000$/,
 );
 ajv.addFormat('uri-map', true);
+ajv.addFormat('currency', /^[A-Z]{3}$/);
 ajv.addSchema(spec, 'oai');
 
 export const PATHS = {
@@ -50,6 +55,8 @@ export const PATHS = {
   conference: '/2010-04-01/Accounts/{AccountSid}/Conferences/{Sid}.json',
   participants: '/2010-04-01/Accounts/{AccountSid}/Conferences/{ConferenceSid}/Participants.json',
   participant: '/2010-04-01/Accounts/{AccountSid}/Conferences/{ConferenceSid}/Participants/{CallSid}.json',
+  recordings: '/2010-04-01/Accounts/{AccountSid}/Conferences/{ConferenceSid}/Recordings.json',
+  recording: '/2010-04-01/Accounts/{AccountSid}/Conferences/{ConferenceSid}/Recordings/{Sid}.json',
 } as const;
 export type Resource = keyof typeof PATHS;
 
@@ -70,9 +77,12 @@ export function responseSchema(resource: Resource): Json {
 }
 
 /** The fields Twilio's schema gives a resource. */
-export function fieldsOf(component: 'conference' | 'participant'): string[] {
-  const name =
-    component === 'conference' ? 'api.v2010.account.conference' : 'api.v2010.account.conference.participant';
+export function fieldsOf(component: 'conference' | 'participant' | 'recording'): string[] {
+  const name = {
+    conference: 'api.v2010.account.conference',
+    participant: 'api.v2010.account.conference.participant',
+    recording: 'api.v2010.account.conference.conference_recording',
+  }[component];
   return Object.keys(spec.components.schemas[name]?.properties ?? {}).sort();
 }
 

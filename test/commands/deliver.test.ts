@@ -148,22 +148,15 @@ describe.each(databaseKinds)('the webhook transaction on $name', (kind) => {
       expect((await conferences(database)).find((r) => r.friendly_name === 'a')?.status).toBe('in-progress');
     }));
 
-  it('refuses a duplicate label without recording the delivery', () =>
+  it('rejects a duplicate label with Twilio’s 16025, remembering the answer for a repeated delivery', () =>
     withDatabase(async (database) => {
       const c = commands();
       await deliverTo(database, c.join(callSid(1), 'labels', { label: 'agent' }));
-      const refused = await deliverTo(
-        database,
-        c.join(callSid(2), 'labels', { label: 'agent' }),
-        'dup-label',
-      );
-      expect(refused).toMatchObject({ outcome: { result: 'refused', code: 'duplicate-label' } });
-      const inbox = await database.db
-        .selectFrom('inbox')
-        .select('key')
-        .where('key', '=', 'dup-label')
-        .execute();
-      expect(inbox).toEqual([]);
+      const duplicate = c.join(callSid(2), 'labels', { label: 'agent' });
+      const rejected = await deliverTo(database, duplicate, 'dup-label');
+      const outcome = { result: 'rejected', reason: 'duplicate-label', code: 16025 };
+      expect(rejected).toMatchObject({ duplicate: false, outcome });
+      expect(await deliverTo(database, duplicate, 'dup-label')).toMatchObject({ duplicate: true, outcome });
       const calls = await database.db.selectFrom('participants').select('call_sid').execute();
       expect(calls).toEqual([{ call_sid: callSid(1) }]);
     }));

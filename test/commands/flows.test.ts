@@ -68,16 +68,13 @@ async function play(database: TestDatabase, steps: [number, Action][]): Promise<
     const delivery = deliveryFor(next, worlds[which] as World, made[which] as Delivery[], build);
     if (!delivery) continue;
     const modelled = deliver(worlds[which] as World, delivery);
-    const stored = await runDelivery(database.db, {
+    await runDelivery(database.db, {
       accountSid,
       key: randomUUID(),
       command: delivery.command,
       room: delivery.room ?? null,
     });
     delivered += 1;
-    expect(stored.outcome.result === 'refused', 'refused by the store as by the model').toBe(
-      'rejection' in modelled,
-    );
     made[which]?.push(delivery);
     worlds[which] = modelled.world;
     expect(await storeView(database, accountSid)).toEqual(modelView(modelled.world));

@@ -42,9 +42,10 @@ for (const kind of databaseKinds) {
     let client: twilio.Twilio;
     /** Every conference, as the SDK lists them. */
     let all: ConferenceInstance[];
+    let edge: Edge;
 
     beforeAll(async () => {
-      const edge = new Edge(FIRST_DAY);
+      edge = new Edge(FIRST_DAY);
       t = await build(kind, {}, { clock: edge.clock });
       await t.app.listen({ port: 0, host: '127.0.0.1' });
       const { port } = t.app.server.address() as AddressInfo;
@@ -216,6 +217,96 @@ for (const kind of databaseKinds) {
       await expect(client.conferences.list({ pageSize: 5000 })).rejects.toMatchObject({
         status: 400,
         code: 20001,
+      });
+    });
+
+    // Run last: the platform's own conferences come after the scenario the tests above count.
+    describe("the platform's facts", () => {
+      const platformSid = `CF${'5a'.repeat(16)}`;
+      const recordingSid = `RE${'7b'.repeat(16)}`;
+      const [first, second, moved] = [0x2001, 0x2002, 0x2003].map(
+        (n) => `CA${n.toString(16).padStart(32, '0')}`,
+      ) as [string, string, string];
+      let minted: string;
+
+      beforeAll(async () => {
+        edge.at(FIRST_DAY + 3 * DAY_MS);
+        await edge.join(first, 'platform room', { record: true, label: 'first' });
+        await edge.join(second, 'platform room');
+        await edge.reportJoin(first, 'platform room', platformSid);
+        await edge.recording('platform room', platformSid, recordingSid, 'in-progress');
+        await edge.recording('platform room', platformSid, recordingSid, 'completed');
+        await edge.join(moved, 'elsewhere');
+        const row = await t.database.db
+          .selectFrom('conferences')
+          .select('sid')
+          .where('account_sid', '=', t.account.sid)
+          .where('platform_sid', '=', platformSid)
+          .executeTakeFirstOrThrow();
+        minted = row.sid;
+      });
+
+      it("fetches a conference, its participants and its recordings by the platform's Sid and by the minted one", async () => {
+        expect(minted).toMatch(/^CF[0-9a-f]{32}$/);
+        for (const sid of [platformSid, minted]) {
+          const conference = await client.conferences(sid).fetch();
+          expect(conference).toMatchObject({
+            sid: platformSid,
+            friendlyName: 'platform room',
+            status: 'in-progress',
+          });
+          const participants = await client.conferences(sid).participants.list();
+          expect(participants.map((p) => p.callSid).sort()).toEqual([first, second].sort());
+          expect(new Set(participants.map((p) => p.conferenceSid))).toEqual(new Set([platformSid]));
+          const recordings = await client.conferences(sid).recordings.list();
+          expect(recordings).toHaveLength(1);
+          expect(recordings[0]).toMatchObject({
+            sid: recordingSid,
+            conferenceSid: platformSid,
+            status: 'completed',
+            duration: '42',
+          });
+          const recording = await client.conferences(sid).recordings(recordingSid).fetch();
+          expect(recording.toJSON()).toEqual(recordings[0]?.toJSON());
+        }
+      });
+
+      it('answers a duplicate label with 200 TwiML that ends the call', async () => {
+        const response = await edge.join(`CA${'2004'.padStart(32, '0')}`, 'platform room', {
+          label: 'first',
+        });
+        expect(response.statusCode).toBe(200);
+        expect(response.body).toContain('<Hangup');
+        expect(response.body).not.toContain('<Dial');
+      });
+
+      it('moves a call the platform reports in another room', async () => {
+        await edge.reportJoin(moved, 'platform room', platformSid);
+        const participants = await client.conferences(platformSid).participants.list();
+        expect(participants.map((p) => p.callSid)).toContain(moved);
+        const elsewhere = (await client.conferences.list({ friendlyName: 'elsewhere' }))[0];
+        expect(elsewhere?.status).toBe('completed');
+      });
+
+      it("shows the platform's reason for an end that came after Conclave completed the conference", async () => {
+        for (const call of [first, second, moved]) await edge.hangUp(call);
+        expect(await client.conferences(platformSid).fetch()).toMatchObject({
+          status: 'completed',
+          reasonConferenceEnded: 'last-participant-left',
+        });
+        await edge.endConference('platform room', platformSid, 'conference-ended-via-api');
+        expect(await client.conferences(minted).fetch()).toMatchObject({
+          sid: platformSid,
+          status: 'completed',
+          reasonConferenceEnded: 'conference-ended-via-api',
+        });
+      });
+
+      it('answers 404 (20404) for a conference segment that is not a Sid', async () => {
+        await expect(client.conferences('not-a-sid').fetch()).rejects.toMatchObject({
+          status: 404,
+          code: 20404,
+        });
       });
     });
   });

@@ -13,6 +13,7 @@ export interface JoinOptions {
   endConferenceOnExit?: boolean;
   /** The CallSid this call coaches. */
   coach?: string;
+  record?: boolean;
   from?: string;
   to?: string;
 }
@@ -44,7 +45,7 @@ export class Edge {
   }
 
   /** The call's voice webhook, answered with <Dial><Conference>room</Conference></Dial>. */
-  async join(call: string, room: string, options: JoinOptions = {}): Promise<void> {
+  async join(call: string, room: string, options: JoinOptions = {}): Promise<LightMyRequestResponse> {
     const query: Form = {};
     if (options.label !== undefined) query.participantLabel = options.label;
     if (options.muted !== undefined) query.muted = String(options.muted);
@@ -54,11 +55,45 @@ export class Edge {
     if (options.endConferenceOnExit !== undefined)
       query.endConferenceOnExit = String(options.endConferenceOnExit);
     if (options.coach !== undefined) query.coach = options.coach;
+    if (options.record) query.record = 'record-from-start';
     const request = this.sender().requests.voice(call, room, query);
     if (options.from !== undefined) request.form.From = options.from;
     if (options.to !== undefined) request.form.To = options.to;
     this.rooms.set(call, room);
-    expectOk(await this.sender().send(request));
+    const response = await this.sender().send(request);
+    expectOk(response);
+    return response;
+  }
+
+  /** The platform's participant-join for `call` in `room`, naming the conference by `conferenceSid`. */
+  async reportJoin(call: string, room: string, conferenceSid: string): Promise<void> {
+    this.sequence += 1;
+    const extra = { ConferenceSid: conferenceSid };
+    this.rooms.set(call, room);
+    expectOk(await this.sender().participant('participant-join', room, call, this.sequence, {}, {}, extra));
+  }
+
+  /** The platform's conference-end for the conference `conferenceSid` of `room`. */
+  async endConference(room: string, conferenceSid: string, reason: string): Promise<void> {
+    const form = { ConferenceSid: conferenceSid, ReasonConferenceEnded: reason };
+    expectOk(await this.sender().conference('conference-end', room, form));
+  }
+
+  /** A recording status callback, to the URL Conclave's TwiML gave for the room. */
+  async recording(room: string, conferenceSid: string, recordingSid: string, status: string): Promise<void> {
+    const form: Form = {
+      AccountSid: this.sender().callForm('').AccountSid ?? '',
+      ConferenceSid: conferenceSid,
+      RecordingSid: recordingSid,
+      RecordingStatus: status,
+      RecordingUrl: `https://api.twilio.com/recordings/${recordingSid}`,
+      RecordingChannels: '1',
+      RecordingSource: 'Conference',
+      RecordingStartTime: new Date(this.ms).toUTCString().replace('GMT', '+0000'),
+      ...(status === 'completed' ? { RecordingDuration: '42' } : {}),
+    };
+    const options = { query: { FriendlyName: room } };
+    expectOk(await this.sender().send({ path: '/webhooks/recording-status', form, options }));
   }
 
   /** The conference callback for a participant-hold (carrying every flag, as Twilio's do). */

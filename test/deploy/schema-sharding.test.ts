@@ -26,6 +26,7 @@ const ACCOUNT_TABLES = [
   'events',
   'inbox',
   'participants',
+  'recordings',
   'rooms',
 ];
 

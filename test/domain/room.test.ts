@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RoomCommand } from '../../src/domain/commands.js';
 import type { ConferenceEnded } from '../../src/domain/events.js';
 import { ulidToHex } from '../../src/domain/ids.js';
-import { callSid, commands } from '../helpers/commands.js';
+import { callSid, commands, defaultAttributes } from '../helpers/commands.js';
 import { type ExpectedEvent, given, platformTimestamp } from './specification.js';
 import type { Delivery, World } from './store-model.js';
 import { FOUR_HOURS, later, timeOut } from './time-out.js';
@@ -224,33 +224,40 @@ describe('completing', () => {
     const history = [earlier, leave(A)];
     const newer = join(B, ROOM);
     const platformSid = `CF${'e'.repeat(32)}`;
+    const adopted = (conferenceSid: string) =>
+      ({ type: 'ConferenceSidReported', data: { conferenceSid, platformSid } }) as const;
 
-    it('does not end a newer instance when its Timestamp is before the newer one opened', () => {
+    it('corrects the earlier instance, not the newer one, when its Timestamp is before the newer one opened', () => {
+      const corrected = {
+        type: 'ConferenceEndCorrected',
+        data: { conferenceSid: sidOf(earlier), reason: 'conference-ended-via-api' },
+      } as const;
       given(...history, newer)
         .when({ command: endConference({ conferenceSid: sidOf(earlier), reportedAt: endedAt }), room: ROOM })
-        .thenNothingHappens();
+        .then([corrected]);
       given(...history, newer)
         .when({ command: endConference({ conferenceSid: platformSid, reportedAt: endedAt }), room: ROOM })
-        .thenNothingHappens();
+        .then([adopted(sidOf(earlier)), corrected]);
     });
 
-    it('ends the live instance when its Timestamp is not before the live one opened', () => {
+    it('ends the live instance, taking its Sid, when its Timestamp is not before the live one opened', () => {
       const later = platformTimestamp(Date.parse(newer.at) + 1000);
       given(...history, newer)
         .when({ command: endConference({ conferenceSid: platformSid, reportedAt: later }), room: ROOM })
-        .then(endOf([B], {}));
+        .then([adopted(sidOf(newer)), ...endOf([B], {})]);
     });
 
-    it('ends the live instance when its Timestamp is the very time the live one opened', () => {
-      given(...history, newer)
-        .when({
-          command: endConference({
-            conferenceSid: platformSid,
-            reportedAt: platformTimestamp(Date.parse(newer.at)),
-          }),
-          room: ROOM,
-        })
-        .then(endOf([B], {}));
+    // Twilio's Timestamp has whole seconds: an end in the second the live instance opened is about it.
+    it('ends the live instance when its Timestamp is in the very second the live one opened', () => {
+      for (const ms of [0, 999]) {
+        const opened = Date.parse(newer.at);
+        given(...history, { ...newer, at: new Date(opened + ms).toISOString() })
+          .when({
+            command: endConference({ conferenceSid: platformSid, reportedAt: platformTimestamp(opened) }),
+            room: ROOM,
+          })
+          .then([adopted(sidOf(newer)), ...endOf([B], {})]);
+      }
     });
 
     it('ends the live instance when it names that instance, whatever its Timestamp', () => {
@@ -262,7 +269,7 @@ describe('completing', () => {
     it('ends the live instance when it has no Timestamp to compare', () => {
       given(...history, newer)
         .when({ command: endConference({ conferenceSid: platformSid, reportedAt: null }), room: ROOM })
-        .then(endOf([B], {}));
+        .then([adopted(sidOf(newer)), ...endOf([B], {})]);
     });
   });
 
@@ -326,11 +333,12 @@ describe('capacity and room settings', () => {
 });
 
 describe('labels and coaching', () => {
-  it('refuses a participantLabel already held by a participant of the instance', () => {
+  // Twilio's 16025: the call is not added and goes on to the next verb (there is none: it ends).
+  it('turns away a participantLabel already held by a participant of the instance (16025)', () => {
     const { join } = commands();
     given(join(A, ROOM, { label: 'host' }))
       .when(join(B, ROOM, { label: 'host' }))
-      .thenRefused('duplicate-label');
+      .then([{ type: 'JoinRejected', data: { callSid: B, reason: 'duplicate-label', code: 16025 } }]);
   });
 
   it('frees a label when its holder leaves, and in the next instance', () => {
@@ -343,14 +351,16 @@ describe('labels and coaching', () => {
       .then([{ type: 'ConferenceOpened' }, { type: 'ParticipantJoined', data: { label: 'host' } }]);
   });
 
-  it('refuses a coach whose call is not a participant of the instance', () => {
+  // Twilio's 13240 (twilio.com/docs/api/errors/13240): the call to coach must be in the conference.
+  it('turns away a coach whose call is not connected to the instance (13240)', () => {
     const { join } = commands();
-    given(join(A, ROOM))
+    const rejected = { type: 'JoinRejected', data: { reason: 'coach-not-connected', code: 13240 } } as const;
+    given(join(A, ROOM), join(D, ROOM))
       .when(join(B, ROOM, { callSidToCoach: C }))
-      .thenRefused('coach-not-in-conference');
+      .then([rejected]);
     given()
       .when(join(B, ROOM, { callSidToCoach: B }))
-      .thenRefused('coach-not-in-conference');
+      .then([rejected]);
   });
 
   it('admits a coach of a present participant as coaching', () => {
@@ -480,7 +490,7 @@ describe('calls', () => {
 describe('participant updates', () => {
   it('keeps whom a coach coaches when a report says it is coaching without naming the call', () => {
     const { join, update } = commands();
-    const world = given(join(A, ROOM), join(B, ROOM, { callSidToCoach: A }))
+    const world = given(join(A, ROOM), join(C, ROOM), join(B, ROOM, { callSidToCoach: A }))
       .when(update(B, { muted: true, coaching: true, callSidToCoach: null }, 2))
       .then([{ type: 'ParticipantUpdated', data: { callSid: B, coaching: true, callSidToCoach: A } }]);
     expect(live(world)?.participants[B]).toMatchObject({ coaching: true, callSidToCoach: A });
@@ -488,7 +498,7 @@ describe('participant updates', () => {
 
   it('clears whom a coach coached once a report says it no longer coaches', () => {
     const { join, update } = commands();
-    given(join(A, ROOM), join(B, ROOM, { callSidToCoach: A }))
+    given(join(A, ROOM), join(C, ROOM), join(B, ROOM, { callSidToCoach: A }))
       .when(update(B, { coaching: false, callSidToCoach: A }, 2))
       .then([{ type: 'ParticipantUpdated', data: { callSid: B, coaching: false, callSidToCoach: null } }]);
   });
@@ -657,5 +667,245 @@ describe('duplicates', () => {
     const twice = once.when(delivery).then(again);
     expect(twice.rooms).toEqual(once.world.rooms);
     expect(twice.calls).toEqual(once.world.calls);
+  });
+});
+
+describe("the platform's facts", () => {
+  const P1 = `CF${'1'.repeat(32)}`;
+  const P2 = `CF${'2'.repeat(32)}`;
+
+  /** A callback of the platform naming `conferenceSid`, for the room. */
+  function reported<C extends RoomCommand>(
+    command: C,
+    conferenceSid: string | null,
+    at: string | null = null,
+  ) {
+    return {
+      command: { ...command, data: { ...command.data, reported: { conferenceSid, at } } },
+      room: ROOM,
+    };
+  }
+
+  function reportedJoin(
+    build: ReturnType<typeof commands>,
+    call: string,
+    sid: string,
+    extra = {},
+    room = ROOM,
+  ) {
+    const command = build.join(call, room, {}, { via: 'callback', sequenceNumber: 1, ...extra });
+    return { ...reported(command, sid), room };
+  }
+
+  it("takes the first Sid the platform reports as the live instance's, once", () => {
+    const build = commands();
+    const first = build.join(A, ROOM);
+    const world = given(first)
+      .when(reportedJoin(build, A, P1))
+      .then([{ type: 'ConferenceSidReported', data: { conferenceSid: sidOf(first), platformSid: P1 } }]);
+    expect(live(world)).toMatchObject({ sid: sidOf(first), platformSid: P1 });
+    given(first, reportedJoin(build, A, P1))
+      .when(reportedJoin(build, A, P1))
+      .thenNothingHappens();
+  });
+
+  it("never lets a callback naming an earlier instance's Sid change the live one", () => {
+    const build = commands();
+    const history = [build.join(A, ROOM), reportedJoin(build, A, P1), build.leave(A), build.join(B, ROOM)];
+    given(...history)
+      .when(reported(build.leave(B, 'left', 5), P1))
+      .thenNothingHappens();
+    given(...history)
+      .when(reported(build.update(B, { muted: true }, 5), P1))
+      .thenNothingHappens();
+    given(...history)
+      .when({
+        command: build.endConference({ conferenceSid: P1, reason: 'last-participant-left' }),
+        room: ROOM,
+      })
+      .thenNothingHappens();
+  });
+
+  it('completes the live instance and opens one with the new Sid when the platform names a Sid new to the room', () => {
+    const build = commands();
+    const first = build.join(A, ROOM);
+    const moved = reportedJoin(build, C, P2);
+    const world = given(first, reportedJoin(build, A, P1))
+      .when(moved)
+      .then([
+        ...endOf([A], { conferenceSid: sidOf(first), reason: null }),
+        { type: 'ConferenceOpened', data: { conferenceSid: sidOf(moved.command) } },
+        { type: 'ConferenceSidReported', data: { conferenceSid: sidOf(moved.command), platformSid: P2 } },
+        { type: 'ParticipantJoined', data: { callSid: C } },
+      ]);
+    expect(live(world)).toMatchObject({ platformSid: P2 });
+  });
+
+  it('decides by Timestamp, at whole seconds, only while the live instance has no platform Sid', () => {
+    const build = commands();
+    const earlier = build.join(A, ROOM);
+    const history = [earlier, build.leave(A), build.join(B, ROOM)];
+    const newer = history[2] as RoomCommand;
+    const before = platformTimestamp(Date.parse(newer.at) - 1000);
+    given(...history)
+      .when(reported(build.leave(B, 'left', 3), P1, before))
+      .then([{ type: 'ConferenceSidReported', data: { conferenceSid: sidOf(earlier), platformSid: P1 } }]);
+    given(...history)
+      .when(reported(build.leave(B, 'left', 3), P1, platformTimestamp(Date.parse(newer.at))))
+      .then([
+        { type: 'ConferenceSidReported', data: { conferenceSid: sidOf(newer), platformSid: P1 } },
+        { type: 'ParticipantLeft', data: { callSid: B, reason: 'left' } },
+        { type: 'ConferenceEnded' },
+      ]);
+  });
+
+  describe('a conference-end after Conclave completed the instance', () => {
+    const build = commands();
+    const first = build.join(A, ROOM);
+    const history = [first, reportedJoin(build, A, P1), build.join(B, ROOM), build.leave(A), build.leave(B)];
+
+    it("replaces the derived reason and CallSidEndingConference with the platform's (a correction)", () => {
+      const world = given(...history)
+        .when({
+          command: build.endConference({
+            conferenceSid: P1,
+            reason: 'participant-with-end-conference-on-exit-left',
+            callSidEndingConference: A,
+          }),
+          room: ROOM,
+        })
+        .then([
+          {
+            type: 'ConferenceEndCorrected',
+            data: {
+              conferenceSid: sidOf(first),
+              reason: 'participant-with-end-conference-on-exit-left',
+              callSidEndingConference: A,
+            },
+          },
+        ]);
+      expect(world.rooms.get(ROOM)?.earlier?.[0]).toMatchObject({ callSidEndingConference: A });
+    });
+
+    it('records nothing when the platform agrees with what Conclave derived', () => {
+      given(...history)
+        .when({
+          command: build.endConference({
+            conferenceSid: P1,
+            reason: 'last-participant-left',
+            callSidEndingConference: B,
+          }),
+          room: ROOM,
+        })
+        .thenNothingHappens();
+    });
+
+    it('keeps a reason outside the known list exactly as sent', () => {
+      given(...history)
+        .when({
+          command: build.endConference({ conferenceSid: P1, reason: 'ended-by-a-new-rule' }),
+          room: ROOM,
+        })
+        .then([{ type: 'ConferenceEndCorrected', data: { reason: 'ended-by-a-new-rule' } }]);
+      given(build.join(C, ROOM))
+        .when({ command: build.endConference({ reason: 'ended-by-a-new-rule' }), room: ROOM })
+        .then(endOf([C], { reason: 'ended-by-a-new-rule' }));
+    });
+  });
+
+  it('moves an init instance to in-progress on conference-start, and only an init one', () => {
+    const build = commands();
+    const start = (sid: string | null) =>
+      ({
+        command: {
+          type: 'StartConference',
+          ...build.clock.next(),
+          data: { reported: { conferenceSid: sid, at: null } },
+        },
+        room: ROOM,
+      }) as const;
+    const first = build.join(A, ROOM);
+    const world = given(first)
+      .when(start(P1))
+      .then([
+        { type: 'ConferenceSidReported', data: { platformSid: P1 } },
+        { type: 'ConferenceStarted', data: { conferenceSid: sidOf(first) } },
+      ]);
+    expect(live(world)?.status).toBe('in-progress');
+    given(first, build.join(B, ROOM)).when(start(null)).thenNothingHappens();
+  });
+
+  it('takes a call the platform reports in another room out of its room, with its hold and coaching', () => {
+    const build = commands();
+    const history = [
+      build.join(A, ROOM),
+      build.join(C, ROOM),
+      build.join(B, OTHER_ROOM),
+      build.join(D, OTHER_ROOM),
+    ];
+    const other = history[2] as RoomCommand;
+    const attributes = { ...defaultAttributes, callSidToCoach: D };
+    const move = reportedJoin(build, A, P2, { hold: true, attributes }, OTHER_ROOM);
+    const world = given(...history)
+      .when(move)
+      .then([
+        { type: 'ConferenceSidReported', data: { conferenceSid: sidOf(other), platformSid: P2 } },
+        { type: 'ParticipantJoined', data: { callSid: A, hold: true, coaching: true, callSidToCoach: D } },
+        { type: 'ParticipantLeft', data: { callSid: A, reason: 'moved' } },
+      ]);
+    expect(Object.keys(live(world)?.participants ?? {})).toEqual([C]);
+    expect(world.calls.get(A)?.room).toBe(OTHER_ROOM);
+  });
+
+  it('turns a join away with Twilio’s code for an attribute value that fails it, and keeps warnings on the join', () => {
+    const build = commands();
+    const failure = { code: 16023, message: "participantLabel 'a/b' is not valid" };
+    given()
+      .when(build.join(A, ROOM, {}, { failure }))
+      .then([{ type: 'JoinRejected', data: { callSid: A, reason: 'invalid-attribute', code: 16023 } }]);
+    const warnings = [{ attribute: 'startConferenceOnEnter', value: 'yes', code: 13232 }];
+    given()
+      .when(build.join(A, ROOM, {}, { warnings }))
+      .then([{ type: 'ConferenceOpened' }, { type: 'ParticipantJoined', data: { callSid: A, warnings } }]);
+  });
+
+  it('records a recording against the instance its Sid names, live or earlier', () => {
+    const build = commands();
+    const first = build.join(A, ROOM);
+    const recording = (sid: string | null) => ({
+      command: {
+        type: 'ReportRecording',
+        ...build.clock.next(),
+        data: {
+          reported: { conferenceSid: sid, at: null },
+          recording: {
+            recordingSid: `RE${'a'.repeat(32)}`,
+            callSid: null,
+            status: 'completed',
+            duration: 12,
+            channels: 1,
+            source: 'Conference',
+            startTime: null,
+            errorCode: null,
+            url: null,
+            sequenceNumber: null,
+          },
+        },
+      } as RoomCommand,
+      room: ROOM,
+    });
+    const history = [first, reportedJoin(build, A, P1), build.leave(A), build.join(B, ROOM)];
+    history.push(reportedJoin(build, B, P2));
+    given(...history)
+      .when(recording(P1))
+      .then([
+        {
+          type: 'RecordingReported',
+          data: { conferenceSid: sidOf(first), status: 'completed', duration: 12 },
+        },
+      ]);
+    given(...history)
+      .when(recording(`CF${'9'.repeat(32)}`))
+      .thenNothingHappens();
   });
 });

@@ -6,7 +6,7 @@ import { type CallState, evolveCall, initialCallState } from '../../src/domain/c
 import type { RoomCommand } from '../../src/domain/commands.js';
 import { decideEach, plan } from '../../src/domain/delivery.js';
 import { callSidOf, type RoomEvent } from '../../src/domain/events.js';
-import { evolve, initialRoomState, type Rejection, type RoomState } from '../../src/domain/room.js';
+import { evolve, initialRoomState, type RoomState } from '../../src/domain/room.js';
 
 export interface Logged {
   room: string;
@@ -27,7 +27,10 @@ export interface Delivery {
   room?: string | null;
 }
 
-export type Delivered = { world: World; appended: Logged[] } | { world: World; rejection: Rejection };
+export interface Delivered {
+  world: World;
+  appended: Logged[];
+}
 
 export function deliver(world: World, { command, room = null }: Delivery): Delivered {
   const callSid = 'callSid' in command.data ? command.data.callSid : null;
@@ -39,7 +42,6 @@ export function deliver(world: World, { command, room = null }: Delivery): Deliv
     steps.map((step) => world.rooms.get(step.room) ?? initialRoomState),
     call,
   );
-  if ('rejection' in ran) return { world, rejection: ran.rejection };
   const rooms = new Map(world.rooms);
   const appended: Logged[] = [];
   for (const applied of ran.applied) {

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as pause } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import type { SimulationOptions } from '../../src/simulate/options.js';
-import { type FlowCounts, runRoom } from '../../src/simulate/room-flow.js';
+import { type FlowCounts, NO_COUNTS, runRoom } from '../../src/simulate/room-flow.js';
 import { type Answer, Sender, Tally } from '../../src/simulate/sender.js';
 import { computeSignature } from '../../src/webhooks/signature.js';
 import type { Delivery, Form, Ledger, Request } from './ledger.js';
@@ -155,12 +155,14 @@ export async function playRooms(
   callers: number,
   random: () => number,
 ): Promise<FlowCounts> {
-  const counts: FlowCounts = { calls: 0, joined: 0, turnedAway: 0, instances: 0, endedByModerator: 0 };
+  const counts: FlowCounts = { ...NO_COUNTS };
   const context = {
     sender: edge,
     accountSid: account.accountSid,
     publicUrl: account.publicUrl,
     callers,
+    // The fault checks replay each room's requests apart; a moved call ties two rooms together.
+    moves: false,
     random,
     pause: async () => {},
     counts,

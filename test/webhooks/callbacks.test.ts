@@ -180,10 +180,34 @@ describe.each(databaseKinds)('callbacks on $name', (kind) => {
       expect(await connectedCallSids(t, conference?.sid ?? '')).toEqual([call]);
     });
 
-    it('participant-join for a call Conclave placed changes nothing', async () => {
+    it("participant-join for a call Conclave placed gives the conference the platform's Sid, and nothing else", async () => {
       const call = newCallSid();
-      await roomWith('placed by TwiML', call);
-      await expectNoChange(() => client().participant('participant-join', 'placed by TwiML', call, 1, {}));
+      const sid = await roomWith('placed by TwiML', call);
+      const platformSid = newConferenceSid();
+      const join = () =>
+        client().participant(
+          'participant-join',
+          'placed by TwiML',
+          call,
+          1,
+          {},
+          {},
+          { ConferenceSid: platformSid },
+        );
+      expect((await join()).statusCode).toBe(204);
+      expect(await conferences(t, 'placed by TwiML')).toEqual([
+        expect.objectContaining({ sid, platform_sid: platformSid, status: 'init' }),
+      ]);
+      expect(await connectedCallSids(t, sid)).toEqual([call]);
+      await expectNoChange(join);
+    });
+
+    it('conference-start moves a conference Conclave shows as init to in-progress', async () => {
+      const sid = await roomWith('started by the platform', newCallSid());
+      expect((await client().conference('conference-start', 'started by the platform')).statusCode).toBe(204);
+      expect(await conferences(t, 'started by the platform')).toEqual([
+        expect.objectContaining({ sid, status: 'in-progress' }),
+      ]);
     });
 
     it('participant-leave takes the call out', async () => {
@@ -247,54 +271,107 @@ describe.each(databaseKinds)('callbacks on $name', (kind) => {
       expect(await participant(sid, first)).toMatchObject({ left_reason: 'conference-ended' });
     });
 
-    it('conference-end with a reason Conclave does not know still completes the conference', async () => {
+    it('conference-end with a reason Conclave does not know completes the conference, the reason kept as sent', async () => {
       await roomWith('new reason', newCallSid());
       await client().conference('conference-end', 'new reason', {
         ReasonConferenceEnded: 'something-new',
         Timestamp: endTime(),
       });
       expect(await conferences(t, 'new reason')).toEqual([
-        expect.objectContaining({ status: 'completed', reason_conference_ended: null }),
+        expect.objectContaining({ status: 'completed', reason_conference_ended: 'something-new' }),
       ]);
     });
 
-    it('conference-end for an earlier instance of the room leaves the running one alone', async () => {
-      await roomWith('later instance', newCallSid());
+    it("a conference-end after the last leave replaces Conclave's reason with the platform's", async () => {
+      const [first, second] = [newCallSid(), newCallSid()];
+      const sid = await roomWith('late end', first, second);
+      await client().participant('participant-join', 'late end', first, 1);
+      await client().callStatus(first, 'completed');
+      await client().callStatus(second, 'completed');
+      expect(await conferences(t, 'late end')).toEqual([
+        expect.objectContaining({
+          reason_conference_ended: 'last-participant-left',
+          call_sid_ending_conference: second,
+        }),
+      ]);
+      const response = await client().conference('conference-end', 'late end', {
+        ReasonConferenceEnded: 'conference-ended-via-api',
+        CallSidEndingConference: '',
+        SequenceNumber: '7',
+      });
+      expect(response.statusCode).toBe(204);
+      expect(await conferences(t, 'late end')).toEqual([
+        expect.objectContaining({
+          sid,
+          status: 'completed',
+          reason_conference_ended: 'conference-ended-via-api',
+          call_sid_ending_conference: null,
+        }),
+      ]);
+    });
+
+    it('a conference-end in the very second the conference opened ends it', async () => {
+      const sid = await roomWith('same second', newCallSid());
+      const [conference] = await conferences(t, 'same second');
+      await client().conference('conference-end', 'same second', {
+        ConferenceSid: newConferenceSid(),
+        ReasonConferenceEnded: 'conference-ended-via-api',
+        Timestamp: platformTime(conference?.date_created.getTime()),
+      });
+      expect(await conferences(t, 'same second')).toEqual([
+        expect.objectContaining({ sid, status: 'completed' }),
+      ]);
+    });
+
+    it('participant-join of a call in another room moves it there', async () => {
+      const call = newCallSid();
+      const [stays, other] = [newCallSid(), newCallSid()];
+      const from = await roomWith('moved from', call, stays);
+      const to = await roomWith('moved to', other);
+      const response = await client().participant('participant-join', 'moved to', call, 3, { hold: true });
+      expect(response.statusCode).toBe(204);
+      expect(await participant(from, call)).toMatchObject({ status: 'complete', left_reason: 'moved' });
+      expect(await participant(to, call)).toMatchObject({ status: 'connected', hold: true });
+      expect(await connectedCallSids(t, from)).toEqual([stays]);
+    });
+
+    it('conference-end naming an earlier instance of the room leaves the running one alone', async () => {
+      const room = 'later instance';
+      const earlier = newCallSid();
+      await roomWith(room, earlier);
+      const platformSid = newConferenceSid();
+      await client().participant(
+        'participant-join',
+        room,
+        earlier,
+        1,
+        {},
+        {},
+        { ConferenceSid: platformSid },
+      );
+      await client().callStatus(earlier, 'completed');
+      await roomWith(room, newCallSid());
       await expectNoChange(() =>
-        client().conference('conference-end', 'later instance', {
-          ConferenceSid: newConferenceSid(),
+        client().conference('conference-end', room, {
+          ConferenceSid: platformSid,
           ReasonConferenceEnded: 'last-participant-left',
+          CallSidEndingConference: earlier,
           Timestamp: platformTime(Date.now() - 3_600_000),
         }),
       );
     });
 
-    it.each([
-      'conference-start',
-      'participant-speech-start',
-      'participant-speech-stop',
-      'announcement-end',
-      'announcement-fail',
-      'conference-record-end',
-      'an-event-from-the-future',
-      'constructor',
-    ])('%s is acknowledged and changes nothing', async (event) => {
-      const call = newCallSid();
-      await roomWith(`ignored ${event}`, call);
-      await expectIgnored(() =>
-        client().conference(event, `ignored ${event}`, { CallSid: call, SequenceNumber: '5', Muted: 'true' }),
-      );
-    });
-
-    it('refuses a participantLabel already in use in the conference with 400', async () => {
+    it('participant-join with a label already in use still joins the call: the platform says it did', async () => {
       const room = 'callback labels';
       await client().voice(newCallSid(), room, { participantLabel: 'agent' });
+      const call = newCallSid();
       const response = await client().conference('participant-join', room, {
-        CallSid: newCallSid(),
+        CallSid: call,
         ParticipantLabel: 'agent',
       });
-      expect(response.statusCode).toBe(400);
-      expect(response.body).toMatch(/participantLabel 'agent' is already in use/);
+      expect(response.statusCode).toBe(204);
+      const [conference] = await conferences(t, room);
+      expect(await connectedCallSids(t, conference?.sid ?? '')).toContain(call);
     });
 
     const participantForm: Form = {

@@ -52,16 +52,36 @@ export interface Flags {
   startConferenceOnEnter?: boolean;
 }
 
-export function webhookClient(t: TestApp, app: FastifyInstance = t.app) {
-  // The platform names each room's conference with a Sid of its own, the same on every callback.
-  const platformSids = new Map<string, string>();
-  const platformSid = (friendlyName: string) => {
-    const sid = platformSids.get(friendlyName) ?? newConferenceSid();
-    platformSids.set(friendlyName, sid);
-    return sid;
-  };
+/** Stands for the platform's Sid of the room's conference, filled in when the request is sent. */
+export const PLATFORM_SID = 'the platform Sid of the room';
+/** Stands for the time the request is sent, as the platform stamps its callbacks. */
+const SENT_AT = 'the time it is sent';
 
-  function send({ path, form, options }: WebhookRequest): Promise<LightMyRequestResponse> {
+export function webhookClient(t: TestApp, app: FastifyInstance = t.app) {
+  /**
+   * The Sid the platform gives the room's latest conference, as a platform would: the one Conclave has
+   * taken from it already, else one of its own for that instance (the minted Sid's digits reversed), else,
+   * for a room with no conference yet, a new one.
+   */
+  async function platformSid(friendlyName: string): Promise<string> {
+    const latest = await t.database.db
+      .selectFrom('conferences')
+      .select(['sid', 'platform_sid'])
+      .where('account_sid', '=', t.account.sid)
+      .where('friendly_name', '=', friendlyName)
+      .orderBy('sid', 'desc')
+      .executeTakeFirst();
+    if (!latest) return newConferenceSid();
+    return latest.platform_sid ?? `CF${[...latest.sid.slice(2)].reverse().join('')}`;
+  }
+
+  async function send(request: WebhookRequest): Promise<LightMyRequestResponse> {
+    const { path, options } = request;
+    let { form } = request;
+    if (form.ConferenceSid === PLATFORM_SID && form.FriendlyName !== undefined) {
+      form = { ...form, ConferenceSid: await platformSid(form.FriendlyName) };
+    }
+    if (form.Timestamp === SENT_AT) form = { ...form, Timestamp: platformTime() };
     const method = options.method ?? 'POST';
     const queryParams = method === 'GET' ? { ...options.query, ...form } : (options.query ?? {});
     const search = new URLSearchParams(queryParams).toString();
@@ -115,10 +135,10 @@ export function webhookClient(t: TestApp, app: FastifyInstance = t.app) {
     conference(event: string, friendlyName: string, extra: Form = {}, options: SendOptions = {}) {
       const form: Form = {
         AccountSid: t.account.sid,
-        ConferenceSid: platformSid(friendlyName),
+        ConferenceSid: PLATFORM_SID,
         FriendlyName: friendlyName,
         StatusCallbackEvent: event,
-        Timestamp: platformTime(),
+        Timestamp: SENT_AT,
         ...extra,
       };
       return { path: '/webhooks/conference-status', form, options };
@@ -131,6 +151,7 @@ export function webhookClient(t: TestApp, app: FastifyInstance = t.app) {
       sequenceNumber: number,
       flags: Flags = {},
       options: SendOptions = {},
+      extra: Form = {},
     ): WebhookRequest {
       return requests.conference(
         event,
@@ -143,6 +164,7 @@ export function webhookClient(t: TestApp, app: FastifyInstance = t.app) {
           Coaching: String(flags.coaching ?? false),
           EndConferenceOnExit: String(flags.endConferenceOnExit ?? false),
           StartConferenceOnEnter: String(flags.startConferenceOnEnter ?? true),
+          ...extra,
         },
         options,
       );

@@ -2,11 +2,12 @@
 // event log.
 
 import type { Account } from '../../domain/account.js';
-import type {
-  CallbackCounts,
-  ConferenceSummary,
-  ParticipantBar,
-  ParticipantSummary,
+import {
+  type CallbackCounts,
+  type ConferenceSummary,
+  type ParticipantBar,
+  type ParticipantSummary,
+  shownSid,
 } from '../../reads/index.js';
 import type { EntryKind } from '../describe.js';
 import { leaveReasonText } from '../describe.js';
@@ -54,7 +55,7 @@ export function conferencePage(account: Account, view: ConferenceView, feed: str
 <h1>${conference.friendlyName}</h1>
 <section id="conference-state" data-live-region aria-label="State">
   <p class="meta">${statusBadge(conference.status)} ${lifetime(conference, now)}</p>
-  <p class="meta">Opened ${timeOf(conference.dateCreated, true)} · <span class="call">${conference.sid}</span></p>
+  <p class="meta">Opened ${timeOf(conference.dateCreated, true)} · <span class="call">${shownSid(conference)}</span></p>
   <h2>In the conference now (${present.length})</h2>
   ${
     present.length === 0

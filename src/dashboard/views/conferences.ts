@@ -1,6 +1,6 @@
 // How conferences and their participants look wherever the dashboard lists them.
 
-import type { ConferenceSummary, ParticipantSummary } from '../../reads/index.js';
+import { type ConferenceSummary, type ParticipantSummary, shownSid } from '../../reads/index.js';
 import { endReasonText, flagMarks } from '../describe.js';
 import { formatDuration, runningSince, timeOf } from '../format.js';
 import { type Html, html } from '../html.js';
@@ -59,7 +59,7 @@ function plural(n: number, one: string): string {
 /** A live conference as a card: its room, status, how long it has run, and who is in it now. */
 export function liveCard(conference: ConferenceSummary, present: ParticipantSummary[], now: Date): Html {
   return html`<li class="card" data-conference="${conference.sid}">
-  <h3><a href="${conferencePath(conference.sid)}">${conference.friendlyName}</a></h3>
+  <h3><a href="${conferencePath(shownSid(conference))}">${conference.friendlyName}</a></h3>
   <p class="meta">${statusBadge(conference.status)} ${lifetime(conference, now)} · ${plural(present.length, 'participant')}</p>
   ${
     present.length === 0
@@ -72,7 +72,7 @@ export function liveCard(conference: ConferenceSummary, present: ParticipantSumm
 /** A conference as one row: room, status, its lifetime and how many took part. */
 export function conferenceRow(conference: ConferenceSummary, participants: number, now: Date): Html {
   return html`<li data-conference="${conference.sid}">
-  <a class="who" href="${conferencePath(conference.sid)}">${conference.friendlyName}</a>
+  <a class="who" href="${conferencePath(shownSid(conference))}">${conference.friendlyName}</a>
   ${statusBadge(conference.status)}
   <span class="meta">${lifetime(conference, now)} · ${plural(participants, 'participant')}</span>
 </li>`;

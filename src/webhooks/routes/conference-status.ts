@@ -1,11 +1,11 @@
-// The <Conference statusCallback>: what the platform saw happen in a conference. Participant events carry
-// the participant's flags as they stand after the event, and a SequenceNumber that lets the room ignore one
-// that arrives after a later one. Events Conclave derives itself (conference-start) or does not record
-// (speech, announcements, recordings) are acknowledged and dropped.
+// The <Conference statusCallback>: what the platform saw happen in a conference. Every callback names the
+// platform's ConferenceSid and Timestamp, by which the room finds the instance it is about (see `locate` in
+// the domain). Participant events carry the participant's flags as they stand after the event, and a
+// SequenceNumber that lets the room ignore one that arrives after a later one. Events Conclave does not
+// record (speech, announcements) are acknowledged and dropped.
 
 import { mintCommandId } from '../../commands/command-id.js';
-import type { RoomCommand } from '../../domain/commands.js';
-import { REASONS_CONFERENCE_ENDED } from '../../domain/events.js';
+import type { Reported as ReportedInstance, RoomCommand } from '../../domain/commands.js';
 import { DEFAULT_ATTRIBUTES, joinAttributes } from '../attributes.js';
 import { missing } from '../errors.js';
 import type { WebhookParams } from '../parameters.js';
@@ -14,9 +14,8 @@ import { route } from '../route.js';
 interface Reported {
   params: WebhookParams;
   friendlyName: string;
-  conferenceSid: string | null;
+  instance: ReportedInstance;
   sequenceNumber: number | null;
-  reportedAt: string | null;
   now: number;
 }
 
@@ -24,10 +23,13 @@ function reportedCallSid(params: WebhookParams): string {
   return params.sid('CallSid', 'CA') ?? missing('CallSid');
 }
 
-// A call Conclave did not place (added through the platform's API, say) joins here; for a call our TwiML
-// placed, the room already has it and the join changes nothing.
-function join({ params, friendlyName, sequenceNumber, now }: Reported): RoomCommand {
+// A call Conclave did not place (added through the platform's API, say) or one the platform moved here
+// from another room joins here; for a call our TwiML placed, the room already has it and the join only
+// tells the platform's Sid. A coaching participant always names whom it coaches: without a CallSidToCoach
+// the join is taken as not coaching.
+function join({ params, friendlyName, instance, sequenceNumber, now }: Reported): RoomCommand {
   const d = DEFAULT_ATTRIBUTES;
+  const coach = params.boolean('Coaching') ? (params.sid('CallSidToCoach', 'CA') ?? null) : null;
   return {
     type: 'JoinConference',
     ...mintCommandId(now),
@@ -42,23 +44,26 @@ function join({ params, friendlyName, sequenceNumber, now }: Reported): RoomComm
         muted: params.boolean('Muted') ?? d.muted,
         startConferenceOnEnter: params.boolean('StartConferenceOnEnter') ?? d.startConferenceOnEnter,
         endConferenceOnExit: params.boolean('EndConferenceOnExit') ?? d.endConferenceOnExit,
+        coach,
       }),
       via: 'callback',
+      hold: params.boolean('Hold') ?? false,
       sequenceNumber,
+      reported: instance,
     },
   };
 }
 
-function leave({ params, sequenceNumber, now }: Reported): RoomCommand {
+function leave({ params, instance, sequenceNumber, now }: Reported): RoomCommand {
   return {
     type: 'LeaveConference',
     ...mintCommandId(now),
-    data: { callSid: reportedCallSid(params), reason: 'left', sequenceNumber },
+    data: { callSid: reportedCallSid(params), reason: 'left', sequenceNumber, reported: instance },
   };
 }
 
 /** Each flag is required: one left out and taken as false would silently undo an earlier change. */
-function update({ params, sequenceNumber, now }: Reported): RoomCommand {
+function update({ params, instance, sequenceNumber, now }: Reported): RoomCommand {
   return {
     type: 'UpdateParticipant',
     ...mintCommandId(now),
@@ -72,23 +77,27 @@ function update({ params, sequenceNumber, now }: Reported): RoomCommand {
         endConferenceOnExit: params.boolean('EndConferenceOnExit') ?? missing('EndConferenceOnExit'),
       },
       sequenceNumber,
+      reported: instance,
     },
   };
 }
 
-function end({ params, conferenceSid, reportedAt, now }: Reported): RoomCommand {
-  const reason = params.text('ReasonConferenceEnded');
+function end({ params, instance, now }: Reported): RoomCommand {
   return {
     type: 'EndConference',
     ...mintCommandId(now),
     data: {
-      conferenceSid,
-      // A reason Twilio adds later still ends the conference: recorded without a reason, not refused.
-      reason: REASONS_CONFERENCE_ENDED.find((known) => known === reason) ?? null,
+      conferenceSid: instance.conferenceSid,
+      // The platform's reason wins, one Twilio adds later included: kept exactly as sent.
+      reason: params.text('ReasonConferenceEnded') ?? null,
       callSidEndingConference: params.sid('CallSidEndingConference', 'CA') ?? null,
-      reportedAt,
+      reportedAt: instance.at,
     },
   };
+}
+
+function start({ instance, now }: Reported): RoomCommand {
+  return { type: 'StartConference', ...mintCommandId(now), data: { reported: instance } };
 }
 
 const COMMANDS = new Map<string, (reported: Reported) => RoomCommand>([
@@ -99,6 +108,7 @@ const COMMANDS = new Map<string, (reported: Reported) => RoomCommand>([
   ['participant-hold', update],
   ['participant-unhold', update],
   ['participant-modify', update],
+  ['conference-start', start],
   ['conference-end', end],
 ]);
 
@@ -111,16 +121,19 @@ export const conferenceStatus = route({
     const reported: Reported = {
       params,
       friendlyName: params.name('FriendlyName') ?? missing('FriendlyName'),
-      conferenceSid: params.sid('ConferenceSid', 'CF') ?? null,
+      instance: {
+        conferenceSid: params.sid('ConferenceSid', 'CF') ?? null,
+        at: params.timestamp('Timestamp') ?? null,
+      },
       sequenceNumber: params.integer('SequenceNumber', 0, Number.MAX_SAFE_INTEGER) ?? null,
-      reportedAt: params.timestamp('Timestamp') ?? null,
       now,
     };
     const command = toCommand(reported);
     const callSid = 'callSid' in command.data ? command.data.callSid : null;
+    const { conferenceSid, at } = reported.instance;
     return {
       command,
-      keyFields: [event, reported.conferenceSid, callSid, reported.sequenceNumber, reported.reportedAt],
+      keyFields: [event, conferenceSid, callSid, reported.sequenceNumber, at],
       room: reported.friendlyName,
       extra: null,
     };

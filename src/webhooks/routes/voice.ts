@@ -1,6 +1,7 @@
 // The call's voice URL: put the call in the room the query names, and answer the TwiML that takes it there
-// with every <Conference> attribute and Conclave's own callbacks. The TwiML depends only on the request
-// and on whether the call got in, so a repeated request for a call already in the room gets the same one.
+// with every <Conference> attribute and Conclave's own callbacks (the recording's too, when it records).
+// The TwiML depends only on the request and on whether the call got in, so a repeated request for a call
+// already in the room gets the same one.
 
 import { mintCommandId } from '../../commands/command-id.js';
 import {
@@ -23,7 +24,7 @@ export const voice = route<Dialled>({
   parse(params, { now, publicUrl }) {
     const callSid = params.sid('CallSid', 'CA') ?? missing('CallSid');
     const friendlyName = params.name('FriendlyName') ?? missing('FriendlyName');
-    const attributes = parseConferenceAttributes(params, publicUrl);
+    const { attributes, warnings, failure } = parseConferenceAttributes(params, publicUrl);
     const callbacks = parseAppCallbacks(params);
     return {
       command: {
@@ -36,6 +37,8 @@ export const voice = route<Dialled>({
           to: params.address('To') ?? null,
           attributes: { ...joinAttributes(attributes), ...(callbacks && { callbacks }) },
           via: 'voice',
+          warnings,
+          failure,
           sequenceNumber: null,
         },
       },
@@ -45,6 +48,7 @@ export const voice = route<Dialled>({
       extra: { friendlyName, attributes },
     };
   },
+  // A join that cannot happen ends the call, as Twilio goes on to the next verb and there is none.
   reply(outcome, { friendlyName, attributes }, urls) {
     if (outcome.result !== 'rejected') {
       const visit = outcome.result === 'joined' ? outcome.visit : undefined;
