@@ -4,7 +4,7 @@
 // the callbacks per conference as Twilio's SequenceNumber does, and yields each callback's parameters.
 // Adding an event type is one more case here.
 
-import type { ParticipantFlags, RoomEvent } from './events.js';
+import type { ParticipantFlags, RecordingReported, RoomEvent } from './events.js';
 
 /** The names `statusCallbackEvent` takes in TwiML, each standing for one or two callback events. */
 export const STATUS_CALLBACK_SUBSCRIPTIONS = [
@@ -46,6 +46,8 @@ interface ParticipantView extends ParticipantFlags {
 export interface CallbackConference {
   /** The last SequenceNumber given. */
   sequence: number;
+  /** The Sid the platform reported for the conference, which callbacks name from then on. */
+  platformSid?: string | null;
   /** Fixed by the first participant to join; null until one has, or when it asked for none. */
   subscription: AppCallbacks | null;
   firstJoined: boolean;
@@ -59,15 +61,30 @@ export const NEW_CALLBACK_CONFERENCE: CallbackConference = {
   participants: {},
 };
 
-/** One callback as Twilio would send it, before it is addressed to anyone. */
-export interface ConferenceCallback {
-  /** The `statusCallbackEvent` subscription that asks for it. */
-  subscription: StatusCallbackSubscription;
-  /** StatusCallbackEvent. */
-  name: string;
-  sequenceNumber: number;
-  params: { [name: string]: string };
-}
+/**
+ * One callback as Twilio would send it, before it is addressed to anyone: a conference status callback
+ * (to `statusCallback`) or a recording status callback (to `recordingStatusCallback`).
+ */
+export type ConferenceCallback =
+  | {
+      channel: 'status';
+      /** The `statusCallbackEvent` subscription that asks for it. */
+      subscription: StatusCallbackSubscription;
+      /** StatusCallbackEvent. */
+      name: string;
+      /** Orders the conference's callbacks; Twilio's SequenceNumber for status callbacks. */
+      sequenceNumber: number;
+      params: { [name: string]: string };
+    }
+  | {
+      channel: 'recording';
+      /** The `recordingStatusCallbackEvent` that asks for it. */
+      subscription: RecordingStatusCallbackEvent;
+      /** `recording-` and the RecordingStatus, as Conclave lists it. */
+      name: string;
+      sequenceNumber: number;
+      params: { [name: string]: string };
+    };
 
 export interface CallbackContext {
   accountSid: string;
@@ -92,12 +109,13 @@ export function callbacksFor(
   ) => {
     next = { ...next, sequence: next.sequence + 1 };
     out.push({
+      channel: 'status',
       subscription,
       name,
       sequenceNumber: next.sequence,
       params: {
         AccountSid: context.accountSid,
-        ConferenceSid: conferenceSid,
+        ConferenceSid: next.platformSid ?? conferenceSid,
         FriendlyName: context.friendlyName,
         StatusCallbackEvent: name,
         Timestamp: context.timestamp(at),
@@ -175,13 +193,59 @@ export function callbacksFor(
       });
       break;
     }
+    case 'ConferenceSidReported':
+      next = { ...next, platformSid: event.data.platformSid };
+      break;
+    case 'RecordingReported': {
+      const { data } = event;
+      // Twilio sends a recording's callbacks for the statuses asked for; a paused or stopped recording is
+      // none of those.
+      const status = RECORDING_STATUS_CALLBACK_EVENTS.find((known) => known === data.status);
+      if (status === undefined) break;
+      next = { ...next, sequence: next.sequence + 1 };
+      out.push({
+        channel: 'recording',
+        subscription: status,
+        name: `recording-${status}`,
+        sequenceNumber: next.sequence,
+        params: recordingParams(context.accountSid, next.platformSid ?? data.conferenceSid, data, context),
+      });
+      break;
+    }
     case 'ConferenceOpened':
+    case 'ConferenceEndCorrected':
     case 'CallEnded':
     case 'JoinRejected':
     case 'UnknownCallLeft':
       break;
   }
   return { state: next, callbacks: out };
+}
+
+/** The parameters of a conference recording's status callback, as Twilio names them. */
+function recordingParams(
+  accountSid: string,
+  conferenceSid: string,
+  data: RecordingReported['data'],
+  context: CallbackContext,
+): { [name: string]: string } {
+  const present = (value: string | number | null) => (value === null ? undefined : String(value));
+  const params: { [name: string]: string | undefined } = {
+    AccountSid: accountSid,
+    ConferenceSid: conferenceSid,
+    RecordingSid: data.recordingSid,
+    RecordingStatus: data.status,
+    RecordingUrl: present(data.url),
+    RecordingDuration: present(data.duration),
+    RecordingChannels: present(data.channels),
+    RecordingSource: present(data.source),
+    RecordingStartTime: data.startTime === null ? undefined : context.timestamp(data.startTime),
+    ErrorCode: present(data.errorCode),
+    CallSid: present(data.callSid),
+  };
+  return Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined)) as {
+    [name: string]: string;
+  };
 }
 
 /** Twilio's ReasonParticipantLeft where Conclave knows it; the other ways of leaving have no exact match. */
@@ -213,9 +277,14 @@ function participantParams(callSid: string, view: ParticipantView): { [name: str
   };
 }
 
-/** Whether the app's subscription asks for a callback of this kind. */
-export function isSubscribed(subscription: AppCallbacks | null, callback: ConferenceCallback): boolean {
-  return subscription?.statusCallback?.events.includes(callback.subscription) ?? false;
+/** Where the app asked for callbacks of this kind to go, if it asked for this one. */
+export function targetOf(
+  subscription: AppCallbacks | null,
+  callback: ConferenceCallback,
+): CallbackTarget<string> | null {
+  const target =
+    callback.channel === 'status' ? subscription?.statusCallback : subscription?.recordingStatusCallback;
+  return target && (target.events as string[]).includes(callback.subscription) ? target : null;
 }
 
 /** A URL with its password (HTTP Basic auth for the app) masked, for showing: the password is a secret. */

@@ -22,7 +22,8 @@ export interface Reported {
 
 /** A `<Conference>` attribute value with which Twilio fails the conference: the call does not join. */
 export interface AttributeFailure {
-  code: number;
+  /** Twilio's error code, where it documents one. */
+  code: number | null;
   message: string;
 }
 

@@ -169,9 +169,10 @@ function rejected(
   reason: JoinRejected['data']['reason'],
   conferenceSid: string | null,
   at: string,
-  why: { code: number; detail: string } | null = null,
+  why: { code: number | null; detail: string } | null = null,
 ): Decision {
-  return { events: [{ type: 'JoinRejected', data: { callSid, reason, conferenceSid, ...why, at } }] };
+  const detail = why && { ...(why.code !== null && { code: why.code }), detail: why.detail };
+  return { events: [{ type: 'JoinRejected', data: { callSid, reason, conferenceSid, ...detail, at } }] };
 }
 
 function decideJoin(command: JoinConference, room: RoomState, call: CallState): Decision {

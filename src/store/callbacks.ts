@@ -182,6 +182,7 @@ export async function claimCallbacks(
     idempotency_token: string;
     attempts: number;
     auth_token: string;
+    platform_sid: string | null;
   }>`
     UPDATE callbacks c
     SET attempts = c.attempts + 1,
@@ -200,15 +201,17 @@ export async function claimCallbacks(
         ORDER BY h.next_attempt_at
         LIMIT ${limit}
         FOR UPDATE OF h SKIP LOCKED)
-    RETURNING c.account_sid, c.id, c.url, c.method, c.params, c.idempotency_token, c.attempts, a.auth_token`.execute(
-    executor,
-  );
+    RETURNING c.account_sid, c.id, c.url, c.method, c.params, c.idempotency_token, c.attempts, a.auth_token,
+      (SELECT f.platform_sid FROM conferences f
+        WHERE f.account_sid = c.account_sid AND f.sid = c.conference_sid) AS platform_sid`.execute(executor);
   return rows.map((row) => ({
     accountSid: row.account_sid,
     id: String(row.id),
     url: row.url,
     method: row.method,
-    params: row.params,
+    // The platform's Sid, once it has reported one, is the conference's name to the app, as on Twilio: a
+    // callback made from the log before the report arrived is sent with it all the same.
+    params: row.platform_sid === null ? row.params : { ...row.params, ConferenceSid: row.platform_sid },
     idempotencyToken: row.idempotency_token,
     attempt: row.attempts,
     authToken: row.auth_token,

@@ -13,7 +13,6 @@ import {
 import type { AttributeFailure } from '../domain/commands.js';
 import type { AttributeWarning, Beep, JoinAttributes, Record as RecordMode, Trim } from '../domain/events.js';
 import { isSid } from '../domain/ids.js';
-import { badRequest } from './errors.js';
 import type { WebhookParams } from './parameters.js';
 
 const BEEPS: readonly Beep[] = ['true', 'false', 'onEnter', 'onExit'];
@@ -167,24 +166,30 @@ export function joinAttributes(attributes: ConferenceAttributes): JoinAttributes
   };
 }
 
+/** Twilio's code for a `statusCallbackEvent` it does not know ("Invalid 'StatusCallbackEvent'"). */
+const INVALID_STATUS_CALLBACK_EVENT = 21626;
+
 /**
  * The callbacks the app asks for with the TwiML names Twilio gives them. Conclave's own TwiML points the
  * platform at Conclave, so these are never echoed: they are kept with the join and served by Conclave.
  * Without `…Event`, Twilio's defaults apply (`start end` for the conference, `completed` for recordings).
+ * A value Twilio would not take fails the join, as it fails the <Conference> on Twilio.
  */
-export function parseAppCallbacks(params: WebhookParams): AppCallbacks | undefined {
-  const statusCallback = callbackTarget(params, 'statusCallback', STATUS_CALLBACK_SUBSCRIPTIONS, [
-    'start',
-    'end',
+export function parseAppCallbacks(params: WebhookParams): {
+  callbacks: AppCallbacks | undefined;
+  failure: AttributeFailure | null;
+} {
+  const status = callbackTarget(params, 'statusCallback', STATUS_CALLBACK_SUBSCRIPTIONS, ['start', 'end']);
+  const recording = callbackTarget(params, 'recordingStatusCallback', RECORDING_STATUS_CALLBACK_EVENTS, [
+    'completed',
   ]);
-  const recordingStatusCallback = callbackTarget(
-    params,
-    'recordingStatusCallback',
-    RECORDING_STATUS_CALLBACK_EVENTS,
-    ['completed'],
-  );
-  if (statusCallback === null && recordingStatusCallback === null) return undefined;
-  return { statusCallback, recordingStatusCallback };
+  const failure = status.failure ?? recording.failure;
+  if (failure !== null || (status.target === null && recording.target === null))
+    return { callbacks: undefined, failure };
+  return {
+    callbacks: { statusCallback: status.target, recordingStatusCallback: recording.target },
+    failure: null,
+  };
 }
 
 function callbackTarget<Event extends string>(
@@ -192,20 +197,24 @@ function callbackTarget<Event extends string>(
   name: string,
   allowed: readonly Event[],
   defaults: Event[],
-): CallbackTarget<Event> | null {
+): { target: CallbackTarget<Event> | null; failure: AttributeFailure | null } {
+  const fail = (code: number | null, message: string) => ({ target: null, failure: { code, message } });
   const url = params.text(name);
-  const events = params.choices(`${name}Event`, allowed) ?? defaults;
-  const method = params.choice(`${name}Method`, METHODS) ?? 'POST';
-  if (url === undefined || url === '') return null;
+  const words = params.words(`${name}Event`);
+  const unknown = words?.find((word) => !(allowed as readonly string[]).includes(word));
+  if (unknown !== undefined)
+    return fail(
+      INVALID_STATUS_CALLBACK_EVENT,
+      `${name}Event '${[...unknown].slice(0, 40).join('')}' is not valid`,
+    );
+  const methodText = params.text(`${name}Method`);
+  const method = methodText === undefined ? 'POST' : METHODS.find((m) => m === methodText.toUpperCase());
+  if (method === undefined) return fail(null, `${name}Method is not GET or POST`);
+  if (url === undefined || url === '') return { target: null, failure: null };
   // The app's URL must stand on its own: a relative one would resolve against Conclave, not the app.
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw badRequest(`${name} is not an absolute URL`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw badRequest(`${name} is not an http(s) URL`);
-  }
-  return { url, method, events };
+  const parsed = URL.canParse(url) ? new URL(url) : null;
+  if (parsed === null || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:'))
+    return fail(null, `${name} is not an absolute http(s) URL`);
+  const events = words === undefined || words.length === 0 ? defaults : ([...new Set(words)] as Event[]);
+  return { target: { url, method, events }, failure: null };
 }

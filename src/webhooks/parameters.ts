@@ -2,7 +2,7 @@
 // is the sender's mistake: a 400 whose plain message names the parameter and what it should have been.
 
 import type { SidPrefix } from '../domain/ids.js';
-import { booleanValue, type Check, oneOf, sidValue, wholeNumber } from '../parameters.js';
+import { booleanValue, type Check, sidValue, wholeNumber } from '../parameters.js';
 import { badRequest } from './errors.js';
 import type { FormParams } from './signature.js';
 
@@ -89,25 +89,15 @@ export class WebhookParams {
     return this.checked(name, booleanValue);
   }
 
-  choice<T extends string>(name: string, allowed: readonly T[]): T | undefined {
-    return this.checked(name, oneOf(allowed));
-  }
-
   integer(name: string, min: number, max: number): number | undefined {
     return this.checked(name, wholeNumber(min, max));
   }
 
-  /** A list of choices, space-separated in one value (as TwiML writes it) or repeated (as forms do). */
-  choices<T extends string>(name: string, allowed: readonly T[]): T[] | undefined {
+  /** The words of a list, space-separated in one value (as TwiML writes it) or repeated (as forms do). */
+  words(name: string): string[] | undefined {
     const value = this.values[name];
     if (value === undefined) return undefined;
-    const words = (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(/[\s,]+/)).filter(Boolean);
-    for (const word of words) {
-      if (!(allowed as readonly string[]).includes(word)) {
-        throw badRequest(`${name} holds ${quote(word)}: expected some of ${allowed.join(', ')}`);
-      }
-    }
-    return words.length === 0 ? undefined : [...new Set(words as T[])];
+    return (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(/[\s,]+/)).filter(Boolean);
   }
 
   /** A provider time (RFC 2822 in Twilio's callbacks), as ISO 8601. */

@@ -6,9 +6,9 @@ import {
   type AppCallbacks,
   type CallbackConference,
   callbacksFor,
-  isSubscribed,
   NEW_CALLBACK_CONFERENCE,
   redactUrl,
+  targetOf,
 } from '../../src/domain/callbacks.js';
 import type { RoomEvent } from '../../src/domain/events.js';
 import { rfc2822 } from '../../src/rfc2822.js';
@@ -108,7 +108,7 @@ describe('callbacks from events', () => {
       context,
     );
     const [join] = step.callbacks;
-    expect(join && isSubscribed(step.state.subscription, join)).toBe(true);
+    expect(join && targetOf(step.state.subscription, join)?.url).toBe('https://a.example/cb');
     const started = callbacksFor(
       step.state,
       { type: 'ConferenceStarted', data: { conferenceSid: CF, at: AT } },
@@ -123,7 +123,62 @@ describe('callbacks from events', () => {
       Timestamp: 'Fri, 02 Jan 2026 03:04:05 +0000',
       SequenceNumber: '2',
     });
-    expect(start && isSubscribed(started.state.subscription, start)).toBe(false);
+    expect(start && targetOf(started.state.subscription, start)).toBeNull();
+  });
+
+  it("names the conference by the platform's Sid once it is reported", () => {
+    const PLATFORM = `CF${'f'.repeat(32)}`;
+    const reported: RoomEvent = {
+      type: 'ConferenceSidReported',
+      data: { conferenceSid: CF, platformSid: PLATFORM, at: AT },
+    };
+    let state = callbacksFor(NEW_CALLBACK_CONFERENCE, joined(callSid(1)), context).state;
+    state = callbacksFor(state, reported, context).state;
+    const [mute] = callbacksFor(state, updated(callSid(1), { muted: true }), context).callbacks;
+    expect(mute?.params.ConferenceSid).toBe(PLATFORM);
+  });
+
+  it("sends a recording's statuses to recordingStatusCallback, as asked, with Twilio's parameters", () => {
+    const recording = (status: 'in-progress' | 'completed' | 'paused'): RoomEvent => ({
+      type: 'RecordingReported',
+      data: {
+        conferenceSid: CF,
+        recordingSid: `RE${'c'.repeat(32)}`,
+        callSid: null,
+        status,
+        duration: status === 'completed' ? 42 : null,
+        channels: 1,
+        source: 'StartConferenceRecordingAPI',
+        startTime: AT,
+        errorCode: null,
+        url: 'https://api.example/Recordings/RE1',
+        sequenceNumber: null,
+        at: AT,
+      },
+    });
+    const wanted: AppCallbacks = {
+      statusCallback: null,
+      recordingStatusCallback: { url: 'https://a.example/rec', method: 'GET', events: ['completed'] },
+    };
+    let state = callbacksFor(NEW_CALLBACK_CONFERENCE, joined(callSid(1), wanted), context).state;
+    const sent = [];
+    for (const status of ['in-progress', 'paused', 'completed'] as const) {
+      const step = callbacksFor(state, recording(status), context);
+      state = step.state;
+      sent.push(...step.callbacks.filter((c) => targetOf(state.subscription, c) !== null));
+    }
+    expect(sent.map((c) => c.name)).toEqual(['recording-completed']);
+    expect(sent[0]?.params).toEqual({
+      AccountSid: context.accountSid,
+      ConferenceSid: CF,
+      RecordingSid: `RE${'c'.repeat(32)}`,
+      RecordingStatus: 'completed',
+      RecordingUrl: 'https://api.example/Recordings/RE1',
+      RecordingDuration: '42',
+      RecordingChannels: '1',
+      RecordingSource: 'StartConferenceRecordingAPI',
+      RecordingStartTime: 'Fri, 02 Jan 2026 03:04:05 +0000',
+    });
   });
 
   it('sends nothing for a leave or update of a call it never saw join', () => {

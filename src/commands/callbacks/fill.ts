@@ -10,8 +10,8 @@ import {
   type CallbackConference,
   type ConferenceCallback,
   callbacksFor,
-  isSubscribed,
   NEW_CALLBACK_CONFERENCE,
+  targetOf,
 } from '../../domain/callbacks.js';
 import type { RoomEvent } from '../../domain/events.js';
 import { rfc2822 } from '../../rfc2822.js';
@@ -77,10 +77,8 @@ async function fillAccount(db: Kysely<DB>, accountSid: string) {
       });
       changed.set(conferenceSid, state);
       for (const callback of callbacks) {
-        const statusCallback = state.subscription?.statusCallback;
-        if (statusCallback && isSubscribed(state.subscription, callback)) {
-          outbox.push(addressed(feedEvent, conferenceSid, callback, 'app', statusCallback));
-        }
+        const target = targetOf(state.subscription, callback);
+        if (target) outbox.push(addressed(feedEvent, conferenceSid, callback, 'app', target));
         if (eventsUrl !== null) {
           outbox.push(
             addressed(feedEvent, conferenceSid, callback, 'account', { url: eventsUrl, method: 'POST' }),

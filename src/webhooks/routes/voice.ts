@@ -25,7 +25,8 @@ export const voice = route<Dialled>({
     const callSid = params.sid('CallSid', 'CA') ?? missing('CallSid');
     const friendlyName = params.name('FriendlyName') ?? missing('FriendlyName');
     const { attributes, warnings, failure } = parseConferenceAttributes(params, publicUrl);
-    const callbacks = parseAppCallbacks(params);
+    const asked = parseAppCallbacks(params);
+    const callbacks = asked.callbacks;
     return {
       command: {
         type: 'JoinConference',
@@ -38,7 +39,7 @@ export const voice = route<Dialled>({
           attributes: { ...joinAttributes(attributes), ...(callbacks && { callbacks }) },
           via: 'voice',
           warnings,
-          failure,
+          failure: failure ?? asked.failure,
           sequenceNumber: null,
         },
       },
