@@ -1,5 +1,5 @@
 // Deliveries that arrive together share a transaction (natural group commit). Each must still get its own
-// answer, decided in arrival order on the state the earlier ones left: a refused one refuses only itself, a
+// answer, decided in arrival order on the state the earlier ones left: a rejected one rejects only itself, a
 // repeat inside the batch answers what the first said, and the log and read models come out exactly as if
 // the deliveries had run one by one.
 
@@ -83,17 +83,17 @@ describe.each(databaseKinds)('group commit on $name', (kind) => {
         'joined',
         'joined',
         'joined',
-        'refused',
+        'rejected',
         'joined',
         'duplicate',
-        'refused',
+        'rejected',
         'applied',
         'joined',
         'joined',
         'joined',
       ]);
       expect(await events(together)).toEqual(await events(alone));
-      // A batch keeps the rows it created to lock (a refused caller's call, say), which hold nothing.
+      // A batch keeps the rows it created to lock, which hold nothing beyond what one by one leaves.
       expect(await recorded(together)).toEqual(await recorded(alone));
       expect((await verify(alone)).differences).toEqual([]);
       expect((await verify(together)).differences).toEqual([]);

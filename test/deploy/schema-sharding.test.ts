@@ -16,10 +16,10 @@ const UNSHARDED: Record<string, string> = {
 const ACCOUNT_TABLES = [
   'accounts',
   'api_keys',
+  'call_visits',
   'callback_checkpoints',
   'callback_conferences',
   'callbacks',
-  'call_visits',
   'calls',
   'conferences',
   'ended_sessions',

@@ -38,17 +38,20 @@ export function chartsPage(account: Account, view: ChartsView, feed: string): st
   ${loadChart('load-day', 'The last 24 hours, every 15 minutes', day)}
   </div>
 </section>
-<section id="distribution-charts" data-live-region aria-labelledby="distribution-heading">
+<section aria-labelledby="distribution-heading">
   <h2 id="distribution-heading">Conferences of ${periodText}</h2>
+  <!-- Outside the live region: a live update must not undo a period being chosen. -->
   <form class="period" method="get" action="/charts">
     <label for="period">Period</label>
     <select id="period" name="period">${Object.entries(PERIODS).map(([value, [text]]) => html`<option value="${value}"${value === period ? html` selected` : ''}>${text}</option>`)}</select>
     <button type="submit">Show</button>
   </form>
+  <div id="distribution-charts" data-live-region>
   <p class="note">${distribution.conferences} conferences opened in ${periodText} and completed since.</p>
   <div class="charts">
   ${histogramChart('durations', 'How long they lasted', distribution.durations, 'conferences by duration')}
   ${histogramChart('sizes', 'How many took part', distribution.sizes, 'conferences by participants')}
+  </div>
   </div>
 </section>`,
   });
