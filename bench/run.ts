@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import type autocannon from 'autocannon';
 import { newAccount } from '../src/store/accounts.js';
+import { measureCallbackLag, startSink } from './callbacks.js';
 import { conferenceRounds, hotRoomRounds, restReads, type Target } from './flows.js';
 import { type Measured, measure } from './load.js';
 import { describeMachine } from './machine.js';
@@ -192,6 +193,16 @@ async function ingestScenarios(database: ScratchDatabase, scratchForPgbench: Scr
     database,
   );
   const hotEvents = await eventsPerSecond((text, params) => database.client.query(text, params), hot);
+  // The app's callbacks under the same load: every event goes to the account's events URL, and the lag (the
+  // age of the oldest callback not yet delivered) must stay bounded and drain once the load stops.
+  say('callbacks under the ingest load');
+  const sink = await startSink();
+  await database.client.query('UPDATE accounts SET events_url = $1 WHERE account_sid = $2', [
+    sink.url,
+    conclave.target.accountSid,
+  ]);
+  const lag = await measureCallbackLag(conclave.target, sink, seconds, INGEST_CONNECTIONS);
+  await sink.close();
   await conclave.stop();
 
   checks.push(
@@ -231,6 +242,15 @@ async function ingestScenarios(database: ScratchDatabase, scratchForPgbench: Scr
       ratio: ratio(hotEvents / events),
       target: '≥ 0.5',
       met: hotEvents / events >= 0.5,
+    },
+    {
+      scenario: '8 callbacks',
+      measure: `delivery lag p99 / max under ingest (${perSecond(lag.webhooksPerSecond)} webhooks); drain after`,
+      conclave: `${fixed(lag.p99Lag)} s / ${fixed(lag.maxLag)} s; ${lag.drainSeconds === null ? 'not within 120 s' : `${fixed(lag.drainSeconds)} s`}`,
+      baseline: '',
+      ratio: '',
+      target: 'bounded: drains after the load',
+      met: lag.drainSeconds !== null,
     },
     {
       scenario: '7 memory',

@@ -2,8 +2,10 @@
 // takes all that wait (up to a bound) into one transaction: calls then rooms locked in the global order,
 // each delivery decided in arrival order on the state the earlier ones left, everything written by one
 // statement, one COMMIT, and only then each delivery answered. No timer: an idle server runs a lone
-// delivery at once, by the single-delivery path. Should the batch fail as a whole (a lock timeout, a key
-// taken meanwhile, the database gone), its deliveries run again one by one, so that none fails for another.
+// delivery at once, as a batch of one, so that every delivery takes its locks in the batch's one order (a
+// lone delivery taking them in another order could deadlock with a batch holding the same call). Should a
+// batch fail as a whole (a lock timeout, a key taken meanwhile, the database gone), its deliveries run again
+// one by one, so that none fails for another.
 // See docs/write-path.md for the invariants and why they hold.
 
 import type { Kysely, OperationNodeSource, Transaction } from 'kysely';
@@ -24,6 +26,7 @@ import {
   updateCalls,
   updateVisits,
 } from '../store/batch.js';
+import { unavailableCause } from '../store/errors.js';
 import { ConcurrencyError } from '../store/events.js';
 import { noVisit, type VisitState } from '../store/locks.js';
 import type { DB } from '../store/schema.js';
@@ -96,24 +99,27 @@ export function groupCommitter(
   }
 
   async function runBatch(batch: Waiting[]) {
-    if (batch.length > 1) {
-      const started = process.hrtime.bigint();
-      try {
-        const results = await db.transaction().execute((trx) =>
-          decideBatch(
-            trx,
-            batch.map((w) => w.delivery),
-            observer,
-          ),
-        );
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        for (const [i, w] of batch.entries()) {
-          observer?.transaction(seconds);
-          w.resolve(results[i] as DeliveryResult);
-        }
+    const started = process.hrtime.bigint();
+    try {
+      const results = await db.transaction().execute((trx) =>
+        decideBatch(
+          trx,
+          batch.map((w) => w.delivery),
+          observer,
+        ),
+      );
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      for (const [i, w] of batch.entries()) {
+        observer?.transaction(seconds);
+        w.resolve(results[i] as DeliveryResult);
+      }
+      return;
+    } catch (error) {
+      // The database away or a lock not had in time is the same for each delivery alone: each is answered
+      // so (503) at once. Anything else went wrong for the batch: each gets its own attempt and answer.
+      if (unavailableCause(error) !== null) {
+        for (const w of batch) w.reject(error);
         return;
-      } catch {
-        // Whatever went wrong went wrong for the batch: each delivery gets its own attempt and answer.
       }
     }
     await Promise.all(

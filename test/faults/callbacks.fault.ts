@@ -21,15 +21,22 @@ import {
   startReceiver,
 } from '../helpers/callback-receiver.js';
 import type { RunningServer } from '../helpers/cli.js';
+import { newCallSid } from '../webhooks/client.js';
 import { type Cluster, postgresBin, startCluster } from './cluster.js';
-import { Edge, httpTransport, playRooms, seeded } from './edge.js';
+import { Edge, httpTransport, playRooms, probeJoin, seeded } from './edge.js';
 import { Ledger, report } from './ledger.js';
 import { killHard, serve, tenant } from './servers.js';
 
 const REPLICAS = 3;
 
-/** The callbacks each conference's events call for, by folding the log as the outbox does. */
-async function expectedPerConference(database: Database, accountSid: string): Promise<Map<string, number>> {
+/**
+ * The callbacks each conference's events call for, by folding the log as the outbox does: the numbers of
+ * its status callbacks in order, and how many recording callbacks (which carry no SequenceNumber).
+ */
+async function expectedPerConference(
+  database: Database,
+  accountSid: string,
+): Promise<{ status: Map<string, number[]>; recordings: number }> {
   const rows = await database.db
     .selectFrom('events')
     .select(['friendly_name', 'type', 'data'])
@@ -38,30 +45,52 @@ async function expectedPerConference(database: Database, accountSid: string): Pr
     .orderBy('stream_position')
     .execute();
   const states = new Map<string, CallbackConference>();
+  const status = new Map<string, number[]>();
+  let recordings = 0;
   for (const row of rows) {
     const event = { type: row.type, data: row.data } as RoomEvent;
     const sid = 'conferenceSid' in event.data ? event.data.conferenceSid : null;
     if (sid === null) continue;
-    const { state } = callbacksFor(states.get(sid) ?? NEW_CALLBACK_CONFERENCE, event, {
+    const { state, callbacks } = callbacksFor(states.get(sid) ?? NEW_CALLBACK_CONFERENCE, event, {
       accountSid,
       friendlyName: row.friendly_name,
       timestamp: (at) => at,
     });
     states.set(sid, state);
+    for (const callback of callbacks) {
+      if (callback.channel === 'recording') recordings += 1;
+      else status.set(sid, [...(status.get(sid) ?? []), callback.sequenceNumber]);
+    }
   }
-  return new Map([...states].map(([sid, state]) => [sid, state.sequence]));
+  return { status, recordings };
 }
 
-function firstDeliveries(delivered: ReceivedCallback[]): Map<string, number[]> {
+/**
+ * The Sid Conclave minted for each Sid a callback may name: a callback names the platform's Sid once the
+ * platform has reported it, and the minted one before.
+ */
+async function mintedSids(database: Database, accountSid: string): Promise<Map<string, string>> {
+  const rows = await database.db
+    .selectFrom('conferences')
+    .select(['sid', 'platform_sid'])
+    .where('account_sid', '=', accountSid)
+    .execute();
+  return new Map(rows.flatMap((r) => (r.platform_sid ? [[r.platform_sid, r.sid] as const] : [])));
+}
+
+function firstDeliveries(
+  delivered: ReceivedCallback[],
+  key: (c: ReceivedCallback) => string,
+): Map<string, number[]> {
   const seen = new Set<string>();
   const order = new Map<string, number[]>();
   for (const c of delivered) {
-    const key = `${c.params.ConferenceSid}/${c.params.SequenceNumber}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const list = order.get(c.params.ConferenceSid ?? '') ?? [];
+    if (seen.has(key(c))) continue;
+    seen.add(key(c));
+    const conference = key(c).split('/')[0] as string;
+    const list = order.get(conference) ?? [];
     list.push(Number(c.params.SequenceNumber));
-    order.set(c.params.ConferenceSid ?? '', list);
+    order.set(conference, list);
   }
   return order;
 }
@@ -114,26 +143,35 @@ describe.skipIf(postgresBin() === undefined)('callbacks through crashes, an outa
 
     await ledger.acknowledgedAtLeast(80);
     await cluster.stop();
-    await eventually(() => ledger.unavailable > 0, 'webhooks refused during the outage', 30_000);
+    // The flows may have sent everything by now: a probe shows the outage refuses webhooks (one attempt,
+    // its own ledger, as it belongs to no flow).
+    const probe = new Edge(edgeAccount, transport, new Ledger(), { deadlineMs: 0 });
+    expect((await probeJoin(probe, edgeAccount, newCallSid(), 'callback outage probe')).status).toBe(503);
     await cluster.start();
     const flows = await traffic;
 
-    const expected = await expectedPerConference(database, account.sid);
-    const total = [...expected.values()].reduce((a, b) => a + b, 0);
-    const deliveredKeys = () =>
-      new Set(app.delivered().map((c) => `${c.params.ConferenceSid}/${c.params.SequenceNumber}`)).size;
+    const { status: expected, recordings } = await expectedPerConference(database, account.sid);
+    const total = [...expected.values()].reduce((n, list) => n + list.length, 0) + recordings;
+    const minted = await mintedSids(database, account.sid);
+    // A status callback is its conference and SequenceNumber; a recording callback has no SequenceNumber,
+    // and is told apart by its idempotency token.
+    const keyOf = (c: ReceivedCallback) => {
+      const sid = c.params.ConferenceSid ?? '';
+      const which = c.params.SequenceNumber ?? `recording ${c.idempotencyToken}`;
+      return `${minted.get(sid) ?? sid}/${which}`;
+    };
+    const deliveredKeys = () => new Set(app.delivered().map(keyOf)).size;
     await eventually(() => deliveredKeys() >= total, `all ${total} callbacks`, 180_000);
 
-    const order = firstDeliveries(app.delivered());
+    const statusCallbacks = app.delivered().filter((c) => c.params.SequenceNumber !== undefined);
+    const order = firstDeliveries(statusCallbacks, keyOf);
     expect([...order.keys()].sort()).toEqual([...expected.keys()].sort());
-    for (const [sid, count] of expected) {
-      expect(order.get(sid), `conference ${sid}`).toEqual(Array.from({ length: count }, (_, i) => i + 1));
-    }
+    for (const [sid, numbers] of expected) expect(order.get(sid), `conference ${sid}`).toEqual(numbers);
     expect(app.received.every((c) => c.valid)).toBe(true);
     expect(app.overlapping, 'requests for one callback open at once').toBe(0);
     const tokens = new Map<string, string>();
     for (const c of app.received) {
-      const key = `${c.params.ConferenceSid}/${c.params.SequenceNumber}`;
+      const key = keyOf(c);
       expect(tokens.get(key) ?? c.idempotencyToken, key).toBe(c.idempotencyToken);
       tokens.set(key, c.idempotencyToken);
     }
@@ -142,6 +180,7 @@ describe.skipIf(postgresBin() === undefined)('callbacks through crashes, an outa
       calls: flows.calls,
       conferences: expected.size,
       'callbacks expected': total,
+      'of them recording callbacks': recordings,
       requests: app.received.length,
       'delivered (2xx)': app.delivered().length,
       'repeats after a crash or outage': app.delivered().length - total,

@@ -51,27 +51,38 @@ export interface EdgeOptions {
   /** The share of deliveries sent twice at once, as when a retry races the attempt it repeats. */
   doubled?: number;
   random?: () => number;
+  /** Plays a platform that names no ConferenceSid in its callbacks (a Twilio-compatible one, say). */
+  withoutConferenceSids?: boolean;
 }
 
 export class Edge extends Sender {
   private readonly deadlineMs: number;
   private readonly doubled: number;
   private readonly pick: () => number;
+  private readonly withoutConferenceSids: boolean;
 
   constructor(
     private readonly account: EdgeAccount,
     private readonly transport: Transport,
     readonly ledger: Ledger,
-    { deadlineMs = 60_000, doubled = 0, random = Math.random }: EdgeOptions = {},
+    {
+      deadlineMs = 60_000,
+      doubled = 0,
+      random = Math.random,
+      withoutConferenceSids = false,
+    }: EdgeOptions = {},
   ) {
     super(simulationOptions(account), new Tally(), 0);
+    this.withoutConferenceSids = withoutConferenceSids;
     this.deadlineMs = deadlineMs;
     this.doubled = doubled;
     this.pick = random;
   }
 
   /** Signs `form` for `path` + `query` and delivers it until it gets an answer other than 503. */
-  override async send(path: string, form: Form, query: Form = {}): Promise<Answer> {
+  override async send(path: string, given: Form, query: Form = {}): Promise<Answer> {
+    const { ConferenceSid: _named, ...unnamed } = given;
+    const form = this.withoutConferenceSids ? unnamed : given;
     const search = new URLSearchParams(query).toString();
     const target = search === '' ? path : `${path}?${search}`;
     const token = randomUUID();

@@ -43,6 +43,8 @@ export interface Expectation {
   visits: Map<string, Visit[]>;
   /** Acknowledged conference-end callbacks per room. */
   conferenceEnds: Map<string, Sent[]>;
+  /** Acknowledged conference callbacks per room that name the platform's ConferenceSid. */
+  platformCallbacks: Map<string, Sent[]>;
   /** Every flag change sent per call, acknowledged or not: what an update shown may come from. */
   flagChanges: Map<string, Sent[]>;
   /** Answers that break a rule by themselves (a call that has ended let in again). */
@@ -219,6 +221,7 @@ export function expect(deliveries: Sent[]): Expectation {
   const model: Model = {
     visits: new Map(),
     conferenceEnds: new Map(),
+    platformCallbacks: new Map(),
     flagChanges: new Map(),
     errors: [],
     rooms: new Set(),
@@ -235,7 +238,13 @@ export function expect(deliveries: Sent[]): Expectation {
   const acknowledged = deliveries
     .filter((sent) => sent.ackedAt !== null)
     .sort((a, b) => (a.ackedAt as number) - (b.ackedAt as number));
-  for (const sent of acknowledged) RULES[kindOf(sent)](model, sent);
+  for (const sent of acknowledged) {
+    RULES[kindOf(sent)](model, sent);
+    const room = roomOf(sent);
+    if (room !== null && sent.path.endsWith('/conference-status') && sent.form.ConferenceSid) {
+      model.platformCallbacks.set(room, [...(model.platformCallbacks.get(room) ?? []), sent]);
+    }
+  }
   return model;
 }
 
@@ -263,7 +272,9 @@ export function ownReasons(visit: Visit, all: Sent[]): Set<LeaveReason> {
 
 /**
  * Whether something else acknowledged could have ended the visit's conference while it was there: a
- * conference-end for its room, or another visit to the room that ends the conference on leaving.
+ * conference-end for its room, another visit to the room that ends the conference on leaving, or a callback
+ * for the room naming a platform conference other than the one the visit's own callbacks named (the platform
+ * has moved on to a new conference of that name, so the one the visit was in is over).
  */
 export function mayBeEndedByOthers(visit: Visit, expectation: Expectation): boolean {
   const span: Sent = {
@@ -279,6 +290,11 @@ export function mayBeEndedByOthers(visit: Visit, expectation: Expectation): bool
       enders.push(...(other.closers.length > 0 ? other.closers.map((c) => c.sent) : [unclosed]));
     }
   }
+  const callbacks = expectation.platformCallbacks.get(visit.room) ?? [];
+  const own = new Set(
+    callbacks.filter((sent) => callOf(sent) === visit.call).map((s) => s.form.ConferenceSid),
+  );
+  if (own.size > 0) enders.push(...callbacks.filter((sent) => !own.has(sent.form.ConferenceSid)));
   return enders.some((ender) => overlap(ender, span));
 }
 
