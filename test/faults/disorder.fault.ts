@@ -218,7 +218,8 @@ describe.skipIf(!postgresKind)('duplicates and disorder', () => {
         answer?.status !== original.statuses[0] ||
         (isVoice(original) && answer?.body !== original.acknowledged)
       ) {
-        answers.push(`${original.path} ${answer?.status}, clean ${original.statuses[0]}`);
+        const bodies = isVoice(original) ? `: ${answer?.body} (clean: ${original.acknowledged})` : '';
+        answers.push(`${original.path} ${answer?.status}, clean ${original.statuses[0]}${bodies}`);
       }
     }
     expect(answers).toEqual([]);
