@@ -488,11 +488,23 @@ function play(actions: Action[], seen: Set<string>): void {
   expect(visible(rebuild(world.log)), 'the log rebuilt').toEqual(visible(world));
 }
 
+const flows = fc.array(action, { minLength: 1, maxLength: 50 });
+
 it('keeps the room invariants through random call flows, and the log rebuilds the live state', () => {
+  fc.assert(
+    fc.property(flows, (actions) => play(actions, new Set())),
+    { numRuns: 600 },
+  );
+});
+
+// The random runs above vary from one test run to the next, so some rare branch may go unvisited in any one
+// of them; this run's flows are fixed by its seed, so that every branch below is exercised on every run
+// (and a change to the generators that stops reaching one fails here rather than passing unexercised).
+it('reaches every rule of the room in a fixed set of random flows', () => {
   const seen = new Set<string>();
   fc.assert(
-    fc.property(fc.array(action, { minLength: 1, maxLength: 50 }), (actions) => play(actions, seen)),
-    { numRuns: 600 },
+    fc.property(flows, (actions) => play(actions, seen)),
+    { numRuns: 600, seed: 20261129 },
   );
   expect([...seen]).toEqual(
     expect.arrayContaining([

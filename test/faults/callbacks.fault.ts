@@ -23,7 +23,7 @@ import {
 import type { RunningServer } from '../helpers/cli.js';
 import { newCallSid } from '../webhooks/client.js';
 import { type Cluster, postgresBin, startCluster } from './cluster.js';
-import { Edge, httpTransport, playRooms, probeJoin, seeded } from './edge.js';
+import { Edge, faultSeed, httpTransport, playRooms, probeJoin, seeded } from './edge.js';
 import { Ledger, report } from './ledger.js';
 import { killHard, serve, tenant } from './servers.js';
 
@@ -126,7 +126,7 @@ describe.skipIf(postgresBin() === undefined)('callbacks through crashes, an outa
     const transport = httpTransport(() => (servers[next++ % servers.length] as RunningServer).address);
     const ledger = new Ledger();
     const edge = new Edge(edgeAccount, transport, ledger, { deadlineMs: 120_000 });
-    const seed = Date.now();
+    const seed = faultSeed('callbacks');
     const rooms = Array.from({ length: 8 }, (_, i) => `callback fault room ${i}`);
     const traffic = playRooms(edge, edgeAccount, rooms, 4, seeded(seed));
 

@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../helpers/cli.js';
 import { postgresKind } from '../helpers/databases.js';
-import { Edge, httpTransport, playRooms, seeded } from './edge.js';
+import { Edge, faultSeed, httpTransport, playRooms, seeded } from './edge.js';
 import { expectInvariants } from './invariants.js';
 import { Ledger, report } from './ledger.js';
 import { expectVerified, freePort, killHard, serve, tenant, useDatabases } from './servers.js';
@@ -30,7 +30,7 @@ describe.skipIf(!postgresKind)('crash: kill -9 mid-stream', () => {
     server = await serve(url, { PORT: port });
     const address = server.address;
 
-    const seed = Date.now();
+    const seed = faultSeed('crash');
     const random = seeded(seed);
     const ledger = new Ledger();
     const edge = new Edge(

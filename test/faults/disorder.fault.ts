@@ -16,7 +16,7 @@ import { buildApp } from '../../src/app.js';
 import type { Database } from '../../src/store/database.js';
 import { testConfig } from '../helpers/app.js';
 import { postgresKind } from '../helpers/databases.js';
-import { Edge, injectTransport, playRooms, seeded } from './edge.js';
+import { Edge, faultSeed, injectTransport, playRooms, seeded } from './edge.js';
 import { expectInvariants } from './invariants.js';
 import { type Delivery, Ledger, report } from './ledger.js';
 import { expectVerified, PUBLIC_URL, tenant, useDatabases } from './servers.js';
@@ -176,7 +176,7 @@ describe.skipIf(!postgresKind)('duplicates and disorder', () => {
       })
       .execute();
 
-    const seed = Date.now();
+    const seed = faultSeed('disorder');
     const random = seeded(seed);
     const ledger = new Ledger();
     const rooms = Array.from({ length: ROOMS }, (_, i) => roomName(i));

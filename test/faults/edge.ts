@@ -146,7 +146,17 @@ function simulationOptions(account: EdgeAccount): SimulationOptions {
   };
 }
 
-/** A small seeded generator, so that a failing run can be replayed from the seed it printed. */
+/**
+ * The seed of a scenario's random choices: `FAULT_SEED` to replay a run, a new one otherwise. It is printed
+ * before the scenario runs, so that a failing run names the seed that replays it.
+ */
+export function faultSeed(scenario: string): number {
+  const seed = Number(process.env.FAULT_SEED) || Date.now();
+  console.log(`${scenario}: seed ${seed} (replay with FAULT_SEED=${seed})`);
+  return seed;
+}
+
+/** A small seeded generator, so that a failing run can be replayed from its seed. */
 export function seeded(seed: number): () => number {
   let state = seed >>> 0;
   return () => {

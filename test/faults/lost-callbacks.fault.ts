@@ -16,7 +16,7 @@ import { testConfig } from '../helpers/app.js';
 import { runCli } from '../helpers/cli.js';
 import { Clock, callSid, commands } from '../helpers/commands.js';
 import { postgresKind } from '../helpers/databases.js';
-import { Edge, injectTransport, playRooms, seeded, type Transport } from './edge.js';
+import { Edge, faultSeed, injectTransport, playRooms, seeded, type Transport } from './edge.js';
 import { expectInvariants } from './invariants.js';
 import { Ledger, report } from './ledger.js';
 import { expectVerified, PUBLIC_URL, tenant, useDatabases } from './servers.js';
@@ -75,7 +75,7 @@ describe.skipIf(!postgresKind)('lost callbacks: the reaper', () => {
     const database = await fresh();
     const app = await buildApp({ config: testConfig({ publicUrl: PUBLIC_URL }), database });
     const { account, edge: edgeAccount } = await tenant(database);
-    const seed = Date.now();
+    const seed = faultSeed('lost-callbacks');
     const random = seeded(seed);
     const lostCalls = new Set<string>();
     const lost = (call: string) => {

@@ -12,7 +12,7 @@ import { migrate } from '../../src/store/migrate.js';
 import type { RunningServer } from '../helpers/cli.js';
 import { newCallSid } from '../webhooks/client.js';
 import { type Cluster, postgresBin, startCluster } from './cluster.js';
-import { Edge, httpTransport, playRooms, probeJoin, seeded } from './edge.js';
+import { Edge, faultSeed, httpTransport, playRooms, probeJoin, seeded } from './edge.js';
 import { expectInvariants } from './invariants.js';
 import { Ledger, report } from './ledger.js';
 import { expectVerified, killHard, serve, tenant } from './servers.js';
@@ -51,7 +51,7 @@ describe.skipIf(postgresBin() === undefined)('database outage', () => {
     const { account, edge: edgeAccount } = await tenant(database);
     server = await serve(cluster.url);
     const running = server;
-    const seed = Date.now();
+    const seed = faultSeed('outage');
     const ledger = new Ledger();
     const transport = httpTransport(() => running.address);
     const edge = new Edge(edgeAccount, transport, ledger, { deadlineMs: 120_000 });

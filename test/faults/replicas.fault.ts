@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../helpers/cli.js';
 import { postgresKind } from '../helpers/databases.js';
 import { newCallSid } from '../webhooks/client.js';
-import { Edge, type EdgeAccount, httpTransport, seeded } from './edge.js';
+import { Edge, type EdgeAccount, faultSeed, httpTransport, seeded } from './edge.js';
 import { expectInvariants } from './invariants.js';
 import { Ledger, report } from './ledger.js';
 import { expectVerified, killHard, serve, tenant, useDatabases } from './servers.js';
@@ -114,7 +114,7 @@ describe.skipIf(!postgresKind)('replicas: three processes on one database', () =
     const url = database.url as string;
     const tenants = await Promise.all(Array.from({ length: ACCOUNTS }, () => tenant(database)));
     servers.push(...(await Promise.all(Array.from({ length: REPLICAS }, () => serve(url)))));
-    const seed = Date.now();
+    const seed = faultSeed('replicas');
     const random = seeded(seed);
     const balance = () => (servers[Math.floor(random() * servers.length)] as RunningServer).address;
     // A fifth of the deliveries race a copy of themselves through another replica.

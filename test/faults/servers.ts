@@ -8,7 +8,7 @@ import { type Account, newAccount, saveAccount } from '../../src/store/accounts.
 import type { Database } from '../../src/store/database.js';
 import { type RunningServer, runCli, startCli } from '../helpers/cli.js';
 import { postgresKind, type TestDatabase } from '../helpers/databases.js';
-import { type EdgeAccount, seeded } from './edge.js';
+import { type EdgeAccount, faultSeed, seeded } from './edge.js';
 import { Ledger } from './ledger.js';
 
 /**
@@ -91,7 +91,7 @@ export function useReplicas(count: number) {
     const url = database.url as string;
     const tenancy = await tenant(database);
     servers.push(...(await Promise.all(Array.from({ length: count }, () => serve(url)))));
-    const seed = Date.now();
+    const seed = faultSeed('servers');
     return { database, url, ...tenancy, servers, seed, random: seeded(seed), ledger: new Ledger() };
   };
 }
