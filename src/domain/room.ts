@@ -133,6 +133,8 @@ export function locate(room: RoomState, reported: Reported | null): Located {
     return { at: 'live', live, adopt: sid };
   }
   if (latest && !before(latest)) return { at: 'earlier', conference: latest, adopt: sid };
+  // Reported from before the last instance opened, it cannot be about one the platform opened since.
+  if (earlier[0] && before(earlier[0])) return { at: 'nowhere' };
   return { at: 'successor', live: null, sid };
 }
 

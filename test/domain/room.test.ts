@@ -759,6 +759,25 @@ describe("the platform's facts", () => {
       ]);
   });
 
+  it('opens nothing for a Sid new to an empty room when its Timestamp is from before the last instance opened', () => {
+    const build = commands();
+    const last = build.join(A, ROOM);
+    const history = [last, reportedJoin(build, A, P1), build.join(B, ROOM), build.leave(A), build.leave(B)];
+    const lateJoin = (at: number) =>
+      reported(build.join(C, ROOM, {}, { via: 'callback', sequenceNumber: 1 }), P2, platformTimestamp(at));
+    given(...history)
+      .when(lateJoin(Date.parse(last.at) - 1000))
+      .thenNothingHappens();
+    // From the second the last one opened on, a new Sid means the platform opened another.
+    given(...history)
+      .when(lateJoin(Date.parse(last.at)))
+      .then([
+        { type: 'ConferenceOpened' },
+        { type: 'ConferenceSidReported', data: { platformSid: P2 } },
+        { type: 'ParticipantJoined', data: { callSid: C } },
+      ]);
+  });
+
   describe('a conference-end after Conclave completed the instance', () => {
     const build = commands();
     const first = build.join(A, ROOM);

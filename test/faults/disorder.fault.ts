@@ -8,6 +8,9 @@
 // come with a fresh idempotency token, as a platform (or a proxy, or a second region) sending the same
 // report again would: the inbox cannot recognise those, so the domain's own duplicate and order handling
 // must. Each database must show what the reference model expects from what it was sent, in that order.
+// The second server's clock reads, at each delivery, the latest time at which the clean delivery sent any
+// request delivered so far: a delayed callback arrives after the time it reports, as it would from the
+// platform, and the Timestamps the bytes carry keep their meaning against the instances the replay opens.
 
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -156,16 +159,17 @@ describe.skipIf(!postgresKind)('duplicates and disorder', () => {
     await Promise.all(apps.map((app) => app.close()));
   });
 
-  async function conclave() {
+  async function conclave(clock?: () => number) {
     const database = await fresh();
-    const app = await buildApp({ config: testConfig({ publicUrl: PUBLIC_URL }), database });
+    const app = await buildApp({ config: testConfig({ publicUrl: PUBLIC_URL }), database, clock });
     apps.push(app);
     return { database, app };
   }
 
   it('ends with the read models of the clean delivery when every callback comes 1–3 times out of order', async () => {
+    let now = 0;
     const clean = await conclave();
-    const shuffled = await conclave();
+    const shuffled = await conclave(() => now);
     const { account, edge: edgeAccount } = await tenant(clean.database);
     await shuffled.database.db
       .insertInto('accounts')
@@ -180,8 +184,17 @@ describe.skipIf(!postgresKind)('duplicates and disorder', () => {
     const random = seeded(seed);
     const ledger = new Ledger();
     const rooms = Array.from({ length: ROOMS }, (_, i) => roomName(i));
+    const sentAt = new Map<Delivery['request'], number>();
+    const toClean = injectTransport(clean.app);
     const flows = await playRooms(
-      new Edge(edgeAccount, injectTransport(clean.app), ledger),
+      new Edge(
+        edgeAccount,
+        (request) => {
+          if (!sentAt.has(request)) sentAt.set(request, Date.now());
+          return toClean(request);
+        },
+        ledger,
+      ),
       edgeAccount,
       rooms,
       CALLERS,
@@ -210,6 +223,7 @@ describe.skipIf(!postgresKind)('duplicates and disorder', () => {
         freshTokens += 1;
         request = { ...request, headers: { ...request.headers, 'i-twilio-idempotency-token': randomUUID() } };
       }
+      now = Math.max(now, sentAt.get(original.request) ?? now);
       const started = performance.now();
       const answer = await send(request);
       replayed.answered(copy, answer?.status ?? null, answer?.body ?? '', performance.now() - started);
