@@ -1,6 +1,8 @@
 // The random call flows of the property tests: actions a platform and a reaper can take on a few rooms,
 // and the delivery each makes in a given world. Shared by the in-memory property test and its run through
-// the store on both databases. Room names include non-ASCII ones, coaching changes are among the updates.
+// the store on both databases. Room names include non-ASCII ones; platform callbacks name the live
+// instance, an earlier one or one new to the room by its ConferenceSid, with Timestamps from before the live
+// instance opened or from now.
 
 import fc from 'fast-check';
 import type { EndCall } from '../../src/domain/commands.js';
@@ -30,37 +32,59 @@ const attributes: fc.Arbitrary<Partial<JoinAttributes>> = fc.record({
   callSidToCoach: rarely(call, null),
 });
 
-/** The flags a participant callback reports; a coach reports the call it coaches, and may stop coaching. */
-const flags: fc.Arbitrary<Partial<ParticipantFlags>> = fc
-  .record({
-    muted: fc.boolean(),
-    hold: fc.boolean(),
-    endConferenceOnExit: rarely(fc.constant(true), false),
-    callSidToCoach: rarely(call, null),
-  })
-  .map((f) => ({ ...f, coaching: f.callSidToCoach !== null }));
+const flags: fc.Arbitrary<Partial<ParticipantFlags>> = fc.record({
+  muted: fc.boolean(),
+  hold: fc.boolean(),
+  endConferenceOnExit: rarely(fc.constant(true), false),
+});
+
+/**
+ * Which instance a platform callback names by its ConferenceSid: the live one, the one before it, one the
+ * platform opened since (a Sid new to the room), or none at all; and its Timestamp: from before the live
+ * instance opened, from now, or none.
+ */
+interface Names {
+  names: 'live' | 'earlier' | 'new' | null;
+  reported: 'before' | 'now' | null;
+}
+
+const names: fc.Arbitrary<Names> = fc.record({
+  names: fc.oneof(
+    { arbitrary: fc.constant('live' as const), weight: 3 },
+    { arbitrary: fc.constant('earlier' as const), weight: 2 },
+    { arbitrary: fc.constantFrom('new' as const, null), weight: 1 },
+  ),
+  reported: fc.constantFrom('before', 'now', null),
+});
 
 export type Action =
   | { kind: 'join'; call: string; room: Room; attributes: Partial<JoinAttributes> }
-  | { kind: 'reported-join'; call: string; room: Room; sequenceNumber: number }
+  | ({
+      kind: 'reported-join';
+      call: string;
+      room: Room;
+      sequenceNumber: number;
+      coach: string | null;
+    } & Names)
+  | ({ kind: 'platform-start'; room: Room } & Names)
   | { kind: 'hang-up'; call: string; status: EndCall['data']['callStatus'] }
   | { kind: 'dial-end'; call: string }
   /** The `pick`th call that has left a room (and not ended) joining again: that room, or `elsewhere`. */
   | { kind: 'come-back'; pick: number; elsewhere: Room | null }
-  | { kind: 'participant-leave'; call: string; room: Room; sequenceNumber: number }
-  | {
+  | ({ kind: 'participant-leave'; call: string; room: Room; sequenceNumber: number } & Names)
+  | ({
       kind: 'update';
       call: string;
       room: Room;
       flags: Partial<ParticipantFlags>;
       sequenceNumber: number | null;
-    }
-  | {
+    } & Names)
+  | ({
       kind: 'platform-end';
       room: Room;
-      names: 'live' | 'earlier' | 'platform';
-      reported: 'before' | 'now' | null;
-    }
+      reason: string | null;
+      by: string | null;
+    } & Names)
   /** The reaper finding the `pick`th participant of the live instance of `room` connected for
    * `maxCallDuration` or longer. */
   | { kind: 'time-out'; pick: number; room: Room; maxCallDuration: number }
@@ -71,7 +95,18 @@ export type Action =
 
 export const action: fc.Arbitrary<Action> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('join'), call, room, attributes }), weight: 8 },
-  { arbitrary: fc.record({ kind: fc.constant('reported-join'), call, room, sequenceNumber }), weight: 1 },
+  {
+    arbitrary: fc
+      .record({ kind: fc.constant('reported-join'), call, room, sequenceNumber, coach: rarely(call, null) })
+      .chain((join) => names.map((named) => ({ ...join, ...named }))),
+    weight: 2,
+  },
+  {
+    arbitrary: fc
+      .record({ kind: fc.constant('platform-start'), room })
+      .chain((start) => names.map((named) => ({ ...start, ...named }))),
+    weight: 1,
+  },
   {
     arbitrary: fc.record({
       kind: fc.constant('hang-up'),
@@ -85,25 +120,41 @@ export const action: fc.Arbitrary<Action> = fc.oneof(
     arbitrary: fc.record({ kind: fc.constant('come-back'), pick: fc.nat(5), elsewhere: fc.option(room) }),
     weight: 2,
   },
-  { arbitrary: fc.record({ kind: fc.constant('participant-leave'), call, room, sequenceNumber }), weight: 2 },
   {
-    arbitrary: fc.record({
-      kind: fc.constant('update'),
-      call,
-      room,
-      flags,
-      sequenceNumber: fc.option(sequenceNumber, { freq: 5, nil: null }),
-    }),
+    arbitrary: fc
+      .record({ kind: fc.constant('participant-leave'), call, room, sequenceNumber })
+      .chain((leave) => names.map((named) => ({ ...leave, ...named }))),
+    weight: 2,
+  },
+  {
+    arbitrary: fc
+      .record({
+        kind: fc.constant('update'),
+        call,
+        room,
+        flags,
+        sequenceNumber: fc.option(sequenceNumber, { freq: 5, nil: null }),
+      })
+      .chain((update) => names.map((named) => ({ ...update, ...named }))),
     weight: 3,
   },
   {
-    arbitrary: fc.record({
-      kind: fc.constant('platform-end'),
-      room,
-      names: fc.constantFrom('live', 'earlier', 'platform'),
-      reported: fc.constantFrom('before', 'now', null),
-    }),
-    weight: 1,
+    arbitrary: fc
+      .record({
+        kind: fc.constant('platform-end'),
+        room,
+        // A reason Twilio may add later is kept as sent.
+        reason: fc.constantFrom(
+          'conference-ended-via-api',
+          'participant-with-end-conference-on-exit-left',
+          'last-participant-left',
+          'a-reason-added-later',
+          null,
+        ),
+        by: rarely(call, null),
+      })
+      .chain((end) => names.map((named) => ({ ...end, ...named }))),
+    weight: 2,
   },
   {
     // The command clock ticks a second per delivery: a few seconds reach back a few deliveries.
@@ -119,11 +170,34 @@ export const action: fc.Arbitrary<Action> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('late-again'), back: fc.nat(30) }), weight: 1 },
 );
 
-const PLATFORM_SID = `CF${'e'.repeat(32)}`;
+/** The Sid the platform gives an instance Conclave minted `sid` for: its hex digits reversed. */
+export function platformSidOf(sid: string): string {
+  return `CF${[...sid.slice(2)].reverse().join('')}`;
+}
+
+let fresh = 0;
+
+/** The ConferenceSid and Timestamp a platform callback carries, as `named` asks. */
+function reportedFor(named: Names, room: Room, world: World, now: number) {
+  const state = world.rooms.get(room);
+  const live = state?.live ?? null;
+  const earlier = state?.earlier?.[0];
+  const sids = {
+    live: live && (live.platformSid ?? platformSidOf(live.sid)),
+    earlier: earlier && (earlier.platformSid ?? platformSidOf(earlier.sid)),
+    new: `CF${(++fresh).toString(16).padStart(32, 'a')}`,
+  };
+  const opened = live ? Date.parse(live.createdAt) : now;
+  return {
+    conferenceSid: named.names === null ? null : (sids[named.names] ?? null),
+    at: named.reported && platformTimestamp(named.reported === 'before' ? opened - 1000 : now),
+  };
+}
 
 /** The delivery an action makes in this world; null when it has nothing to act on. */
 export function deliveryFor(next: Action, world: World, made: Delivery[], build: Commands): Delivery | null {
   const { join, leave, hangUp, update, endConference, clock } = build;
+  const reported = (named: Names & { room: Room }) => reportedFor(named, named.room, world, clock.now());
   switch (next.kind) {
     case 'join':
       return { command: join(next.call, next.room, next.attributes) };
@@ -131,10 +205,17 @@ export function deliveryFor(next: Action, world: World, made: Delivery[], build:
       const command = join(
         next.call,
         next.room,
-        {},
-        { via: 'callback', sequenceNumber: next.sequenceNumber },
+        { callSidToCoach: next.coach },
+        { via: 'callback', sequenceNumber: next.sequenceNumber, hold: next.coach !== null },
       );
-      return { command, room: next.room };
+      return {
+        command: { ...command, data: { ...command.data, reported: reported(next) } },
+        room: next.room,
+      };
+    }
+    case 'platform-start': {
+      const start = { type: 'StartConference', ...clock.next(), data: { reported: reported(next) } } as const;
+      return { command: start, room: next.room };
     }
     case 'hang-up':
       return { command: hangUp(next.call, next.status) };
@@ -149,19 +230,24 @@ export function deliveryFor(next: Action, world: World, made: Delivery[], build:
       if (sid === undefined || !left?.room) return null;
       return { command: join(sid, next.elsewhere ?? (left.room as Room)) };
     }
-    case 'participant-leave':
-      return { command: leave(next.call, 'left', next.sequenceNumber), room: next.room };
-    case 'update':
-      return { command: update(next.call, next.flags, next.sequenceNumber), room: next.room };
+    case 'participant-leave': {
+      const command = leave(next.call, 'left', next.sequenceNumber);
+      return {
+        command: { ...command, data: { ...command.data, reported: reported(next) } },
+        room: next.room,
+      };
+    }
+    case 'update': {
+      const command = update(next.call, next.flags, next.sequenceNumber);
+      return {
+        command: { ...command, data: { ...command.data, reported: reported(next) } },
+        room: next.room,
+      };
+    }
     case 'platform-end': {
-      const live = world.rooms.get(next.room)?.live ?? null;
-      const history = world.log.filter((l) => l.room === next.room).map((l) => l.event);
-      const earlier = history.findLast((event) => event.type === 'ConferenceEnded')?.data;
-      const named = { live: live?.sid, earlier: earlier?.conferenceSid, platform: PLATFORM_SID }[next.names];
-      const opened = live ? Date.parse(live.createdAt) : clock.now();
-      const reportedAt =
-        next.reported && platformTimestamp(next.reported === 'before' ? opened - 1000 : clock.now());
-      return { command: endConference({ conferenceSid: named ?? null, reportedAt }), room: next.room };
+      const { conferenceSid, at } = reported(next);
+      const ended = { conferenceSid, reportedAt: at, reason: next.reason, callSidEndingConference: next.by };
+      return { command: endConference(ended), room: next.room };
     }
     case 'time-out': {
       const live = world.rooms.get(next.room)?.live;
