@@ -5,8 +5,7 @@
 // without a valid signature, nothing of one account in an answer to another, and no secret (auth token,
 // signature, credentials) in any answer or log line.
 
-import { once } from 'node:events';
-import net, { type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
@@ -18,6 +17,7 @@ import type { Database } from '../../src/store/database.js';
 import { computeSignature } from '../../src/webhooks/signature.js';
 import { testConfig } from '../helpers/app.js';
 import { postgresKind } from '../helpers/databases.js';
+import { trickle } from '../helpers/trickle.js';
 import { newCallSid } from '../webhooks/client.js';
 import { Edge, type EdgeAccount, faultSeed, injectTransport, playRooms, probeJoin, seeded } from './edge.js';
 import { expectInvariants } from './invariants.js';
@@ -542,32 +542,6 @@ const INJECTED_PARAMS = [
   'muted=true',
 ];
 
-/** Sends `head` and then `body` a byte every 250 ms; resolves with the answer once the server closes. */
-async function trickle(port: number, head: string, body: string): Promise<{ answer: string; ms: number }> {
-  const socket = net.connect(port, '127.0.0.1');
-  await once(socket, 'connect');
-  const started = Date.now();
-  let answer = '';
-  socket.setEncoding('utf8');
-  socket.on('data', (chunk: string) => {
-    answer += chunk;
-  });
-  socket.on('error', () => {});
-  socket.write(head);
-  let sent = 0;
-  const drip = setInterval(() => {
-    if (!socket.destroyed && sent < body.length) socket.write(body.charAt(sent++));
-  }, 250);
-  const giveUp = setTimeout(() => socket.destroy(), SLOW_BODY_BOUND_MS * 3);
-  try {
-    await once(socket, 'close');
-  } finally {
-    clearInterval(drip);
-    clearTimeout(giveUp);
-  }
-  return { answer, ms: Date.now() - started };
-}
-
 describe.skipIf(!postgresKind)('hostile replays and slow bodies over HTTP', () => {
   const fresh = useDatabases();
 
@@ -659,7 +633,7 @@ describe.skipIf(!postgresKind)('hostile replays and slow bodies over HTTP', () =
           const body = new URLSearchParams(form).toString();
           const signature = computeSignature(account.authToken, PUBLIC_URL + url, form);
           const head = `POST ${url} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nX-Twilio-Signature: ${signature}\r\nContent-Length: ${body.length}\r\n\r\n`;
-          return trickle(port, head, body);
+          return trickle(port, head, body, { everyMs: 250, giveUpMs: SLOW_BODY_BOUND_MS * 3 });
         }),
       );
       for (const { answer, ms } of slow) {
