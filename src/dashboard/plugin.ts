@@ -7,13 +7,14 @@ import type { ServerResponse } from 'node:http';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import type { Config } from '../config.js';
 import type { Account } from '../domain/account.js';
 import { isSid } from '../domain/ids.js';
 import { failureLimit } from '../failure-limit.js';
 import type { Reads } from '../reads/index.js';
-import { ASSETS } from './assets.js';
+import { ASSETS_DIRECTORY, ASSETS_PREFIX } from './assets.js';
 import { FeedHub } from './feed-hub.js';
 import { type FeedCaps, FeedSlots } from './feed-slots.js';
 import { feedPath, live } from './live.js';
@@ -128,11 +129,17 @@ export const dashboard: FastifyPluginAsync<DashboardOptions> = async (
       return reply.redirect(`/login${next}`, 303);
     };
 
-  for (const [path, asset] of ASSETS) {
-    app.get(path, async (_request, reply) =>
-      reply.type(asset.type).header('cache-control', 'public, max-age=31536000, immutable').send(asset.body),
-    );
-  }
+  // Pages link every asset by a URL that names its content, so a browser may keep it for good. Only the files
+  // present at start-up are routed: no other path reaches the file system.
+  await app.register(fastifyStatic, {
+    root: ASSETS_DIRECTORY,
+    prefix: ASSETS_PREFIX,
+    wildcard: false,
+    index: false,
+    decorateReply: false,
+    maxAge: '365d',
+    immutable: true,
+  });
 
   app.get<Query>('/login', { schema: textQuery('next') }, async (request, reply) => {
     if (await sessionOf(request)) return reply.redirect(localPath(request.query.next), 303);

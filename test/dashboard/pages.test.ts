@@ -1,8 +1,9 @@
 // The dashboard's pages through inject(): logging in and out, what needs a session, every value escaped,
 // live conferences with their participants' marks, completed ones, search, and a conference's timeline.
 
+import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SCRIPT_PATH, STYLE_PATH } from '../../src/dashboard/assets.js';
+import { ICON_PATH, SCRIPT_PATH, STYLE_PATH } from '../../src/dashboard/assets.js';
 import { newSessionCookie, SESSION_COOKIE } from '../../src/dashboard/session.js';
 import { type Account, newAccount, saveAccount } from '../../src/store/accounts.js';
 import { apply, conferenceSidOf, useTenants } from '../api/seed.js';
@@ -231,16 +232,29 @@ describe.each(databaseKinds)('dashboard pages on $name', (kind) => {
       expect(response.headers['referrer-policy']).toBe('no-referrer');
       expect(response.headers['cache-control']).toBe('no-store');
       expect(response.headers['x-frame-options']).toBe('DENY');
-      expect(response.body).toContain(`<script src="${SCRIPT_PATH}" defer></script>`);
+      expect(response.body).toContain(`<script type="module" src="${SCRIPT_PATH}"></script>`);
       expect(response.body).not.toMatch(/<script>|https?:\/\//);
       for (const [path, type] of [
         [STYLE_PATH, 'text/css; charset=utf-8'],
-        [SCRIPT_PATH, 'text/javascript; charset=utf-8'],
+        // A JavaScript MIME type that browsers run as a module script.
+        [SCRIPT_PATH, 'application/javascript; charset=utf-8'],
+        [ICON_PATH, 'image/svg+xml'],
       ]) {
         const asset = await get(path as string, '');
         expect(asset.statusCode).toBe(200);
         expect(asset.headers['content-type']).toBe(type);
         expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+        // The URL names the content, so that a changed file is fetched afresh.
+        const digest = createHash('sha256').update(asset.rawPayload).digest('hex').slice(0, 12);
+        expect(path).toMatch(new RegExp(`\\?v=${digest}$`));
+      }
+      for (const path of [
+        '/assets/',
+        '/assets/missing.js',
+        '/assets/../package.json',
+        '/assets/%2e%2e/package.json',
+      ]) {
+        expect((await get(path, '')).statusCode, path).toBe(404);
       }
     });
   });

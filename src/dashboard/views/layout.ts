@@ -44,7 +44,7 @@ export function page({ title, account, search = '', feed, content }: PageOptions
 <title>${title} · Conclave</title>
 <link rel="icon" href="${ICON_PATH}" type="image/svg+xml">
 <link rel="stylesheet" href="${STYLE_PATH}">
-<script src="${SCRIPT_PATH}" defer></script>
+<script type="module" src="${SCRIPT_PATH}"></script>
 </head>
 <body${feed === undefined ? '' : html` data-feed="${feed}"`}>
 <a class="skip" href="#content">Skip to content</a>
