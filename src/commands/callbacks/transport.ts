@@ -6,9 +6,12 @@ import http from 'node:http';
 import https from 'node:https';
 import type { CallbackRequest } from './request.js';
 
+// An idle connection is closed after 4 s, before the app's server would close it (Node's closes after 5 s):
+// a request sent on a connection the other end is closing fails, and would cost the callback a retry.
+const idle = { keepAlive: true, timeout: 4000 };
 const agents: Record<string, http.Agent> = {
-  'http:': new http.Agent({ keepAlive: true }),
-  'https:': new https.Agent({ keepAlive: true }),
+  'http:': new http.Agent(idle),
+  'https:': new https.Agent(idle),
 };
 
 /**
