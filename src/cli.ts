@@ -32,8 +32,8 @@ interface Command {
 }
 
 const ENVIRONMENT_HELP = `Environment: PORT, HOST, DATABASE_URL (unset: embedded PGlite in DATA_DIR), DATA_DIR,
-TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, PUBLIC_URL, LOG_LEVEL, MAX_CALL_DURATION, CALLBACK_RETRY_FOR
-(see the README).`;
+TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, PUBLIC_URL, LOG_LEVEL, MAX_CALL_DURATION, CALLBACK_RETRY_FOR,
+CALLBACK_CONCURRENCY (see the README).`;
 
 interface Parsed {
   values: Record<string, string | boolean | undefined>;

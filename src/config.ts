@@ -1,6 +1,7 @@
 // The environment, validated in one place. A bad value stops the process with one line that names the
 // variable, what is wrong with the value and what is accepted.
 
+import { DEFAULT_CALLBACK_CONCURRENCY } from './commands/callbacks/deliverer.js';
 import { isAuthToken, isSid } from './domain/ids.js';
 import type { DatabaseTarget } from './store/database.js';
 
@@ -23,6 +24,8 @@ export interface Config {
   metricsToken: string | null;
   /** Seconds a callback to the app is retried before it is recorded as failed (CALLBACK_RETRY_FOR). */
   callbackRetryFor: number;
+  /** Callbacks one process sends at once, each to a different conference (CALLBACK_CONCURRENCY). */
+  callbackConcurrency: number;
   /** Failed logins, and failed Basic auth, allowed per client address in each window before 429s. */
   failedAuth: { max: number; windowMs: number };
   /** Fastify's trustProxy: whose X-Forwarded-For decides the client address the limits count by. */
@@ -266,6 +269,7 @@ export function loadConfig(env: Env = process.env): Config {
       described: 'from 1 second to 30 days',
       example: '86400 or 24h',
     }),
+    callbackConcurrency: parseCount(env, 'CALLBACK_CONCURRENCY', DEFAULT_CALLBACK_CONCURRENCY, [1, 1000]),
     failedAuth: parseFailedAuth(optional(env, 'FAILED_AUTH_LIMIT'), optional(env, 'FAILED_AUTH_WINDOW')),
     trustProxy: parseTrustProxy(optional(env, 'TRUST_PROXY')),
   };

@@ -119,6 +119,7 @@ export async function startServer(
   const reaper = startReaper(database, config.maxCallDuration, app.log, now);
   const deliverer = startCallbackDeliverer(database.db, {
     retryForMs: config.callbackRetryFor * 1000,
+    concurrency: config.callbackConcurrency,
     observer: app.metrics.callbacks,
     log: app.log,
   });

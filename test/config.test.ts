@@ -23,6 +23,7 @@ describe('configuration from the environment', () => {
       },
       metricsToken: null,
       callbackRetryFor: 24 * 3600,
+      callbackConcurrency: 64,
       failedAuth: { max: 10, windowMs: 15 * 60 * 1000 },
       trustProxy: false,
     });
@@ -45,6 +46,7 @@ describe('configuration from the environment', () => {
       LIVE_RESUME_EVENTS: '500',
       METRICS_TOKEN: 'scrape-me-please-0123',
       CALLBACK_RETRY_FOR: '30m',
+      CALLBACK_CONCURRENCY: '8',
       FAILED_AUTH_LIMIT: '5',
       FAILED_AUTH_WINDOW: '1m',
       TRUST_PROXY: '10.0.0.0/8, 127.0.0.1',
@@ -66,6 +68,7 @@ describe('configuration from the environment', () => {
       },
       metricsToken: 'scrape-me-please-0123',
       callbackRetryFor: 1800,
+      callbackConcurrency: 8,
       failedAuth: { max: 5, windowMs: 60_000 },
       trustProxy: '10.0.0.0/8, 127.0.0.1',
     });
@@ -118,6 +121,7 @@ describe('configuration from the environment', () => {
     [{ CALLBACK_RETRY_FOR: 'a day' }, /^CALLBACK_RETRY_FOR is 'a day': expected a duration from 1 second/],
     [{ CALLBACK_RETRY_FOR: '0' }, /^CALLBACK_RETRY_FOR is '0': expected a duration/],
     [{ CALLBACK_RETRY_FOR: '721h' }, /^CALLBACK_RETRY_FOR is '721h': expected a duration .* 30 days/],
+    [{ CALLBACK_CONCURRENCY: '0' }, /^CALLBACK_CONCURRENCY is '0': expected a whole number from 1 to 1000$/],
   ])('rejects %o with one line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -218,49 +218,47 @@ export async function claimCallbacks(
   }));
 }
 
-export async function recordDelivered(executor: Executor, claimed: ClaimedCallback, status: number) {
-  await executor
-    .updateTable('callbacks')
-    .set({
-      status: 'delivered',
-      delivered_at: sql<Date>`now()`,
-      lease_until: null,
-      last_status: status,
-      last_error: null,
-    })
-    .where('account_sid', '=', claimed.accountSid)
-    .where('id', '=', claimed.id)
-    .where('attempts', '=', claimed.attempt)
-    .where('status', '=', 'pending')
-    .execute();
+/** What one attempt came to: a 2xx, or the answer or error that makes it go again after `retryInMs`. */
+export interface AttemptOutcome {
+  claimed: ClaimedCallback;
+  delivered: boolean;
+  status: number | null;
+  error: string | null;
+  retryInMs: number;
 }
 
 /**
- * Records a failed attempt: the callback is tried again after `retryInMs`, or, once it has been due for
- * `retryForMs`, recorded as failed. Returns what became of it (undefined when the claim had been lost).
+ * Records attempts in one statement: a delivered callback is done; a failed one is tried again after its
+ * `retryInMs`, or, once it has been due for `retryForMs`, recorded as failed. An attempt whose claim was
+ * lost (its lease ran out and another claim followed) changes nothing. Returns what became of each
+ * recorded one, by id.
  */
-export async function recordAttemptFailed(
+export async function recordAttempts(
   executor: Executor,
-  claimed: ClaimedCallback,
-  outcome: { status: number | null; error: string; retryInMs: number; retryForMs: number },
-): Promise<CallbackStatus | undefined> {
-  const row = await executor
-    .updateTable('callbacks')
-    .set({
-      status: sql`CASE WHEN now() - enqueued_at >= make_interval(secs => ${outcome.retryForMs / 1000})
-        THEN 'failed' ELSE 'pending' END`,
-      next_attempt_at: sql<Date>`now() + make_interval(secs => ${outcome.retryInMs / 1000})`,
-      lease_until: null,
-      last_status: outcome.status,
-      last_error: outcome.error,
-    })
-    .where('account_sid', '=', claimed.accountSid)
-    .where('id', '=', claimed.id)
-    .where('attempts', '=', claimed.attempt)
-    .where('status', '=', 'pending')
-    .returning('status')
-    .executeTakeFirst();
-  return row?.status;
+  outcomes: AttemptOutcome[],
+  retryForMs: number,
+): Promise<Map<string, CallbackStatus>> {
+  if (outcomes.length === 0) return new Map();
+  const column = <T>(pick: (o: AttemptOutcome) => T) => outcomes.map(pick);
+  const { rows } = await sql<{ id: string; status: CallbackStatus }>`
+    UPDATE callbacks c
+    SET status = CASE WHEN o.delivered THEN 'delivered'
+          WHEN now() - c.enqueued_at >= make_interval(secs => ${retryForMs / 1000}) THEN 'failed'
+          ELSE 'pending' END,
+        next_attempt_at = CASE WHEN o.delivered THEN c.next_attempt_at
+          ELSE now() + make_interval(secs => o.retry_in_ms / 1000) END,
+        delivered_at = CASE WHEN o.delivered THEN now() END,
+        lease_until = NULL,
+        last_status = o.status,
+        last_error = o.error
+    FROM unnest(${column((o) => o.claimed.accountSid)}::text[], ${column((o) => o.claimed.id)}::bigint[],
+      ${column((o) => o.claimed.attempt)}::int[], ${column((o) => o.delivered)}::bool[],
+      ${column((o) => o.status)}::int[], ${column((o) => o.error)}::text[],
+      ${column((o) => o.retryInMs)}::float8[])
+      AS o(account_sid, id, attempts, delivered, status, error, retry_in_ms)
+    WHERE c.account_sid = o.account_sid AND c.id = o.id AND c.attempts = o.attempts AND c.status = 'pending'
+    RETURNING c.id, c.status`.execute(executor);
+  return new Map(rows.map((row) => [String(row.id), row.status]));
 }
 
 export interface CallbackRecord {

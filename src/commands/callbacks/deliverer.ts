@@ -8,20 +8,24 @@
 
 import type { Kysely } from 'kysely';
 import {
+  type AttemptOutcome,
   type ClaimedCallback,
   claimCallbacks,
-  recordAttemptFailed,
-  recordDelivered,
+  recordAttempts,
 } from '../../store/callbacks.js';
 import type { DB } from '../../store/schema.js';
 import { fillOutbox } from './fill.js';
 import { callbackRequest } from './request.js';
+import { transmit } from './transport.js';
 
 export interface CallbackObserver {
   delivered(): void;
   retried(): void;
   failed(): void;
 }
+
+/** Callbacks in flight at once per process unless CALLBACK_CONCURRENCY says otherwise. */
+export const DEFAULT_CALLBACK_CONCURRENCY = 64;
 
 export interface DelivererOptions {
   /** CALLBACK_RETRY_FOR, in ms. */
@@ -34,7 +38,9 @@ export interface DelivererOptions {
   leaseMs?: number;
   /** How often an idle deliverer looks for work. */
   pollMs?: number;
-  /** Callbacks in flight at once (each to a different conference). */
+  /** The least time between two fills of the outbox from the event log (at most `pollMs`). */
+  fillEveryMs?: number;
+  /** Callbacks in flight at once (each the oldest pending one of its conference), CALLBACK_CONCURRENCY. */
   concurrency?: number;
   observer?: CallbackObserver;
   log?: { warn(object: object, message: string): void };
@@ -43,7 +49,7 @@ export interface DelivererOptions {
 export interface Deliverer {
   /** Looks for work now rather than at the next poll. */
   wake(): void;
-  /** Stops claiming; waits for the requests in flight to finish and be recorded. */
+  /** Stops claiming; waits for the requests in flight (each bounded by the timeout) and records them. */
   stop(): Promise<void>;
 }
 
@@ -59,108 +65,128 @@ export function startCallbackDeliverer(db: Kysely<DB>, options: DelivererOptions
   const timeoutMs = options.timeoutMs ?? 10_000;
   const leaseMs = options.leaseMs ?? timeoutMs + 20_000;
   const pollMs = options.pollMs ?? 250;
-  const concurrency = options.concurrency ?? 16;
+  const fillEveryMs = Math.min(pollMs, options.fillEveryMs ?? 100);
+  let filledAt = Number.NEGATIVE_INFINITY;
+  const concurrency = options.concurrency ?? DEFAULT_CALLBACK_CONCURRENCY;
   const inFlight = new Set<Promise<void>>();
-  // Stopping cuts requests in flight short, so that a shutdown never waits on a slow app: they are tried
-  // again, by this replica once restarted or by another once their lease runs out.
-  const stopping = new AbortController();
+  // Attempts that have finished and are not yet recorded: the next pass records them all in one statement.
+  let finished: AttemptOutcome[] = [];
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
-  let ticking: Promise<void> = Promise.resolve();
-  let again = false;
+  let passes: Promise<void> | undefined;
+  let wanted = false;
 
-  const send = async (callback: ClaimedCallback) => {
-    const { url, init } = callbackRequest(callback);
-    let status: number | null = null;
-    let error: string;
-    try {
-      // Redirects are not followed: the app's URL is the one it named, not wherever it points next.
-      const response = await fetch(url, {
-        ...init,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      status = response.status;
-      // The answer's body is of no use: it is not read, let alone kept.
-      await response.body?.cancel();
-      if (status >= 200 && status < 300) {
-        await recordDelivered(db, callback, status);
-        options.observer?.delivered();
-        return;
-      }
-      error = status >= 300 && status < 400 ? `HTTP ${status}: redirect not followed` : `HTTP ${status}`;
-    } catch (failure) {
-      error = describe(failure, timeoutMs);
-    }
-    const outcome = await recordAttemptFailed(db, callback, {
+  const send = async (callback: ClaimedCallback): Promise<AttemptOutcome> => {
+    const failed = (status: number | null, error: string): AttemptOutcome => ({
+      claimed: callback,
+      delivered: false,
       status,
       error,
       retryInMs: retryDelay(callback.attempt, firstRetryMs, maxRetryMs),
-      retryForMs: options.retryForMs,
     });
-    if (outcome === 'failed') options.observer?.failed();
-    else if (outcome === 'pending') options.observer?.retried();
+    try {
+      // Redirects are not followed: the app's URL is the one it named, not wherever it points next.
+      const status = await transmit(callbackRequest(callback), timeoutMs);
+      if (status >= 200 && status < 300) {
+        return { claimed: callback, delivered: true, status, error: null, retryInMs: 0 };
+      }
+      return failed(
+        status,
+        status >= 300 && status < 400 ? `HTTP ${status}: redirect not followed` : `HTTP ${status}`,
+      );
+    } catch (failure) {
+      return failed(null, describe(failure));
+    }
   };
 
-  const tick = async () => {
-    await fillOutbox(db);
+  const record = async () => {
+    const batch = finished;
+    finished = [];
+    let recorded: Map<string, string>;
+    try {
+      recorded = await recordAttempts(db, batch, options.retryForMs);
+    } catch (error) {
+      // Kept for the next pass: their claims hold until the lease runs out, so recording them late is right.
+      finished = batch.concat(finished);
+      throw error;
+    }
+    for (const outcome of batch) {
+      const status = recorded.get(outcome.claimed.id);
+      if (status === 'delivered') options.observer?.delivered();
+      else if (status === 'failed') options.observer?.failed();
+      else if (status === 'pending') options.observer?.retried();
+    }
+  };
+
+  // One pass records what has finished, fills the outbox (now and then) and claims as many due callbacks as
+  // there are free slots, each step one statement or transaction whatever the number of callbacks.
+  const pass = async () => {
+    await record();
+    if (stopped) return;
+    // Filling costs a transaction whatever the number of events it reads: run as often as passes (once per
+    // batch of finished requests), it would read a few events at a time and cost more than the sending.
+    if (performance.now() - filledAt >= fillEveryMs) {
+      filledAt = performance.now();
+      await fillOutbox(db);
+    }
     const free = concurrency - inFlight.size;
-    if (free <= 0) return;
+    if (free <= 0 || stopped) return;
     const claimed = await claimCallbacks(db, free, leaseMs);
     for (const callback of claimed) {
-      const running: Promise<void> = send(callback)
-        .catch((error: unknown) => {
-          // The outcome could not be recorded (the database is away): the lease runs out and it goes again.
-          options.log?.warn({ err: error }, 'could not record a callback attempt');
-        })
-        .finally(() => {
-          inFlight.delete(running);
-          schedule(0);
-        });
+      const running: Promise<void> = send(callback).then((outcome) => {
+        finished.push(outcome);
+        inFlight.delete(running);
+        run();
+      });
       inFlight.add(running);
     }
-    if (claimed.length === free) again = true;
   };
 
-  const schedule = (delayMs: number) => {
-    if (stopped) return;
-    clearTimeout(timer);
-    timer = setTimeout(run, delayMs);
-  };
+  // Passes run one at a time; whatever asks for one while a pass runs gets the next, so that the attempts
+  // finishing meanwhile are recorded together.
   const run = () => {
-    ticking = ticking.then(async () => {
-      if (stopped) return;
-      again = false;
-      try {
-        await tick();
-      } catch (error) {
-        options.log?.warn(
-          { err: error },
-          'the callback deliverer could not reach the database; it tries again',
-        );
-      }
-      schedule(again ? 0 : pollMs);
-    });
+    clearTimeout(timer);
+    if (stopped) return;
+    if (passes) {
+      wanted = true;
+      return;
+    }
+    passes = (async () => {
+      do {
+        wanted = false;
+        try {
+          await pass();
+        } catch (error) {
+          options.log?.warn(
+            { err: error },
+            'the callback deliverer could not reach the database; it tries again',
+          );
+          break;
+        }
+      } while (wanted && !stopped);
+      passes = undefined;
+      if (!stopped) timer = setTimeout(run, pollMs);
+    })();
   };
-  schedule(0);
+  run();
   return {
-    wake: () => schedule(0),
+    wake: run,
     async stop() {
       stopped = true;
       clearTimeout(timer);
-      stopping.abort();
-      await ticking;
+      await passes;
       await Promise.all(inFlight);
+      await record().catch((error: unknown) => {
+        // The leases run out and these go again.
+        options.log?.warn({ err: error }, 'could not record callback attempts');
+      });
     },
   };
 }
 
-function describe(failure: unknown, timeoutMs: number): string {
+function describe(failure: unknown): string {
   if (failure instanceof Error) {
-    if (failure.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
-    if (failure.name === 'AbortError') return 'cut short by a shutdown';
-    const cause = (failure as { cause?: { code?: string; message?: string } }).cause;
-    return cause?.code ?? cause?.message ?? failure.message;
+    return (failure as { code?: string }).code ?? failure.message;
   }
   return String(failure);
 }
