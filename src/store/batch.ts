@@ -120,18 +120,19 @@ export async function lockBatch(
       FROM wanted_rooms CROSS JOIN (SELECT count(*) FROM visits) AS after
       ORDER BY a COLLATE "C", r COLLATE "C"
       ON CONFLICT (account_sid, friendly_name) DO UPDATE SET version = rooms.version
-      RETURNING account_sid, friendly_name AS name, version, state)
+      RETURNING account_sid, friendly_name AS name, version, state),
+    -- The keys complete before the inbox is looked up, so that each is found through its index.
+    asked AS MATERIALIZED (
+      SELECT k.a, CASE WHEN k.f THEN k.k || ' visit ' || coalesce(visits.visit, 0) ELSE k.k END AS k
+      FROM json_to_recordset(${JSON.stringify(keyRows)}::json) AS k (a text, k text, c text, f boolean)
+      LEFT JOIN visits ON k.f AND visits.account_sid = k.a AND visits.call_sid = k.c)
     SELECT (SELECT jsonb_agg(jsonb_build_object('account_sid', call.account_sid, 'call_sid', call.call_sid,
               'room', call.room, 'ended', call.ended, 'visit', visits.visit, 'visit_room', visits.room,
               'turned_away', visits.turned_away))
             FROM call LEFT JOIN visits USING (account_sid, call_sid)) AS calls,
            (SELECT jsonb_agg(room) FROM room) AS rooms,
            (SELECT jsonb_agg(jsonb_build_object('account_sid', i.account_sid, 'key', i.key, 'outcome', i.outcome))
-            FROM json_to_recordset(${JSON.stringify(keyRows)}::json) AS k (a text, k text, c text, f boolean)
-            LEFT JOIN visits ON k.f AND visits.account_sid = k.a AND visits.call_sid = k.c
-            JOIN inbox i ON i.account_sid = k.a
-              AND i.key = CASE WHEN k.f THEN k.k || ' visit ' || coalesce(visits.visit, 0) ELSE k.k END
-           ) AS outcomes`;
+            FROM asked JOIN inbox i ON i.account_sid = asked.a AND i.key = asked.k) AS outcomes`;
   const result = await executePrepared(executor, statement);
   const row = result.rows[0];
   return {
