@@ -2,10 +2,11 @@
 // PGlite, PostgreSQL compiled to WebAssembly, in a data directory (or in memory, for tests).
 
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import { holdsDatabase, loadTemplate } from './pglite-template.js';
+import { preparedName } from './prepared.js';
 import type { DB } from './schema.js';
 
 export type DatabaseTarget =
@@ -51,7 +52,7 @@ function openPostgres(url: string, poolSize = DEFAULT_POOL_SIZE): Database {
   // flight, if any, fails on its own, and the next checkout opens a new connection.
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: namingPrepared(pool) }) });
   return {
     kind: 'postgres',
     db,
@@ -59,6 +60,28 @@ function openPostgres(url: string, poolSize = DEFAULT_POOL_SIZE): Database {
     runScript: async (executor, script) => void (await sql.raw(script).execute(executor)),
     poolUsage: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => db.destroy(),
+  };
+}
+
+/** The pool as Kysely sees it: a statement text marked prepared (prepared.ts) goes by its name. */
+function namingPrepared(pool: pg.Pool): PostgresPool {
+  const wrapped = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  const wrap = (client: pg.PoolClient): PostgresPoolClient => ({
+    query: ((text: unknown, values?: unknown[]) => {
+      if (typeof text !== 'string') return client.query(text as never);
+      const name = preparedName(text);
+      return client.query(name === undefined ? { text, values } : { name, text, values });
+    }) as unknown as PostgresPoolClient['query'],
+    release: (destroy) => client.release(destroy),
+  });
+  return {
+    connect: async () => {
+      const client = await pool.connect();
+      const known = wrapped.get(client) ?? wrap(client);
+      wrapped.set(client, known);
+      return known;
+    },
+    end: () => pool.end(),
   };
 }
 
