@@ -6,6 +6,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import { holdsDatabase, loadTemplate } from './pglite-template.js';
+import { preparedName } from './prepared.js';
 import type { DB } from './schema.js';
 
 export type DatabaseTarget =
@@ -50,7 +51,10 @@ function openPostgres(url: string, poolSize = DEFAULT_POOL_SIZE): Database {
   // (inside a transaction, between two queries). Unheard, either would crash the process; the query in
   // flight, if any, fails on its own, and the next checkout opens a new connection.
   pool.on('error', () => {});
-  pool.on('connect', (client) => client.on('error', () => {}));
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    prepareRegistered(client);
+  });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
     kind: 'postgres',
@@ -60,6 +64,17 @@ function openPostgres(url: string, poolSize = DEFAULT_POOL_SIZE): Database {
     poolUsage: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => db.destroy(),
   };
+}
+
+/** Runs the texts registered in prepared.ts as named statements on `client`; the rest as they come. */
+function prepareRegistered(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  client.query = ((text: unknown, ...rest: unknown[]) => {
+    const name = typeof text === 'string' ? preparedName(text) : undefined;
+    if (name === undefined) return query(text, ...rest);
+    const [values, ...callback] = rest;
+    return query({ name, text, values }, ...callback);
+  }) as typeof client.query;
 }
 
 async function openPglite(dataDir: string | null): Promise<Database> {
