@@ -2,5 +2,6 @@
 // the REST API's resources and in the callbacks its platform sends.
 
 export function rfc2822(date: Date): string {
-  return date.toUTCString().replace(/GMT$/, '+0000');
+  // toUTCString gives the same fields and always ends with ` GMT`; a list page formats a hundred of these.
+  return `${date.toUTCString().slice(0, -3)}+0000`;
 }

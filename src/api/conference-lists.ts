@@ -9,6 +9,7 @@ import { formatOf } from './format.js';
 import { type EchoedParams, type Paging, parsePaging, unknownPageToken } from './paging.js';
 import { QueryParams } from './parameters.js';
 import { conferencePath } from './representation-json.js';
+import { pageSchema } from './representation-schemas.js';
 import { type Names, sendPage } from './respond.js';
 import { readOnly, withSuffixes } from './routes.js';
 
@@ -40,6 +41,7 @@ export function conferenceListRoute<T>(app: FastifyInstance, reads: Reads, list:
   readOnly(
     app,
     withSuffixes(`/Accounts/:AccountSid/Conferences/:ConferenceSid/${list.segment}`),
+    pageSchema(list.names.list, list.names.schema),
     async (request: ListRequest, reply: FastifyReply) => {
       const { AccountSid, ConferenceSid } = request.params;
       const conference = await conferenceOf(reads, AccountSid, ConferenceSid, request.url);

@@ -9,10 +9,11 @@ import { formatOf, pathOf, withoutSuffix } from './format.js';
 import { parsePaging } from './paging.js';
 import { parseSid, QueryParams } from './parameters.js';
 import { accountPath, conferenceJson } from './representation-json.js';
+import { conferenceSchema, pageSchema } from './representation-schemas.js';
 import { type Names, sendPage, sendResource } from './respond.js';
 import { readOnly, withSuffixes } from './routes.js';
 
-const NAMES: Names = { list: 'conferences', item: 'Conference' };
+const NAMES: Names = { list: 'conferences', item: 'Conference', schema: conferenceSchema };
 
 const parseConferenceSid = (name: string, value: string) => parseSid(name, 'CF', value);
 
@@ -37,6 +38,7 @@ export function conferenceRoutes(app: FastifyInstance, reads: Reads): void {
   readOnly<{ AccountSid: string }>(
     app,
     withSuffixes('/Accounts/:AccountSid/Conferences'),
+    pageSchema(NAMES.list, NAMES.schema),
     async (request, reply) => {
       const format = formatOf(request.url);
       const { AccountSid } = request.params;
@@ -63,6 +65,7 @@ export function conferenceRoutes(app: FastifyInstance, reads: Reads): void {
   readOnly<{ AccountSid: string; Sid: string }>(
     app,
     ['/Accounts/:AccountSid/Conferences/:Sid'],
+    NAMES.schema,
     async (request, reply) => {
       const format = formatOf(request.url);
       const { AccountSid, Sid } = request.params;

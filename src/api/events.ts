@@ -6,9 +6,10 @@ import type { Reads } from '../reads/index.js';
 import { conferenceListRoute } from './conference-lists.js';
 import { invalidParameter } from './errors.js';
 import { eventIdOf, eventJson, eventSid } from './representation-json.js';
+import { eventSchema } from './representation-schemas.js';
 import type { Names } from './respond.js';
 
-const NAMES: Names = { list: 'events', item: 'Event' };
+const NAMES: Names = { list: 'events', item: 'Event', schema: eventSchema };
 
 function parseEventSid(name: string, value: string): string {
   const id = eventIdOf(value);

@@ -11,10 +11,11 @@ import { participantFilters, participantStatus } from './filters.js';
 import { formatOf, pathOf, withoutSuffix } from './format.js';
 import { parseSid, QueryParams } from './parameters.js';
 import { participantJson } from './representation-json.js';
+import { participantSchema } from './representation-schemas.js';
 import { type Names, sendResource } from './respond.js';
 import { readOnly } from './routes.js';
 
-const NAMES: Names = { list: 'participants', item: 'Participant' };
+const NAMES: Names = { list: 'participants', item: 'Participant', schema: participantSchema };
 
 /** The CallSid or label a path names; null for a label no participant can have (PostgreSQL text cannot
  * hold NUL, and webhooks refuse one), which the database would refuse to compare. */
@@ -42,6 +43,7 @@ export function participantRoutes(app: FastifyInstance, reads: Reads): void {
   readOnly<{ AccountSid: string; ConferenceSid: string; CallSid: string }>(
     app,
     ['/Accounts/:AccountSid/Conferences/:ConferenceSid/Participants/:CallSid'],
+    NAMES.schema,
     async (request, reply) => {
       const format = formatOf(request.url);
       const { AccountSid, ConferenceSid, CallSid } = request.params;

@@ -11,10 +11,11 @@ import { recordingFilters } from './filters.js';
 import { formatOf, pathOf, withoutSuffix } from './format.js';
 import { parseSid } from './parameters.js';
 import { recordingJson } from './representation-json.js';
+import { recordingSchema } from './representation-schemas.js';
 import { type Names, sendResource } from './respond.js';
 import { readOnly } from './routes.js';
 
-const NAMES: Names = { list: 'recordings', item: 'Recording' };
+const NAMES: Names = { list: 'recordings', item: 'Recording', schema: recordingSchema };
 
 export function recordingRoutes(app: FastifyInstance, reads: Reads): void {
   conferenceListRoute(app, reads, {
@@ -35,6 +36,7 @@ export function recordingRoutes(app: FastifyInstance, reads: Reads): void {
   readOnly<{ AccountSid: string; ConferenceSid: string; Sid: string }>(
     app,
     ['/Accounts/:AccountSid/Conferences/:ConferenceSid/Recordings/:Sid'],
+    NAMES.schema,
     async (request, reply) => {
       const format = formatOf(request.url);
       const { AccountSid, ConferenceSid } = request.params;

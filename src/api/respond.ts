@@ -10,10 +10,14 @@ import { xmlList, xmlResource } from './representation-xml.js';
 const JSON_TYPE = 'application/json; charset=utf-8';
 const XML_TYPE = 'application/xml; charset=utf-8';
 
-/** A resource's names: its key in a JSON list (`conferences`) and its XML element (`Conference`). */
+/**
+ * A resource's names: its key in a JSON list (`conferences`) and its XML element (`Conference`); and the
+ * schema of its JSON representation.
+ */
 export interface Names {
   list: string;
   item: string;
+  schema: Record<string, unknown>;
 }
 
 /** Renders an item in the representation whose URIs end with `suffix`. */

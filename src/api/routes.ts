@@ -12,13 +12,18 @@ async function refuse(request: FastifyRequest, reply: FastifyReply): Promise<nev
   throw methodNotAllowed(request.method);
 }
 
+/**
+ * `json` is the schema of the JSON answer (see representation-schemas.ts); an XML answer is a string
+ * already, which Fastify sends as it is.
+ */
 export function readOnly<RouteParams>(
   app: FastifyInstance,
   urls: string[],
+  json: Record<string, unknown>,
   handler: (request: FastifyRequest<{ Params: RouteParams }>, reply: FastifyReply) => Promise<FastifyReply>,
 ): void {
   for (const url of urls) {
-    app.get<{ Params: RouteParams }>(url, handler);
+    app.get<{ Params: RouteParams }>(url, { schema: { response: { 200: json } } }, handler);
     app.route({ method: OTHER_METHODS, url, onRequest: refuse, handler: refuse });
   }
 }

@@ -5,6 +5,7 @@
 
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { conferenceSidLowerBound } from '../domain/ids.js';
+import { preparedQuery } from '../store/prepared.js';
 import type { ConferencesTable, ParticipantsTable } from '../store/schema.js';
 import type { ReadDB } from './camel-case.js';
 
@@ -84,21 +85,24 @@ export function shownSid(conference: { sid: string; platformSid: string | null }
   return conference.platformSid ?? conference.sid;
 }
 
+const snakeCase = (name: string) => name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+
+// The REST side's most frequent query, so its text is fixed and prepared; its columns come out already
+// named as the read side names them.
+const FIND_CONFERENCE = preparedQuery(
+  `SELECT ${CONFERENCE_COLUMNS.map((column) => `${snakeCase(column)} AS "${column}"`).join(', ')}
+   FROM conferences WHERE account_sid = $1 AND (sid = $2 OR platform_sid = $2)
+   ORDER BY sid = $2 DESC, sid DESC LIMIT 1`,
+);
+
 /** The conference with this Sid, minted or the platform's; the minted one wins should both match. */
 export async function findConference(
   executor: Kysely<ReadDB>,
   accountSid: string,
   sid: string,
 ): Promise<Conference | undefined> {
-  return executor
-    .selectFrom('conferences')
-    .select(CONFERENCE_COLUMNS)
-    .where('accountSid', '=', accountSid)
-    .where((eb) => eb.or([eb('sid', '=', sid), eb('platformSid', '=', sid)]))
-    .orderBy(sql`sid = ${sid}`, 'desc')
-    .orderBy('sid', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  const { rows } = await executor.executeQuery<Conference>(FIND_CONFERENCE([accountSid, sid]));
+  return rows[0];
 }
 
 // A Sid carries the time its conference was opened, which is its date_created: a creation-time range is a

@@ -1,20 +1,32 @@
 // Statements whose text never changes are sent as named prepared statements on PostgreSQL: each
-// connection parses and plans them once, instead of at every execution. The store marks them by executing
-// them through `executePrepared`; the pool (database.ts) sends any text marked so under its name.
+// connection parses and plans them once, instead of at every execution. A text is marked by being
+// registered here, as a fixed text (`preparedQuery`) or as a statement built the same at every call
+// (`executePrepared`); the pool (database.ts) sends any registered text under its name. PGlite runs them as
+// they come.
 
-import type { QueryResult, RawBuilder } from 'kysely';
+import { CompiledQuery, type QueryResult, type RawBuilder } from 'kysely';
 import type { Executor } from './executor.js';
 
 const names = new Map<string, string>();
 
-/** The name a marked statement text is prepared under, or undefined for any other text. */
+function register(text: string): void {
+  if (!names.has(text)) names.set(text, `conclave_${names.size + 1}`);
+}
+
+/** The name a registered text is prepared under, undefined for any other text. */
 export function preparedName(text: string): string | undefined {
   return names.get(text);
+}
+
+/** `text` as a query to execute with `parameters`, prepared on whichever connection runs it. */
+export function preparedQuery(text: string): (parameters: readonly unknown[]) => CompiledQuery {
+  register(text);
+  return (parameters) => CompiledQuery.raw(text, [...parameters]);
 }
 
 /** Executes `statement`, whose text must be the same at every call, as a prepared statement. */
 export function executePrepared<R>(executor: Executor, statement: RawBuilder<R>): Promise<QueryResult<R>> {
   const compiled = statement.compile(executor);
-  if (!names.has(compiled.sql)) names.set(compiled.sql, `conclave_${names.size + 1}`);
+  register(compiled.sql);
   return executor.executeQuery(compiled);
 }
