@@ -13,6 +13,8 @@
 // platform, and the Timestamps the bytes carry keep their meaning against the instances the replay opens.
 
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
@@ -152,6 +154,54 @@ async function canonical(database: Database, accountSid: string) {
   };
 }
 
+const EVIDENCE = join(import.meta.dirname, '..', '..', 'test-output', 'faults');
+
+/**
+ * Runs `checks`; when they fail, writes the clean delivery's requests, the order the replay sent them in
+ * (with which repeats had a fresh token), and both event logs to test-output/faults/, since the clean
+ * delivery's concurrent timing, and not only the seed, shapes the order: the same seed need not fail again.
+ */
+async function keepingEvidence<T>(
+  seed: number,
+  run: {
+    clean: { database: Database };
+    shuffled: { database: Database };
+    ledger: Ledger;
+    replay: { delivery: number; freshToken: boolean }[];
+  },
+  checks: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await checks();
+  } catch (error) {
+    const sent = (ledger: Ledger) =>
+      ledger.deliveries.map(({ path, form, query, statuses, acknowledged, sentAt, ackedAt }) => ({
+        path,
+        form,
+        query,
+        statuses,
+        acknowledged,
+        sentAt,
+        ackedAt,
+      }));
+    const log = (database: Database) =>
+      database.db.selectFrom('events').selectAll().orderBy('global_position').execute();
+    const file = join(EVIDENCE, `disorder-${seed}.json`);
+    mkdirSync(EVIDENCE, { recursive: true });
+    writeFileSync(
+      file,
+      JSON.stringify({
+        deliveries: sent(run.ledger),
+        clean: await log(run.clean.database),
+        replay: run.replay,
+        shuffled: await log(run.shuffled.database),
+      }),
+    );
+    console.log(`disorder: the deliveries and both event logs are in ${file}`);
+    throw error;
+  }
+}
+
 describe.skipIf(!postgresKind)('duplicates and disorder', () => {
   const fresh = useDatabases();
   const apps: FastifyInstance[] = [];
@@ -212,6 +262,9 @@ describe.skipIf(!postgresKind)('duplicates and disorder', () => {
     const send = injectTransport(shuffled.app);
     const answers: string[] = [];
     let freshTokens = 0;
+    const rank = new Map(ledger.deliveries.map((delivery, i) => [delivery, i]));
+    /** What the replay sent, in order: the clean delivery's index, and whether with a fresh token. */
+    const replay: { delivery: number; freshToken: boolean }[] = [];
     for (const original of order) {
       let copy = copies.get(original);
       let request = original.request;
@@ -223,6 +276,7 @@ describe.skipIf(!postgresKind)('duplicates and disorder', () => {
         freshTokens += 1;
         request = { ...request, headers: { ...request.headers, 'i-twilio-idempotency-token': randomUUID() } };
       }
+      replay.push({ delivery: rank.get(original) ?? -1, freshToken: request !== original.request });
       now = Math.max(now, sentAt.get(original.request) ?? now);
       const started = performance.now();
       const answer = await send(request);
@@ -236,13 +290,19 @@ describe.skipIf(!postgresKind)('duplicates and disorder', () => {
         answers.push(`${original.path} ${answer?.status}, clean ${original.statuses[0]}${bodies}`);
       }
     }
-    expect(answers).toEqual([]);
-
-    const cleanCounts = await ledger.reconcile(clean.database, account.sid);
-    // The replay is sent one delivery at a time, so its own ledger says in which order each took effect.
-    const counts = await replayed.reconcile(shuffled.database, account.sid);
-    expect(await canonical(shuffled.database, account.sid)).toEqual(
-      await canonical(clean.database, account.sid),
+    const { cleanCounts, counts } = await keepingEvidence(
+      seed,
+      { clean, shuffled, ledger, replay },
+      async () => {
+        expect(answers).toEqual([]);
+        const cleanCounts = await ledger.reconcile(clean.database, account.sid);
+        // The replay is sent one delivery at a time, so its own ledger says in which order each took effect.
+        const counts = await replayed.reconcile(shuffled.database, account.sid);
+        expect(await canonical(shuffled.database, account.sid)).toEqual(
+          await canonical(clean.database, account.sid),
+        );
+        return { cleanCounts, counts };
+      },
     );
     await expectInvariants(shuffled.database);
     await expectVerified(clean.database.url as string);
