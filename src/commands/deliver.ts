@@ -10,7 +10,7 @@ import type { JoinRejectionReason, RoomEvent } from '../domain/events.js';
 import { Projection } from '../reads/projection.js';
 import { appendToRoom, ConcurrencyError } from '../store/events.js';
 import { claimKey, findInboxOutcome, recordInboxOutcome } from '../store/inbox.js';
-import { claimAndLock, compareNames, type LockedRoom, lockRooms } from '../store/locks.js';
+import { claimAndLock, type LockedRoom, lockRooms } from '../store/locks.js';
 import type { DB } from '../store/schema.js';
 import { writeInOneStatement } from '../store/single-statement.js';
 import { endsAnEarlierVisit, type VisitRule, visitOf } from './visits.js';
@@ -112,7 +112,7 @@ async function handleInTransaction(
   const steps = plan(command, call, delivery.room);
   const held = new Map(locked.rooms.map((room) => [room.name, room]));
   const missing = steps.map((step) => step.room).filter((room) => !held.has(room));
-  if (missing.some((room) => namedRooms.some((taken) => compareNames(taken, room) > 0))) throw new Relock();
+  if (missing.some((room) => namedRooms.some((taken) => taken > room))) throw new Relock();
   for (const room of await lockRooms(trx, accountSid, missing)) held.set(room.name, room);
   observer.lockWait(seconds(locking));
   if (endsAnEarlierVisit(visits, rule)) return { duplicate: false, outcome: PLACEHOLDER };

@@ -14,10 +14,10 @@ import { decideEach, plan } from '../domain/delivery.js';
 import type { RoomEvent } from '../domain/events.js';
 import { Projection } from '../reads/projection.js';
 import {
-  type AskedKey,
   advanceRooms,
   appendEvents,
-  lockBatch,
+  lockCalls,
+  lockRoomsAndReadInbox,
   type Owned,
   ownedKey,
   type PositionedEvent,
@@ -25,7 +25,6 @@ import {
   recordOutcomes,
   updateCalls,
   updateVisits,
-  type WantedCall,
 } from '../store/batch.js';
 import { unavailableCause } from '../store/errors.js';
 import { ConcurrencyError } from '../store/events.js';
@@ -62,11 +61,6 @@ const callSidOf = (delivery: Delivery) =>
 
 /** A delivery's key once its visit is folded in, as deliver.ts folds it. */
 const foldedKey = (key: string, visit: number) => `${key} visit ${visit}`;
-
-// No room can have this name (PostgreSQL's text holds no NUL): a call said to be in it shows, through
-// `plan`, whether a delivery needs the room its call is in.
-const SOME_ROOM = '\u0000';
-const inSomeRoom: CallState = { room: SOME_ROOM, ended: false };
 
 const foldsVisit = (delivery: Delivery) => delivery.visit?.type === 'opens' && delivery.visit.foldIntoKey;
 
@@ -151,29 +145,18 @@ async function decideBatch(
   observer: StoreObserver | undefined,
 ): Promise<DeliveryResult[]> {
   const locking = process.hrtime.bigint();
-  const callsWanted: WantedCall[] = [];
-  const roomsWanted: Owned[] = [];
-  const keys: AskedKey[] = [];
+  const callsWanted: Owned[] = [];
+  const withVisits = new Set<string>();
   for (const d of batch) {
     const callSid = callSidOf(d);
-    if (callSid !== null) {
-      // Whichever room the call is in by the time it is locked, if the delivery may need it.
-      const itsRoom = plan(d.command, inSomeRoom, d.room).some((step) => step.room === SOME_ROOM);
-      callsWanted.push({ accountSid: d.accountSid, name: callSid, visits: d.visit !== undefined, itsRoom });
-    }
-    for (const step of plan(d.command, initialCallState, d.room))
-      roomsWanted.push({ accountSid: d.accountSid, name: step.room });
-    // A retry of the call's current visit holds the folded key; a key of a later visit cannot exist yet.
-    if (!foldsVisit(d) || callSid !== null)
-      keys.push({ accountSid: d.accountSid, name: d.key, callSid, foldsVisit: Boolean(foldsVisit(d)) });
+    if (callSid === null) continue;
+    callsWanted.push({ accountSid: d.accountSid, name: callSid });
+    if (d.visit !== undefined) withVisits.add(ownedKey(d.accountSid, callSid));
   }
-  // Every room a delivery may touch: those it names, and the one its call is in. Within the batch a call
-  // only moves to a room some delivery names, so these are all the rooms the batch can need.
-  const locked = await lockBatch(trx, callsWanted, roomsWanted, keys, LOCK_TIMEOUT);
-  observer?.lockWait(Number(process.hrtime.bigint() - locking) / 1e9);
+  const lockedCalls = await lockCalls(trx, callsWanted, withVisits, LOCK_TIMEOUT);
   const calls = new Map<string, CallState>();
   const visits = new Map<string, VisitState>();
-  for (const c of locked.calls) {
+  for (const c of lockedCalls) {
     calls.set(ownedKey(c.accountSid, c.callSid), c.call);
     visits.set(ownedKey(c.accountSid, c.callSid), c.visits);
   }
@@ -183,6 +166,26 @@ async function decideBatch(
       ? initialCallState
       : (calls.get(ownedKey(d.accountSid, callSid)) ?? initialCallState);
   };
+
+  // Every room a delivery may touch: those it names, and those its call is in. Within the batch a call only
+  // moves to a room some delivery names, so these are all the rooms the batch can need.
+  const roomsWanted: Owned[] = [];
+  const keys: Owned[] = [];
+  for (const d of batch) {
+    for (const call of [callOf(d), initialCallState]) {
+      for (const step of plan(d.command, call, d.room))
+        roomsWanted.push({ accountSid: d.accountSid, name: step.room });
+    }
+    const callSid = callSidOf(d);
+    if (!foldsVisit(d)) keys.push({ accountSid: d.accountSid, name: d.key });
+    else if (callSid !== null) {
+      // A retry of the call's current visit holds this key; a key of a later visit cannot exist yet.
+      const current = visits.get(ownedKey(d.accountSid, callSid)) ?? noVisit;
+      keys.push({ accountSid: d.accountSid, name: foldedKey(d.key, current.visit) });
+    }
+  }
+  const locked = await lockRoomsAndReadInbox(trx, roomsWanted, keys);
+  observer?.lockWait(Number(process.hrtime.bigint() - locking) / 1e9);
   const rooms = new Map(locked.rooms.map((r) => [ownedKey(r.accountSid, r.name), { ...r, appended: 0 }]));
   const remembered = locked.outcomes;
 

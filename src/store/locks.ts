@@ -11,24 +11,6 @@ import { type CallState, initialCallState } from '../domain/call.js';
 import { initialRoomState, type RoomState } from '../domain/room.js';
 import type { Executor } from './executor.js';
 
-/**
- * The one order rooms (and calls) are locked in, on every path: code point order, which is PostgreSQL's
- * `COLLATE "C"` on UTF-8, so that a statement can sort them itself. JavaScript's own string order differs
- * from it for the code points beyond U+FFFF, which it compares by their surrogates.
- */
-export function compareNames(a: string, b: string): number {
-  const length = Math.min(a.length, b.length);
-  for (let i = 0; i < length; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    const surrogateX = x >= 0xd800 && x <= 0xdfff;
-    const surrogateY = y >= 0xd800 && y <= 0xdfff;
-    return surrogateX === surrogateY ? x - y : surrogateX ? 1 : -1;
-  }
-  return a.length - b.length;
-}
-
 export interface LockedRoom {
   name: string;
   version: number;
@@ -97,7 +79,7 @@ export async function claimAndLock(
       RETURNING visit, room, turned_away AS "turnedAway")`);
     locking = sql`visits`;
   }
-  const sorted = [...new Set(rooms)].sort(compareNames);
+  const sorted = [...new Set(rooms)].sort();
   if (sorted.length > 0) ctes.push(sql`room AS (${roomLocks(accountSid, sorted, locking)})`);
   const result = await sql<{
     claimed: boolean;
@@ -146,7 +128,7 @@ export async function lockRooms(
   accountSid: string,
   names: string[],
 ): Promise<LockedRoom[]> {
-  const sorted = [...new Set(names)].sort(compareNames);
+  const sorted = [...new Set(names)].sort();
   if (sorted.length === 0) return [];
   const locked = await sql<LockedRoom>`${roomLocks(accountSid, sorted, null)}`.execute(executor);
   return locked.rows.map(lockedRoom);

@@ -1,11 +1,9 @@
 // Statements whose text never changes are sent as named prepared statements on PostgreSQL: each
 // connection parses and plans them once, instead of at every execution. A text is marked by being
-// registered here, as a fixed text (`preparedQuery`) or as a statement built the same at every call
-// (`executePrepared`); the pool (database.ts) sends any registered text under its name. PGlite runs them as
-// they come.
+// registered here (`preparedQuery`); the pool (database.ts) sends any registered text under its name.
+// PGlite runs them as they come.
 
-import { CompiledQuery, type QueryResult, type RawBuilder } from 'kysely';
-import type { Executor } from './executor.js';
+import { CompiledQuery } from 'kysely';
 
 const names = new Map<string, string>();
 
@@ -22,11 +20,4 @@ export function preparedName(text: string): string | undefined {
 export function preparedQuery(text: string): (parameters: readonly unknown[]) => CompiledQuery {
   register(text);
   return (parameters) => CompiledQuery.raw(text, [...parameters]);
-}
-
-/** Executes `statement`, whose text must be the same at every call, as a prepared statement. */
-export function executePrepared<R>(executor: Executor, statement: RawBuilder<R>): Promise<QueryResult<R>> {
-  const compiled = statement.compile(executor);
-  register(compiled.sql);
-  return executor.executeQuery(compiled);
 }
