@@ -15,6 +15,7 @@ import {
 } from '../helpers/callback-receiver.js';
 import { databaseKinds } from '../helpers/databases.js';
 import { newCallSid, webhookClient } from '../webhooks/client.js';
+import { rejections } from '../webhooks/read-models.js';
 
 const ALWAYS = [
   'AccountSid',
@@ -254,13 +255,7 @@ describe.each(databaseKinds)('callbacks to the app on $name', (kind) => {
       expect(answer.statusCode).toBe(200);
       expect(answer.body).toContain('<Hangup');
       expect(answer.body).not.toContain('<Dial');
-      const rows = await t.database.db
-        .selectFrom('events')
-        .select('data')
-        .where('account_sid', '=', t.account.sid)
-        .where('type', '=', 'JoinRejected')
-        .execute();
-      const rejection = rows.map((r) => r.data as Record<string, unknown>).find((d) => d.callSid === call);
+      const [rejection] = await rejections(t, call);
       expect(rejection).toMatchObject({ reason: 'invalid-attribute', detail });
       expect(rejection?.code).toBe(code);
     }

@@ -23,6 +23,17 @@ export function participants(t: TestApp, conferenceSid: string) {
     .execute();
 }
 
+/** The JoinRejected events recorded for `callSid`: why a join was turned away. */
+export async function rejections(t: TestApp, callSid: string): Promise<Record<string, unknown>[]> {
+  const rows = await t.database.db
+    .selectFrom('events')
+    .select('data')
+    .where('account_sid', '=', t.account.sid)
+    .where('type', '=', 'JoinRejected')
+    .execute();
+  return rows.map((row) => row.data as Record<string, unknown>).filter((data) => data.callSid === callSid);
+}
+
 export async function connectedCallSids(t: TestApp, conferenceSid: string): Promise<string[]> {
   return (await participants(t, conferenceSid))
     .filter((p) => p.status === 'connected')

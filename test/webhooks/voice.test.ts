@@ -3,7 +3,14 @@ import { PUBLIC_URL, useApp } from '../helpers/app.js';
 import { databaseKinds } from '../helpers/databases.js';
 import { type Form, newCallSid, webhookClient } from './client.js';
 import { conferenceOf, parseTwiml } from './parse-twiml.js';
-import { conferences, connectedCallSids, countRows, participants, snapshot } from './read-models.js';
+import {
+  conferences,
+  connectedCallSids,
+  countRows,
+  participants,
+  rejections,
+  snapshot,
+} from './read-models.js';
 
 const CALLBACKS = {
   statusCallback: `${PUBLIC_URL}/webhooks/conference-status`,
@@ -236,15 +243,9 @@ describe.each(databaseKinds)('voice webhook on $name', (kind) => {
     const rows = await participants(t, conference?.sid ?? '');
     expect(rows).toHaveLength(2);
     expect(rows.map((p) => p.call_sid)).not.toContain(turnedAway);
-    const audit = await t.database.db
-      .selectFrom('events')
-      .select('data')
-      .where('account_sid', '=', t.account.sid)
-      .where('type', '=', 'JoinRejected')
-      .execute();
-    expect(audit.map((e) => e.data)).toContainEqual(
+    expect(await rejections(t, turnedAway)).toEqual([
       expect.objectContaining({ callSid: turnedAway, reason: 'conference-full' }),
-    );
+    ]);
   });
 
   it('hangs up on a call that has ended instead of joining it anywhere', async () => {
@@ -257,17 +258,6 @@ describe.each(databaseKinds)('voice webhook on $name', (kind) => {
     expect(await conferences(t, 'after the end')).toEqual([]);
   });
 
-  /** The JoinRejected events recorded for `callSid`. */
-  async function rejections(callSid: string) {
-    const rows = await t.database.db
-      .selectFrom('events')
-      .select('data')
-      .where('account_sid', '=', t.account.sid)
-      .where('type', '=', 'JoinRejected')
-      .execute();
-    return rows.map((row) => row.data as Record<string, unknown>).filter((data) => data.callSid === callSid);
-  }
-
   // Twilio's 16025: a duplicate label does not join, and the call goes on to the next verb; there is none,
   // so it ends (twilio.com/docs/api/errors/16025).
   it('answers a participantLabel already in use with 200 TwiML that hangs up, and records why (16025)', async () => {
@@ -277,7 +267,7 @@ describe.each(databaseKinds)('voice webhook on $name', (kind) => {
     const response = await client().voice(call, room, { participantLabel: 'agent' });
     expect(response.statusCode).toBe(200);
     expect(parseTwiml(response.body)).toEqual({ Hangup: '' });
-    expect(await rejections(call)).toMatchObject([{ reason: 'duplicate-label', code: 16025 }]);
+    expect(await rejections(t, call)).toMatchObject([{ reason: 'duplicate-label', code: 16025 }]);
     const [conference] = await conferences(t, room);
     expect((await participants(t, conference?.sid ?? '')).map((p) => p.call_sid)).not.toContain(call);
   });
@@ -289,7 +279,7 @@ describe.each(databaseKinds)('voice webhook on $name', (kind) => {
     const response = await client().voice(call, room, { coach: newCallSid() });
     expect(response.statusCode).toBe(200);
     expect(parseTwiml(response.body)).toEqual({ Hangup: '' });
-    expect(await rejections(call)).toMatchObject([{ reason: 'coach-not-connected', code: 13240 }]);
+    expect(await rejections(t, call)).toMatchObject([{ reason: 'coach-not-connected', code: 13240 }]);
   });
 
   // Twilio's warnings (its error dictionary, 1323x): the default applies and the call goes on.
@@ -348,7 +338,7 @@ describe.each(databaseKinds)('voice webhook on $name', (kind) => {
       const response = await client().voice(call, room, { [name]: value });
       expect(response.statusCode).toBe(200);
       expect(parseTwiml(response.body)).toEqual({ Hangup: '' });
-      expect(await rejections(call)).toMatchObject([{ reason: 'invalid-attribute', code }]);
+      expect(await rejections(t, call)).toMatchObject([{ reason: 'invalid-attribute', code }]);
       expect(await conferences(t, room)).toEqual([]);
     },
   );
