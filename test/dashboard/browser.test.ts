@@ -179,7 +179,15 @@ describe.skipIf(!existsSync(CHROMIUM)).each(databaseKinds)('the dashboard in Chr
     await page.getByLabel('Search conferences').fill(call ?? '');
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByRole('heading', { name: /^Conferences matching/ }).waitFor();
-    expect(await page.locator('#search-results li[data-conference]').count()).toBe(1);
+    // The simulator now and then moves a call to another room: it is found in every conference it was in.
+    const { count } = await t.database.db
+      .selectFrom('participants')
+      .select((eb) => eb.fn.count<string>('conference_sid').distinct().as('count'))
+      .where('account_sid', '=', t.account.sid)
+      .where('call_sid', '=', call ?? '')
+      .executeTakeFirstOrThrow();
+    expect(Number(count)).toBeGreaterThan(0);
+    expect(await page.locator('#search-results li[data-conference]').count()).toBe(Number(count));
     expect(problems).toEqual([]);
   });
   it('draws one bar per participant on a conference page', async () => {
