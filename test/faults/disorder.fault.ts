@@ -44,13 +44,19 @@ function roomsOf(deliveries: Delivery[]): (delivery: Delivery) => string | undef
   return (d) => named(d) ?? calls.get(d.form.CallSid ?? '');
 }
 
-/** The requests of one room, cut where a conference of the room ended and the next one is dialled. */
+/**
+ * The requests of one room, cut where a conference of the room ended and the next one is dialled. What
+ * comes between the end and the next voice webhook (a recording's status, a call's last status) belongs
+ * to the conference that ended: the platform reports a recording once the conference is over.
+ */
 function lives(deliveries: Delivery[]): Delivery[][] {
   const cut: Delivery[][] = [];
   let ended = true;
   for (const delivery of deliveries) {
-    if (isVoice(delivery) && ended) cut.push([]);
-    ended = delivery.form.StatusCallbackEvent === 'conference-end';
+    if (isVoice(delivery)) {
+      if (ended) cut.push([]);
+      ended = false;
+    } else if (delivery.form.StatusCallbackEvent === 'conference-end') ended = true;
     cut[cut.length - 1]?.push(delivery);
   }
   return cut;
