@@ -5,7 +5,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
-import { holdsDatabase, loadTemplate } from './pglite-template.js';
+import { holdsDatabase, loadTemplate, unpackTemplate } from './pglite-template.js';
 import { preparedName } from './prepared.js';
 import type { DB } from './schema.js';
 
@@ -86,7 +86,8 @@ function namingPrepared(pool: pg.Pool): PostgresPool {
 }
 
 async function openPglite(dataDir: string | null): Promise<Database> {
-  const template = dataDir === null || !holdsDatabase(dataDir) ? loadTemplate() : undefined;
+  if (dataDir !== null && !holdsDatabase(dataDir)) unpackTemplate(dataDir);
+  const template = dataDir === null ? loadTemplate() : undefined;
   const options = template ? { loadDataDir: template } : {};
   const pglite = dataDir === null ? new PGlite(options) : new PGlite(dataDir, options);
   await pglite.waitReady;
