@@ -51,6 +51,7 @@ export interface CallbackConference {
   /** Fixed by the first participant to join; null until one has, or when it asked for none. */
   subscription: AppCallbacks | null;
   firstJoined: boolean;
+  /** Those connected, and those gone who end the conference on leaving (its end names them). */
   participants: { [callSid: string]: ParticipantView };
 }
 
@@ -174,6 +175,12 @@ export function callbacksFor(
       const view = next.participants[data.callSid];
       if (!view) break;
       const reason = LEAVE_REASONS[data.reason];
+      // Only a participant who ends the conference on leaving can be named by its end; forgetting the others
+      // keeps a long conference's state, and the cost of each event, to who is in it.
+      if (!view.endConferenceOnExit) {
+        const { [data.callSid]: _left, ...staying } = next.participants;
+        next = { ...next, participants: staying };
+      }
       emit('leave', 'participant-leave', data.conferenceSid, data.at, {
         ...participantParams(data.callSid, view),
         ParticipantCallStatus:

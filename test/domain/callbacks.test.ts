@@ -189,6 +189,39 @@ describe('callbacks from events', () => {
     expect(fold([left, updated(callSid(9), { muted: true })]).names).toEqual([]);
   });
 
+  it('names the ender of a conference after it left, and forgets those gone who could not end it', () => {
+    const left = (call: string): RoomEvent => ({
+      type: 'ParticipantLeft',
+      data: { conferenceSid: CF, callSid: call, reason: 'hung-up', sequenceNumber: null, at: AT },
+    });
+    const moderator = joined(callSid(1));
+    if (moderator.type === 'ParticipantJoined') moderator.data.label = 'moderator';
+    // A long conference: many come and go while the moderator stays, then the moderator's leave ends it.
+    const visitors = Array.from({ length: 500 }, (_, i) => callSid(100 + i));
+    const { state } = fold([
+      moderator,
+      updated(callSid(1), { endConferenceOnExit: true }),
+      ...visitors.flatMap((call) => [joined(call), left(call)]),
+      joined(callSid(2)),
+      left(callSid(1)),
+    ]);
+    expect(Object.keys(state.participants).sort()).toEqual([callSid(1), callSid(2)].sort());
+    const ended: RoomEvent = {
+      type: 'ConferenceEnded',
+      data: {
+        conferenceSid: CF,
+        reason: 'participant-with-end-conference-on-exit-left',
+        callSidEndingConference: callSid(1),
+        at: AT,
+      },
+    };
+    const [end] = callbacksFor(state, ended, context).callbacks;
+    expect(end?.params).toMatchObject({
+      CallSidEndingConference: callSid(1),
+      ParticipantLabelEndingConference: 'moderator',
+    });
+  });
+
   it('masks the password of an app URL for showing, and leaves other URLs as they are', () => {
     expect(redactUrl('https://app:hunter2@example.com/cb?x=1')).toBe('https://app:***@example.com/cb?x=1');
     expect(redactUrl('https://example.com/cb?x=1')).toBe('https://example.com/cb?x=1');
