@@ -67,18 +67,20 @@ function parsePort(value: string | undefined): number {
   return Number(value);
 }
 
+/** `value` as a URL, or the setting's error; `problem` must not repeat a value that may hold a secret. */
+function parseUrl(name: string, value: string, problem: string): URL {
+  if (!URL.canParse(value)) throw new ConfigError(name, problem);
+  return new URL(value);
+}
+
 function parseDatabase(env: Env): DatabaseTarget {
   const url = optional(env, 'DATABASE_URL');
   if (url === undefined) return { kind: 'pglite', dataDir: optional(env, 'DATA_DIR') ?? './data' };
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ConfigError(
-      'DATABASE_URL',
-      'is not a URL: expected postgres://user:password@host:port/database',
-    );
-  }
+  const parsed = parseUrl(
+    'DATABASE_URL',
+    url,
+    'is not a URL: expected postgres://user:password@host:port/database',
+  );
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
     throw new ConfigError(
       'DATABASE_URL',
@@ -112,15 +114,11 @@ function parseAccount(env: Env): Config['account'] {
 
 function parsePublicUrl(value: string | undefined, host: string, port: number): string {
   if (value === undefined) return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  let parsed: URL;
-  try {
-    parsed = new URL(value);
-  } catch {
-    throw new ConfigError(
-      'PUBLIC_URL',
-      `is '${value}': expected an http(s) URL such as https://conclave.example.com`,
-    );
-  }
+  const parsed = parseUrl(
+    'PUBLIC_URL',
+    value,
+    `is '${value}': expected an http(s) URL such as https://conclave.example.com`,
+  );
   if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.search || parsed.hash) {
     throw new ConfigError(
       'PUBLIC_URL',
