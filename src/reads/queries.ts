@@ -3,7 +3,7 @@
 // without counting. A cursor is a position, not an offset: rows added while a client pages never shift
 // what it sees, and a deep page costs what the first one does.
 
-import { type Kysely, type Selectable, sql } from 'kysely';
+import { type Kysely, type Selectable, type SelectQueryBuilder, sql } from 'kysely';
 import { conferenceSidLowerBound } from '../domain/ids.js';
 import { preparedQuery } from '../store/prepared.js';
 import type { ConferencesTable, ParticipantsTable } from '../store/schema.js';
@@ -55,6 +55,33 @@ export interface Page<T> {
 
 function isBackward(request: PageRequest<unknown>): boolean {
   return request.cursor?.direction === 'before';
+}
+
+/** Where a cursor's row stands in an order by creation time, ties broken by a unique column. */
+interface CreatedAt {
+  dateCreated: Date;
+  tie: string;
+}
+
+/**
+ * The rows of `query` past `at` in the direction of travel, by creation time and then `tie` (newest first
+ * going on), one too many: the keyset of participants and recordings.
+ */
+function pageByCreation<Query extends SelectQueryBuilder<ReadDB, keyof ReadDB, object>>(
+  query: Query,
+  tie: string,
+  at: CreatedAt | undefined,
+  request: PageRequest<string>,
+): Query {
+  const backward = isBackward(request);
+  const order = backward ? 'asc' : 'desc';
+  const key = sql`(${sql.ref('dateCreated')}, ${sql.ref(tie)})`;
+  const past =
+    at === undefined ? query : query.where(key, backward ? '>' : '<', sql`(${at.dateCreated}, ${at.tie})`);
+  return past
+    .orderBy(sql.ref('dateCreated'), order)
+    .orderBy(sql.ref(tie), order)
+    .limit(request.size + 1) as Query;
 }
 
 /** Rows come in the direction of travel, one too many; a page shows them newest first. */
@@ -228,31 +255,23 @@ export async function listParticipants(
   filter: ParticipantFilter,
   request: PageRequest<string>,
 ): Promise<Page<ParticipantRecord> | undefined> {
-  const backward = isBackward(request);
   let query = participantsOf(executor, accountSid, conferenceSid, filter.status);
   if (filter.muted !== undefined) query = query.where('muted', '=', filter.muted);
   if (filter.hold !== undefined) query = query.where('hold', '=', filter.hold);
   if (filter.coaching !== undefined) query = query.where('coaching', '=', filter.coaching);
+  let at: CreatedAt | undefined;
   if (request.cursor) {
-    const at = await executor
+    const row = await executor
       .selectFrom('participants')
       .select(['dateCreated', 'callSid'])
       .where('accountSid', '=', accountSid)
       .where('conferenceSid', '=', conferenceSid)
       .where('callSid', '=', request.cursor.key)
       .executeTakeFirst();
-    if (!at) return undefined;
-    query = query.where((eb) =>
-      eb(eb.refTuple('dateCreated', 'callSid'), backward ? '>' : '<', eb.tuple(at.dateCreated, at.callSid)),
-    );
+    if (!row) return undefined;
+    at = { dateCreated: row.dateCreated, tie: row.callSid };
   }
-  const order = backward ? 'asc' : 'desc';
-  const rows = await query
-    .orderBy('dateCreated', order)
-    .orderBy('callSid', order)
-    .limit(request.size + 1)
-    .execute();
-  return toPage(rows, request);
+  return toPage(await pageByCreation(query, 'callSid', at, request).execute(), request);
 }
 
 const EVENT_COLUMNS = ['id', 'type', 'data', 'recordedAt'] as const;
@@ -340,7 +359,6 @@ export async function listRecordings(
   created: TimeRange | undefined,
   request: PageRequest<string>,
 ): Promise<Page<Recording> | undefined> {
-  const backward = isBackward(request);
   let query = executor
     .selectFrom('recordings')
     .select(RECORDING_COLUMNS)
@@ -348,18 +366,11 @@ export async function listRecordings(
     .where('conferenceSid', '=', conferenceSid);
   if (created?.from !== undefined) query = query.where('dateCreated', '>=', new Date(created.from));
   if (created?.before !== undefined) query = query.where('dateCreated', '<', new Date(created.before));
+  let at: CreatedAt | undefined;
   if (request.cursor) {
-    const at = await findRecording(executor, accountSid, conferenceSid, request.cursor.key);
-    if (!at) return undefined;
-    query = query.where((eb) =>
-      eb(eb.refTuple('dateCreated', 'sid'), backward ? '>' : '<', eb.tuple(at.dateCreated, at.sid)),
-    );
+    const row = await findRecording(executor, accountSid, conferenceSid, request.cursor.key);
+    if (!row) return undefined;
+    at = { dateCreated: row.dateCreated, tie: row.sid };
   }
-  const order = backward ? 'asc' : 'desc';
-  const rows = await query
-    .orderBy('dateCreated', order)
-    .orderBy('sid', order)
-    .limit(request.size + 1)
-    .execute();
-  return toPage(rows, request);
+  return toPage(await pageByCreation(query, 'sid', at, request).execute(), request);
 }
