@@ -51,8 +51,10 @@ export interface CallbackConference {
   /** Fixed by the first participant to join; null until one has, or when it asked for none. */
   subscription: AppCallbacks | null;
   firstJoined: boolean;
-  /** Those connected, and those gone who end the conference on leaving (its end names them). */
+  /** Those connected, those gone who end the conference on leaving, and `lastGone` (its end names them). */
   participants: { [callSid: string]: ParticipantView };
+  /** The last to leave who does not end the conference on leaving, until another leaves or it rejoins. */
+  lastGone?: string | null;
 }
 
 export const NEW_CALLBACK_CONFERENCE: CallbackConference = {
@@ -141,6 +143,7 @@ export function callbacksFor(
         next = { ...next, firstJoined: true, subscription: data.callbacks ?? null };
       }
       next = { ...next, participants: { ...next.participants, [data.callSid]: view } };
+      if (next.lastGone === data.callSid) next = { ...next, lastGone: null };
       emit('join', 'participant-join', data.conferenceSid, data.at, participantParams(data.callSid, view));
       break;
     }
@@ -175,12 +178,15 @@ export function callbacksFor(
       const view = next.participants[data.callSid];
       if (!view) break;
       const reason = LEAVE_REASONS[data.reason];
-      // Only a participant who ends the conference on leaving can be named by its end; forgetting the others
-      // keeps a long conference's state, and the cost of each event, to who is in it.
-      if (!view.endConferenceOnExit) {
-        const { [data.callSid]: _left, ...staying } = next.participants;
-        next = { ...next, participants: staying };
+      // The end names who ended it: one who ends it on leaving, or the last to leave. Anyone else gone is
+      // forgotten once another leaves after them, which keeps a long conference's state, and the cost of each
+      // event, to who is in it.
+      const forgotten = next.lastGone;
+      if (forgotten && forgotten !== data.callSid) {
+        const { [forgotten]: _gone, ...kept } = next.participants;
+        next = { ...next, participants: kept };
       }
+      next = { ...next, lastGone: view.endConferenceOnExit ? null : data.callSid };
       emit('leave', 'participant-leave', data.conferenceSid, data.at, {
         ...participantParams(data.callSid, view),
         ParticipantCallStatus:

@@ -189,7 +189,7 @@ describe('callbacks from events', () => {
     expect(fold([left, updated(callSid(9), { muted: true })]).names).toEqual([]);
   });
 
-  it('names the ender of a conference after it left, and forgets those gone who could not end it', () => {
+  it('names the ender of a conference after it left, and forgets the others gone', () => {
     const left = (call: string): RoomEvent => ({
       type: 'ParticipantLeft',
       data: { conferenceSid: CF, callSid: call, reason: 'hung-up', sequenceNumber: null, at: AT },
@@ -220,6 +220,38 @@ describe('callbacks from events', () => {
       CallSidEndingConference: callSid(1),
       ParticipantLabelEndingConference: 'moderator',
     });
+  });
+
+  it('names the last to leave when the conference ends because no one is left', () => {
+    const left = (call: string): RoomEvent => ({
+      type: 'ParticipantLeft',
+      data: { conferenceSid: CF, callSid: call, reason: 'hung-up', sequenceNumber: null, at: AT },
+    });
+    const guest = joined(callSid(2));
+    if (guest.type === 'ParticipantJoined') guest.data.label = 'guest';
+    // The guest leaves, comes back and is the last to go: the end names it with its label.
+    const { state } = fold([
+      joined(callSid(1)),
+      guest,
+      left(callSid(2)),
+      guest,
+      left(callSid(1)),
+      left(callSid(2)),
+    ]);
+    const ended: RoomEvent = {
+      type: 'ConferenceEnded',
+      data: {
+        conferenceSid: CF,
+        reason: 'last-participant-left',
+        callSidEndingConference: callSid(2),
+        at: AT,
+      },
+    };
+    expect(callbacksFor(state, ended, context).callbacks[0]?.params).toMatchObject({
+      CallSidEndingConference: callSid(2),
+      ParticipantLabelEndingConference: 'guest',
+    });
+    expect(Object.keys(state.participants)).toEqual([callSid(2)]);
   });
 
   it('masks the password of an app URL for showing, and leaves other URLs as they are', () => {
