@@ -13,8 +13,6 @@
 // platform, and the Timestamps the bytes carry keep their meaning against the instances the replay opens.
 
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
@@ -22,6 +20,7 @@ import type { Database } from '../../src/store/database.js';
 import { testConfig } from '../helpers/app.js';
 import { postgresKind } from '../helpers/databases.js';
 import { Edge, faultSeed, injectTransport, playRooms, seeded } from './edge.js';
+import { eventLog, keepingEvidence, sentBy } from './evidence.js';
 import { expectInvariants } from './invariants.js';
 import { type Delivery, Ledger, report } from './ledger.js';
 import { expectVerified, PUBLIC_URL, tenant, useDatabases } from './servers.js';
@@ -160,54 +159,6 @@ async function canonical(database: Database, accountSid: string) {
   };
 }
 
-const EVIDENCE = join(import.meta.dirname, '..', '..', 'test-output', 'faults');
-
-/**
- * Runs `checks`; when they fail, writes the clean delivery's requests, the order the replay sent them in
- * (with which repeats had a fresh token), and both event logs to test-output/faults/, since the clean
- * delivery's concurrent timing, and not only the seed, shapes the order: the same seed need not fail again.
- */
-async function keepingEvidence<T>(
-  seed: number,
-  run: {
-    clean: { database: Database };
-    shuffled: { database: Database };
-    ledger: Ledger;
-    replay: { delivery: number; freshToken: boolean }[];
-  },
-  checks: () => Promise<T>,
-): Promise<T> {
-  try {
-    return await checks();
-  } catch (error) {
-    const sent = (ledger: Ledger) =>
-      ledger.deliveries.map(({ path, form, query, statuses, acknowledged, sentAt, ackedAt }) => ({
-        path,
-        form,
-        query,
-        statuses,
-        acknowledged,
-        sentAt,
-        ackedAt,
-      }));
-    const log = (database: Database) =>
-      database.db.selectFrom('events').selectAll().orderBy('global_position').execute();
-    const file = join(EVIDENCE, `disorder-${seed}.json`);
-    mkdirSync(EVIDENCE, { recursive: true });
-    writeFileSync(
-      file,
-      JSON.stringify({
-        deliveries: sent(run.ledger),
-        clean: await log(run.clean.database),
-        replay: run.replay,
-        shuffled: await log(run.shuffled.database),
-      }),
-    );
-    console.log(`disorder: the deliveries and both event logs are in ${file}`);
-    throw error;
-  }
-}
-
 describe.skipIf(!postgresKind)('duplicates and disorder', () => {
   const fresh = useDatabases();
   const apps: FastifyInstance[] = [];
@@ -297,8 +248,14 @@ describe.skipIf(!postgresKind)('duplicates and disorder', () => {
       }
     }
     const { cleanCounts, counts } = await keepingEvidence(
+      'disorder',
       seed,
-      { clean, shuffled, ledger, replay },
+      async () => ({
+        deliveries: sentBy(ledger),
+        clean: await eventLog(clean.database),
+        replay,
+        shuffled: await eventLog(shuffled.database),
+      }),
       async () => {
         expect(answers).toEqual([]);
         const cleanCounts = await ledger.reconcile(clean.database, account.sid);

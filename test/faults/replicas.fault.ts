@@ -10,6 +10,7 @@ import type { RunningServer } from '../helpers/cli.js';
 import { postgresKind } from '../helpers/databases.js';
 import { newCallSid } from '../webhooks/client.js';
 import { Edge, type EdgeAccount, faultSeed, httpTransport, seeded } from './edge.js';
+import { eventLog, keepingEvidence, sentBy } from './evidence.js';
 import { expectInvariants } from './invariants.js';
 import { Ledger, report } from './ledger.js';
 import { expectVerified, killHard, serve, tenant, useDatabases } from './servers.js';
@@ -145,8 +146,15 @@ describe.skipIf(!postgresKind)('replicas: three processes on one database', () =
     await done;
     await Promise.all(servers.map((server) => server.stop()));
 
+    const evidence = async () => ({
+      deliveries: edges.map(({ ledger }) => sentBy(ledger)),
+      events: await eventLog(database),
+    });
     for (const [i, { ledger }] of edges.entries()) {
-      const counts = await ledger.reconcile(database, (tenants[i] as (typeof tenants)[number]).account.sid);
+      const accountSid = (tenants[i] as (typeof tenants)[number]).account.sid;
+      const counts = await keepingEvidence('replicas', seed, evidence, () =>
+        ledger.reconcile(database, accountSid),
+      );
       const unanswered = ledger.deliveries.filter(
         (d) => (d.statuses.findLast((s) => s !== null) ?? 500) >= 500,
       );
