@@ -46,8 +46,6 @@ interface ParticipantView extends ParticipantFlags {
 export interface CallbackConference {
   /** The last SequenceNumber given. */
   sequence: number;
-  /** The Sid the platform reported for the conference, which callbacks name from then on. */
-  platformSid?: string | null;
   /** Fixed by the first participant to join; null until one has, or when it asked for none. */
   subscription: AppCallbacks | null;
   firstJoined: boolean;
@@ -118,7 +116,7 @@ export function callbacksFor(
       sequenceNumber: next.sequence,
       params: {
         AccountSid: context.accountSid,
-        ConferenceSid: next.platformSid ?? conferenceSid,
+        ConferenceSid: conferenceSid,
         FriendlyName: context.friendlyName,
         StatusCallbackEvent: name,
         Timestamp: context.timestamp(at),
@@ -206,9 +204,6 @@ export function callbacksFor(
       });
       break;
     }
-    case 'ConferenceSidReported':
-      next = { ...next, platformSid: event.data.platformSid };
-      break;
     case 'RecordingReported': {
       const { data } = event;
       // Twilio sends a recording's callbacks for the statuses asked for; a paused or stopped recording is
@@ -221,11 +216,14 @@ export function callbacksFor(
         subscription: status,
         name: `recording-${status}`,
         sequenceNumber: next.sequence,
-        params: recordingParams(context.accountSid, next.platformSid ?? data.conferenceSid, data, context),
+        params: recordingParams(context.accountSid, data.conferenceSid, data, context),
       });
       break;
     }
     case 'ConferenceOpened':
+    // The platform's Sid replaces the minted one when a callback is sent (store/callbacks.ts), so that one
+    // made before the platform reported it is sent with it too.
+    case 'ConferenceSidReported':
     case 'ConferenceEndCorrected':
     case 'CallEnded':
     case 'JoinRejected':

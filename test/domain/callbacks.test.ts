@@ -126,18 +126,6 @@ describe('callbacks from events', () => {
     expect(start && targetOf(started.state.subscription, start)).toBeNull();
   });
 
-  it("names the conference by the platform's Sid once it is reported", () => {
-    const PLATFORM = `CF${'f'.repeat(32)}`;
-    const reported: RoomEvent = {
-      type: 'ConferenceSidReported',
-      data: { conferenceSid: CF, platformSid: PLATFORM, at: AT },
-    };
-    let state = callbacksFor(NEW_CALLBACK_CONFERENCE, joined(callSid(1)), context).state;
-    state = callbacksFor(state, reported, context).state;
-    const [mute] = callbacksFor(state, updated(callSid(1), { muted: true }), context).callbacks;
-    expect(mute?.params.ConferenceSid).toBe(PLATFORM);
-  });
-
   it("sends a recording's statuses to recordingStatusCallback, as asked, with Twilio's parameters", () => {
     const recording = (status: 'in-progress' | 'completed' | 'paused'): RoomEvent => ({
       type: 'RecordingReported',
