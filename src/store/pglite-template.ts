@@ -26,12 +26,13 @@ export function holdsDatabase(dataDir: string): boolean {
 
 /**
  * Unpacks the template into `dataDir` with native file writes, in a fraction of the time PGlite's own
- * loader takes to write the same files through its WebAssembly file system; false when there is no
- * template. The files are unpacked beside the data and moved in, the version file last, so that a start
- * cut short leaves a directory that is not taken for a database and is unpacked again by the next start.
+ * loader takes to write the same files through its WebAssembly file system; without a template, nothing
+ * (PGlite then runs initdb). The files are unpacked beside the data and moved in, the version file last, so
+ * that a start cut short leaves a directory that is not taken for a database and is unpacked again by the
+ * next start.
  */
-export function unpackTemplate(dataDir: string): boolean {
-  if (!existsSync(TEMPLATE_PATH)) return false;
+export function unpackTemplate(dataDir: string): void {
+  if (!existsSync(TEMPLATE_PATH)) return;
   const staging = join(dataDir, '.template');
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
@@ -43,7 +44,6 @@ export function unpackTemplate(dataDir: string): boolean {
     renameSync(join(staging, entry), join(dataDir, entry));
   }
   rmSync(staging, { recursive: true });
-  return true;
 }
 
 /**
