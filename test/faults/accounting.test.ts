@@ -128,6 +128,52 @@ describe.each(databaseKinds)('the fault suite accounting on $name', (kind) => {
     }
   });
 
+  // A call whose conference ended under it and whose TwiML then dials it into the same room again joins the
+  // next conference with that <Conference>'s attributes: told now to end the conference on exit, its leave
+  // ends the stays of those who joined after it, which the accounting must allow.
+  it('lets a call dialled into its room again end the next conference, as its second dial asked', async () => {
+    const t = await build(kind);
+    try {
+      const account = { accountSid: t.account.sid, authToken: t.account.authToken, publicUrl: PUBLIC_URL };
+      const ledger = new Ledger();
+      const edge = new Edge(account, injectTransport(t.app), ledger);
+      const [host, call, guest] = [newCallSid(), newCallSid(), newCallSid()];
+      const form = (sid: string, extra: Record<string, string> = {}) => ({
+        AccountSid: account.accountSid,
+        CallSid: sid,
+        CallStatus: 'ringing',
+        ...extra,
+      });
+      const room = ROOMS[0] as string;
+      const leave = (sid: string, sequence: string) =>
+        edge.send(
+          '/webhooks/conference-status',
+          form(sid, {
+            FriendlyName: room,
+            StatusCallbackEvent: 'participant-leave',
+            SequenceNumber: sequence,
+          }),
+        );
+      await edge.send('/webhooks/voice', form(host), { FriendlyName: room, endConferenceOnExit: 'true' });
+      await edge.send('/webhooks/voice', form(call), { FriendlyName: room });
+      await leave(host, '1');
+      await edge.send('/webhooks/voice', form(call), { FriendlyName: room, endConferenceOnExit: 'true' });
+      await edge.send('/webhooks/voice', form(guest), { FriendlyName: room });
+      await leave(call, '2');
+      const guestLeft = await t.database.db
+        .selectFrom('participants')
+        .select('left_reason')
+        .where('account_sid', '=', t.account.sid)
+        .where('call_sid', '=', guest)
+        .executeTakeFirst();
+      expect(guestLeft?.left_reason).toBe('conference-ended');
+      expect(await ledger.reconcile(t.database, t.account.sid)).toMatchObject({ lost: 0, extra: 0 });
+    } finally {
+      await t.app.close();
+      await t.database.drop();
+    }
+  });
+
   it.each(PLANTED)('catches $name', async ({ plant, tamper, fails }) => {
     plant();
     const played = await play(kind);

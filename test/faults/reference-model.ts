@@ -33,7 +33,7 @@ export interface Visit {
   rejoins: Sent[];
   /** The call's own acknowledged deliveries that closed the visit, and the reasons each would give. */
   closers: { sent: Sent; reason: LeaveReason }[];
-  /** Whether the visit takes the conference down when it leaves (end on exit, as joined or as updated). */
+  /** Whether the visit may take the conference down when it leaves (end on exit, as joined, rejoined or updated). */
   endsConference: boolean;
   /** Acknowledged flag changes while the visit was open. */
   updates: Sent[];
@@ -156,8 +156,11 @@ function joinByVoice(model: Model, sent: Sent): void {
   if (state.open !== null && state.open.room !== room) close(model, sent, 'moved');
   if (!sent.acknowledged?.includes('<Dial')) return;
   if (state.ended) model.errors.push(`${callOf(sent)} had hung up and was let into ${room}`);
-  if (state.open?.room === room) state.open.rejoins.push(sent);
-  else open(model, sent, room);
+  if (state.open?.room === room) {
+    state.open.rejoins.push(sent);
+    // Should the conference have ended under the call, the rejoin starts a stay with this dial's attributes.
+    if (sent.query.endConferenceOnExit === 'true') state.open.endsConference = true;
+  } else open(model, sent, room);
 }
 
 /**
