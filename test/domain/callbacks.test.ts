@@ -10,7 +10,7 @@ import {
   redactUrl,
   targetOf,
 } from '../../src/domain/callbacks.js';
-import type { RoomEvent } from '../../src/domain/events.js';
+import type { LeaveReason, ReasonConferenceEnded, RoomEvent } from '../../src/domain/events.js';
 import { rfc2822 } from '../../src/rfc2822.js';
 import { callSid } from '../helpers/commands.js';
 
@@ -29,7 +29,7 @@ const flags = {
   endConferenceOnExit: false,
 };
 
-function joined(call: string, callbacks?: AppCallbacks): RoomEvent {
+function joined(call: string, callbacks?: AppCallbacks, label: string | null = null): RoomEvent {
   return {
     type: 'ParticipantJoined',
     data: {
@@ -38,7 +38,7 @@ function joined(call: string, callbacks?: AppCallbacks): RoomEvent {
       callSid: call,
       from: null,
       to: null,
-      label: null,
+      label,
       beep: 'true',
       startConferenceOnEnter: true,
       sequenceNumber: null,
@@ -52,6 +52,20 @@ function updated(call: string, change: Partial<typeof flags>): RoomEvent {
   return {
     type: 'ParticipantUpdated',
     data: { ...flags, ...change, conferenceSid: CF, callSid: call, sequenceNumber: null, at: AT },
+  };
+}
+
+function left(call: string, reason: LeaveReason = 'hung-up'): RoomEvent {
+  return {
+    type: 'ParticipantLeft',
+    data: { conferenceSid: CF, callSid: call, reason, sequenceNumber: null, at: AT },
+  };
+}
+
+function ended(reason: ReasonConferenceEnded, ender: string): RoomEvent {
+  return {
+    type: 'ConferenceEnded',
+    data: { conferenceSid: CF, reason, callSidEndingConference: ender, at: AT },
   };
 }
 
@@ -170,54 +184,34 @@ describe('callbacks from events', () => {
   });
 
   it('sends nothing for a leave or update of a call it never saw join', () => {
-    const left: RoomEvent = {
-      type: 'ParticipantLeft',
-      data: { conferenceSid: CF, callSid: callSid(9), reason: 'left', sequenceNumber: null, at: AT },
-    };
-    expect(fold([left, updated(callSid(9), { muted: true })]).names).toEqual([]);
+    expect(fold([left(callSid(9), 'left'), updated(callSid(9), { muted: true })]).names).toEqual([]);
   });
 
   it('names the ender of a conference after it left, and forgets the others gone', () => {
-    const left = (call: string): RoomEvent => ({
-      type: 'ParticipantLeft',
-      data: { conferenceSid: CF, callSid: call, reason: 'hung-up', sequenceNumber: null, at: AT },
-    });
-    const moderator = joined(callSid(1));
-    if (moderator.type === 'ParticipantJoined') moderator.data.label = 'moderator';
     // A long conference: many come and go while the moderator stays, then the moderator's leave ends it.
     const visitors = Array.from({ length: 500 }, (_, i) => callSid(100 + i));
     const { state } = fold([
-      moderator,
+      joined(callSid(1), undefined, 'moderator'),
       updated(callSid(1), { endConferenceOnExit: true }),
       ...visitors.flatMap((call) => [joined(call), left(call)]),
       joined(callSid(2)),
       left(callSid(1)),
     ]);
     expect(Object.keys(state.participants).sort()).toEqual([callSid(1), callSid(2)].sort());
-    const ended: RoomEvent = {
-      type: 'ConferenceEnded',
-      data: {
-        conferenceSid: CF,
-        reason: 'participant-with-end-conference-on-exit-left',
-        callSidEndingConference: callSid(1),
-        at: AT,
-      },
-    };
-    const [end] = callbacksFor(state, ended, context).callbacks;
-    expect(end?.params).toMatchObject({
+    const end = callbacksFor(
+      state,
+      ended('participant-with-end-conference-on-exit-left', callSid(1)),
+      context,
+    );
+    expect(end.callbacks[0]?.params).toMatchObject({
       CallSidEndingConference: callSid(1),
       ParticipantLabelEndingConference: 'moderator',
     });
   });
 
   it('names the last to leave when the conference ends because no one is left', () => {
-    const left = (call: string): RoomEvent => ({
-      type: 'ParticipantLeft',
-      data: { conferenceSid: CF, callSid: call, reason: 'hung-up', sequenceNumber: null, at: AT },
-    });
-    const guest = joined(callSid(2));
-    if (guest.type === 'ParticipantJoined') guest.data.label = 'guest';
     // The guest leaves, comes back and is the last to go: the end names it with its label.
+    const guest = joined(callSid(2), undefined, 'guest');
     const { state } = fold([
       joined(callSid(1)),
       guest,
@@ -226,20 +220,12 @@ describe('callbacks from events', () => {
       left(callSid(1)),
       left(callSid(2)),
     ]);
-    const ended: RoomEvent = {
-      type: 'ConferenceEnded',
-      data: {
-        conferenceSid: CF,
-        reason: 'last-participant-left',
-        callSidEndingConference: callSid(2),
-        at: AT,
-      },
-    };
-    expect(callbacksFor(state, ended, context).callbacks[0]?.params).toMatchObject({
+    expect(Object.keys(state.participants)).toEqual([callSid(2)]);
+    const end = callbacksFor(state, ended('last-participant-left', callSid(2)), context);
+    expect(end.callbacks[0]?.params).toMatchObject({
       CallSidEndingConference: callSid(2),
       ParticipantLabelEndingConference: 'guest',
     });
-    expect(Object.keys(state.participants)).toEqual([callSid(2)]);
   });
 
   it('masks the password of an app URL for showing, and leaves other URLs as they are', () => {

@@ -45,8 +45,8 @@ function roomsOf(deliveries: Delivery[]): (delivery: Delivery) => string | undef
 
 /**
  * The requests of one room, cut where a conference of the room ended and the next one is dialled. What
- * comes between the end and the next voice webhook (a recording's status, a call's last status) belongs
- * to the conference that ended: the platform reports a recording once the conference is over.
+ * comes between the end and the next voice webhook (a recording's status, which the simulator reports once
+ * the conference is over, or a call's last status) belongs to the conference that ended.
  */
 function lives(deliveries: Delivery[]): Delivery[][] {
   const cut: Delivery[][] = [];
