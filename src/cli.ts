@@ -9,6 +9,7 @@ import { formatCallback } from './commands/callbacks/report.js';
 import { reap } from './commands/reaper.js';
 import { ConfigError, loadConfig } from './config.js';
 import { isAuthToken, isSid } from './domain/ids.js';
+import { keepHeapSmall } from './heap.js';
 import { foldProgress, progressDisplay } from './progress.js';
 import { rebuild } from './reads/rebuild.js';
 import { verify } from './reads/verify.js';
@@ -78,6 +79,7 @@ const commands: Record<string, Command> = {
     async run(args) {
       if (!helpOr(args, this)) return 0;
       const config = loadConfig();
+      keepHeapSmall();
       const server = await startServer(config);
       // Only once the signal handlers are in place may a supervisor learn that it can stop us.
       closeOnSignals(server);
