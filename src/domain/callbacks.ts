@@ -5,6 +5,7 @@
 // Adding an event type is one more case here.
 
 import type { ParticipantFlags, RecordingReported, RoomEvent } from './events.js';
+import { withEntry, withoutEntry } from './records.js';
 
 /** The names `statusCallbackEvent` takes in TwiML, each standing for one or two callback events. */
 export const STATUS_CALLBACK_SUBSCRIPTIONS = [
@@ -140,7 +141,7 @@ export function callbacksFor(
       if (!next.firstJoined) {
         next = { ...next, firstJoined: true, subscription: data.callbacks ?? null };
       }
-      next = { ...next, participants: { ...next.participants, [data.callSid]: view } };
+      next = { ...next, participants: withEntry(next.participants, data.callSid, view) };
       if (next.lastGone === data.callSid) next = { ...next, lastGone: null };
       emit('join', 'participant-join', data.conferenceSid, data.at, participantParams(data.callSid, view));
       break;
@@ -153,7 +154,7 @@ export function callbacksFor(
       const before = next.participants[data.callSid];
       if (!before) break;
       const after: ParticipantView = { ...before, ...flagsOf(data) };
-      next = { ...next, participants: { ...next.participants, [data.callSid]: after } };
+      next = { ...next, participants: withEntry(next.participants, data.callSid, after) };
       const params = participantParams(data.callSid, after);
       const at = data.at;
       if (after.muted !== before.muted) {
@@ -181,8 +182,7 @@ export function callbacksFor(
       // event, to who is in it.
       const forgotten = next.lastGone;
       if (forgotten && forgotten !== data.callSid) {
-        const { [forgotten]: _gone, ...kept } = next.participants;
-        next = { ...next, participants: kept };
+        next = { ...next, participants: withoutEntry(next.participants, forgotten) };
       }
       next = { ...next, lastGone: view.endConferenceOnExit ? null : data.callSid };
       emit('leave', 'participant-leave', data.conferenceSid, data.at, {

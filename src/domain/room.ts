@@ -23,6 +23,7 @@ import type {
   RoomEvent,
 } from './events.js';
 import { conferenceSidFromUlid } from './ids.js';
+import { withEntry, withoutEntry } from './records.js';
 
 export interface Participant extends ParticipantFlags {
   callSid: string;
@@ -458,10 +459,11 @@ function withSequence(
   sequenceNumber: number | null,
 ): LiveConference['sequences'] {
   if (sequenceNumber === null) return live.sequences;
-  return {
-    ...live.sequences,
-    [callSid]: Math.max(sequenceNumber, live.sequences[callSid] ?? sequenceNumber),
-  };
+  return withEntry(
+    live.sequences,
+    callSid,
+    Math.max(sequenceNumber, live.sequences[callSid] ?? sequenceNumber),
+  );
 }
 
 export function evolve(room: RoomState, event: RoomEvent): RoomState {
@@ -487,7 +489,7 @@ export function evolve(room: RoomState, event: RoomEvent): RoomState {
         ...room,
         live: {
           ...live,
-          participants: { ...live.participants, [d.callSid]: participant },
+          participants: withEntry(live.participants, d.callSid, participant),
           sequences: withSequence(live, d.callSid, d.sequenceNumber),
         },
       };
@@ -503,17 +505,21 @@ export function evolve(room: RoomState, event: RoomEvent): RoomState {
         ...room,
         live: {
           ...live,
-          participants: {
-            ...live.participants,
-            [d.callSid]: { ...current, muted, hold, coaching, callSidToCoach, endConferenceOnExit },
-          },
+          participants: withEntry(live.participants, d.callSid, {
+            ...current,
+            muted,
+            hold,
+            coaching,
+            callSidToCoach,
+            endConferenceOnExit,
+          }),
           sequences: withSequence(live, d.callSid, d.sequenceNumber),
         },
       };
     }
     case 'ParticipantLeft': {
       if (!live) return room;
-      const { [event.data.callSid]: _gone, ...participants } = live.participants;
+      const participants = withoutEntry(live.participants, event.data.callSid);
       return {
         ...room,
         live: {

@@ -70,6 +70,31 @@ function callWrites(target: Executor, calls: Call[]) {
   );
 }
 
+/**
+ * Rooms and calls by account and name. Two levels rather than one key joined from both: a joined key is a
+ * new string per event, which the map must flatten and hash before it can look it up.
+ */
+class ByAccount<T> {
+  private readonly accounts = new Map<string, Map<string, T>>();
+  size = 0;
+
+  /** The item under `accountSid` and `name`, made by `create` the first time it is asked for. */
+  get(accountSid: string, name: string, create: () => T): T {
+    let named = this.accounts.get(accountSid);
+    if (named === undefined) {
+      named = new Map();
+      this.accounts.set(accountSid, named);
+    }
+    let item = named.get(name);
+    if (item === undefined) {
+      item = create();
+      named.set(name, item);
+      this.size++;
+    }
+    return item;
+  }
+}
+
 /** Removes from `items` those that satisfy `settled`, and returns them. */
 function take<T>(items: Set<T>, settled: (item: T) => boolean): T[] {
   const taken = [...items].filter(settled);
@@ -100,33 +125,29 @@ export async function replay(
           .executeTakeFirstOrThrow()
       ).n,
     );
-  const rooms = new Map<string, Room>();
-  const calls = new Map<string, Call>();
+  const rooms = new ByAccount<Room>();
+  const calls = new ByAccount<Call>();
   const unwrittenRooms = new Set<Room>();
   const unwrittenCalls = new Set<Call>();
   const projection = new Projection();
   const fold = (stored: StoredEvent) => {
-    const roomKey = `${stored.accountSid}\u0000${stored.room}`;
-    let room = rooms.get(roomKey);
-    if (room === undefined) {
-      room = { accountSid: stored.accountSid, name: stored.room, version: 0, state: initialRoomState };
-      rooms.set(roomKey, room);
-    }
+    const { accountSid } = stored;
+    const room = rooms.get(accountSid, stored.room, () => ({
+      accountSid,
+      name: stored.room,
+      version: 0,
+      state: initialRoomState,
+    }));
     room.state = evolve(room.state, stored.event);
     room.version = stored.streamPosition;
     unwrittenRooms.add(room);
     const callSid = callSidOf(stored.event);
     if (callSid !== null) {
-      const callKey = `${stored.accountSid}\u0000${callSid}`;
-      let call = calls.get(callKey);
-      if (call === undefined) {
-        call = { accountSid: stored.accountSid, callSid, state: initialCallState };
-        calls.set(callKey, call);
-      }
+      const call = calls.get(accountSid, callSid, () => ({ accountSid, callSid, state: initialCallState }));
       call.state = evolveCall(call.state, stored.room, stored.event);
       unwrittenCalls.add(call);
     }
-    projection.apply(stored.accountSid, stored.event);
+    projection.apply(accountSid, stored.event);
   };
   // Statements in flight: rows are written while the fold goes on, and the database is waited for once.
   const writing: Promise<unknown>[] = [];
