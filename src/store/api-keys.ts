@@ -79,7 +79,19 @@ export async function revokeApiKey(executor: Executor, sid: string): Promise<Api
 }
 
 async function findStoredKey(executor: Executor, sid: string): Promise<StoredKey | undefined> {
-  const row = await executor.selectFrom('api_keys').selectAll().where('key_sid', '=', sid).executeTakeFirst();
+  const row = await executor
+    .selectFrom('api_keys')
+    .select([
+      'key_sid',
+      'account_sid',
+      'friendly_name',
+      'date_created',
+      'date_revoked',
+      'secret_salt',
+      'secret_hash',
+    ])
+    .where('key_sid', '=', sid)
+    .executeTakeFirst();
   return (
     row && {
       sid: row.key_sid,

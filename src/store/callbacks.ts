@@ -289,7 +289,26 @@ export interface CallbackFilter {
 
 /** Callbacks, newest first. */
 export async function listCallbacks(executor: Executor, filter: CallbackFilter): Promise<CallbackRecord[]> {
-  let query = executor.selectFrom('callbacks').selectAll();
+  let query = executor
+    .selectFrom('callbacks')
+    .select([
+      'account_sid',
+      'id',
+      'conference_sid',
+      'target',
+      'sequence_number',
+      'status_callback_event',
+      'url',
+      'method',
+      'status',
+      'attempts',
+      'recorded_at',
+      'last_attempt_at',
+      'next_attempt_at',
+      'last_status',
+      'last_error',
+      'delivered_at',
+    ]);
   if (filter.accountSid !== undefined) query = query.where('account_sid', '=', filter.accountSid);
   if (filter.conferenceSid !== undefined) query = query.where('conference_sid', '=', filter.conferenceSid);
   if (filter.status !== undefined) query = query.where('status', '=', filter.status);

@@ -69,7 +69,9 @@ function namingPrepared(pool: pg.Pool): PostgresPool {
   const wrap = (client: pg.PoolClient): PostgresPoolClient => ({
     query: ((text: unknown, values?: unknown[]) => {
       if (typeof text !== 'string') return client.query(text as never);
-      const name = preparedName(text);
+      // A text without parameters goes as a simple query: it may be a script of several statements, which
+      // cannot be prepared, and one that is not (BEGIN, COMMIT) gains nothing from it.
+      const name = values !== undefined && values.length > 0 ? preparedName(text) : undefined;
       return client.query(name === undefined ? { text, values } : { name, text, values });
     }) as unknown as PostgresPoolClient['query'],
     release: (destroy) => client.release(destroy),

@@ -1,23 +1,40 @@
-// Statements whose text never changes are sent as named prepared statements on PostgreSQL: each
-// connection parses and plans them once, instead of at every execution. A text is marked by being
-// registered here (`preparedQuery`); the pool (database.ts) sends any registered text under its name.
-// PGlite runs them as they come.
+// Statements go to PostgreSQL as named prepared statements, so that each connection parses and plans a text
+// once instead of at every execution: the write path's statements carry their rows as one JSON document,
+// so their texts repeat whatever the batch, and planning them cost about as much as running them (ingest
+// used half the PostgreSQL CPU per webhook once they were prepared; bench/analysis.md). A text is prepared
+// from its second use, so that one run once (a migration, a scratch schema's) is not kept by every
+// connection, or from its first when it is registered (`preparedQuery`). A name is never given to another
+// text, since a connection keeps what it prepared under it; and the texts named and counted are bounded,
+// so that a process fed ever new texts stops naming them rather than growing. PGlite runs them as they come.
 
 import { CompiledQuery } from 'kysely';
 
+/** Texts given a name at most; past it, new texts are sent unnamed. */
+export const MAX_PREPARED = 500;
+/** Texts counted towards their second use at most. */
+const MAX_COUNTED = 2000;
+
 const names = new Map<string, string>();
+const usedOnce = new Set<string>();
 
-function register(text: string): void {
-  if (!names.has(text)) names.set(text, `conclave_${names.size + 1}`);
+function name(text: string): string | undefined {
+  if (names.size >= MAX_PREPARED) return undefined;
+  const given = `conclave_${names.size + 1}`;
+  names.set(text, given);
+  return given;
 }
 
-/** The name a registered text is prepared under, undefined for any other text. */
+/** The name `text` is prepared under, or undefined to send it unnamed this time. */
 export function preparedName(text: string): string | undefined {
-  return names.get(text);
+  const known = names.get(text);
+  if (known !== undefined) return known;
+  if (usedOnce.delete(text)) return name(text);
+  if (usedOnce.size < MAX_COUNTED) usedOnce.add(text);
+  return undefined;
 }
 
-/** `text` as a query to execute with `parameters`, prepared on whichever connection runs it. */
+/** `text` as a query to execute with `parameters`, prepared from its first use. */
 export function preparedQuery(text: string): (parameters: readonly unknown[]) => CompiledQuery {
-  register(text);
+  if (!names.has(text)) name(text);
   return (parameters) => CompiledQuery.raw(text, [...parameters]);
 }
