@@ -5,14 +5,14 @@
 // from its second use, so that one run once (a migration, a scratch schema's) is not kept by every
 // connection, or from its first when it is registered (`preparedQuery`). A name is never given to another
 // text, since a connection keeps what it prepared under it; and the texts named and counted are bounded,
-// so that a process fed ever new texts stops naming them rather than growing. PGlite runs them as they come.
+// so that a process fed ever new texts does not grow. PGlite runs them as they come.
 
 import { CompiledQuery } from 'kysely';
 
 /** Texts given a name at most; past it, new texts are sent unnamed. */
 export const MAX_PREPARED = 500;
-/** Texts counted towards their second use at most. */
-const MAX_COUNTED = 2000;
+/** Texts seen once that are remembered at most; past it, they are forgotten and counting starts over. */
+export const MAX_COUNTED = 2000;
 
 const names = new Map<string, string>();
 const usedOnce = new Set<string>();
@@ -29,7 +29,10 @@ export function preparedName(text: string): string | undefined {
   const known = names.get(text);
   if (known !== undefined) return known;
   if (usedOnce.delete(text)) return name(text);
-  if (usedOnce.size < MAX_COUNTED) usedOnce.add(text);
+  // Texts run once pile up in a long-lived process; forgetting them all leaves room to see the next text
+  // that repeats, which a full set would never count.
+  if (usedOnce.size >= MAX_COUNTED) usedOnce.clear();
+  usedOnce.add(text);
   return undefined;
 }
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_PREPARED, preparedName, preparedQuery } from '../../src/store/prepared.js';
+import { MAX_COUNTED, MAX_PREPARED, preparedName, preparedQuery } from '../../src/store/prepared.js';
 import { postgresKind, type TestDatabase } from '../helpers/databases.js';
 
 const uniqueText = () => `SELECT ${randomBytes(8).readUInt32BE()} AS "n${randomBytes(4).toString('hex')}"`;
@@ -58,6 +58,13 @@ describe('which statement texts are prepared', () => {
     const text = uniqueText();
     preparedQuery(text);
     expect(preparedName(text)).toBeDefined();
+  });
+
+  it('still sees a text repeat after many others were run once', () => {
+    for (let i = 0; i <= MAX_COUNTED; i++) preparedName(uniqueText());
+    const repeated = uniqueText();
+    expect(preparedName(repeated)).toBeUndefined();
+    expect(preparedName(repeated)).toBeDefined();
   });
 
   it('stops naming new texts at its bound, and keeps the names it gave', () => {
