@@ -1,7 +1,7 @@
 // Statements go to PostgreSQL as named prepared statements, so that each connection parses and plans a text
 // once instead of at every execution: the write path's statements carry their rows as one JSON document,
-// so their texts repeat whatever the batch, and planning them cost about as much as running them (ingest
-// used half the PostgreSQL CPU per webhook once they were prepared; bench/analysis.md). A text is prepared
+// so their texts repeat whatever the batch, and planning such statements can cost more than running them
+// (bench/analysis.md has the measurements). A text is prepared
 // from its second use, so that one run once (a migration, a scratch schema's) is not kept by every
 // connection, or from its first when it is registered (`preparedQuery`). A name is never given to another
 // text, since a connection keeps what it prepared under it; and the texts named and counted are bounded,
