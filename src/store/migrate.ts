@@ -4,8 +4,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
+import { packageRoot } from '../package-root.js';
 import type { Database } from './database.js';
-import { packageRoot } from './package-root.js';
 
 // An arbitrary constant that names Conclave's migration lock among the database's advisory locks.
 const MIGRATION_LOCK = 4_211_987_330_651_734n;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { create, extract } from 'tar';
-import { packageRoot } from './package-root.js';
+import { packageRoot } from '../package-root.js';
 
 // PostgreSQL's own marker of a data directory; holdsDatabase looks for it.
 const VERSION_FILE = 'PG_VERSION';
