@@ -8,8 +8,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
-# The build compiles src/ and scripts/, copies the dashboard's assets, and migrates the embedded database's
-# template, for which it reads sql/.
+# The build compiles src/ and scripts/, copies the dashboard's assets, bundles the `conclave` command into
+# dist/src/cli.js, and migrates the embedded database's template, for which it reads sql/.
 COPY src ./src
 COPY scripts ./scripts
 COPY sql ./sql
