@@ -7,7 +7,7 @@
 import v8 from 'node:v8';
 
 const FLAG = '--heap-growing-percent';
-export const HEAP_GROWING_PERCENT = 20;
+const HEAP_GROWING_PERCENT = 20;
 
 /** The V8 flags to set at start-up, given the process's own flags: an operator's own setting wins. */
 export function heapFlags(execArgv: readonly string[]): string[] {

@@ -76,7 +76,12 @@ function callWrites(target: Executor, calls: Call[]) {
  */
 class ByAccount<T> {
   private readonly accounts = new Map<string, Map<string, T>>();
-  size = 0;
+  private count = 0;
+
+  /** How many items it holds, over every account. */
+  get size(): number {
+    return this.count;
+  }
 
   /** The item under `accountSid` and `name`, made by `create` the first time it is asked for. */
   get(accountSid: string, name: string, create: () => T): T {
@@ -89,7 +94,7 @@ class ByAccount<T> {
     if (item === undefined) {
       item = create();
       named.set(name, item);
-      this.size++;
+      this.count++;
     }
     return item;
   }
