@@ -5,6 +5,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
+import { preparingQueries } from './pglite-prepared.js';
 import { holdsDatabase, loadTemplate, unpackTemplate } from './pglite-template.js';
 import { preparedName } from './prepared.js';
 import type { DB } from './schema.js';
@@ -98,7 +99,8 @@ async function openPglite(dataDir: string | null): Promise<Database> {
 
 /** Kysely over an open PGlite; also how the build prepares the template. */
 export function pgliteDatabase(pglite: PGlite): Database {
-  const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
+  // The dialect calls only `query` and `close` on what it is given.
+  const db = new Kysely<DB>({ dialect: new PGliteDialect(preparingQueries(pglite) as unknown as PGlite) });
   return {
     kind: 'pglite',
     db,
