@@ -8,7 +8,7 @@
 // one by one, so that none fails for another.
 // See docs/write-path.md for the invariants and why they hold.
 
-import type { Kysely, OperationNodeSource, Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { type CallState, initialCallState } from '../domain/call.js';
 import { decideEach, plan } from '../domain/delivery.js';
 import type { RoomEvent } from '../domain/events.js';
@@ -284,21 +284,23 @@ async function decideBatch(
     recorded.push({ accountSid, key, outcome });
   }
 
-  const writes: OperationNodeSource[] = [...projection.writes(trx)];
+  // Every write is sent, those with nothing to write too, so that each batch's statement is the same text,
+  // which the database has prepared.
   const appended = [...appends.values()];
-  if (appended.length > 0) writes.push(appendEvents(trx, positioned));
-  if (changedCalls.size > 0) writes.push(updateCalls([...changedCalls.values()]));
-  if (changedVisits.size > 0) writes.push(updateVisits([...changedVisits.values()]));
-  const counted: OperationNodeSource[] = [];
-  if (appended.length > 0) counted.push(advanceRooms(appended));
-  if (recorded.length > 0) counted.push(recordOutcomes(trx, recorded));
-  const counts = await writeInOneStatement(trx, writes, counted);
-  const [advanced, inserted] = appended.length > 0 ? counts : [0, ...counts];
-  if (appended.length > 0 && advanced !== appended.length) {
+  const [advanced, inserted] = await writeInOneStatement(
+    trx,
+    [
+      ...projection.writes(trx),
+      appendEvents(trx, positioned),
+      updateCalls([...changedCalls.values()]),
+      updateVisits([...changedVisits.values()]),
+    ],
+    [advanceRooms(appended), recordOutcomes(trx, recorded)],
+  );
+  if (advanced !== appended.length) {
     const first = appended[0] as RoomAppend;
     throw new ConcurrencyError(first.accountSid, first.room, first.expectedVersion);
   }
-  if (recorded.length > 0 && inserted !== recorded.length)
-    throw new Error('an inbox key was taken meanwhile');
+  if (inserted !== recorded.length) throw new Error('an inbox key was taken meanwhile');
   return results;
 }

@@ -5,7 +5,14 @@
 
 import { type Insertable, sql, type Updateable } from 'kysely';
 import type { RoomEvent } from '../domain/events.js';
-import { type ColumnTypes, inChunks, insertRows, upsertRows } from '../store/bulk-insert.js';
+import {
+  type ColumnTypes,
+  inChunks,
+  insertRows,
+  type RowChange,
+  updateRows,
+  upsertRows,
+} from '../store/bulk-write.js';
 import type { Executor } from '../store/executor.js';
 import type { ConferencesTable, ParticipantsTable, RecordingsTable } from '../store/schema.js';
 
@@ -106,19 +113,6 @@ function update<Row, Key>(
   if (change === undefined) changes.set(id, { key, row: null, set: { ...set } });
   else if (change.row !== null) Object.assign(change.row as object, set);
   else Object.assign(change.set, set);
-}
-
-/** Changes with the same set of values, so that one UPDATE serves all of their rows. */
-function alike<Row, Key extends ConferenceKey>(changes: Iterable<Change<Row, Key>>) {
-  const groups = new Map<string, { accountSid: string; set: Updateable<Row>; keys: Key[] }>();
-  for (const change of changes) {
-    if (change.row !== null) continue;
-    const id = JSON.stringify([change.key.accountSid, change.set]);
-    const group = groups.get(id) ?? { accountSid: change.key.accountSid, set: change.set, keys: [] };
-    group.keys.push(change.key);
-    groups.set(id, group);
-  }
-  return [...groups.values()];
 }
 
 export class Projection {
@@ -292,63 +286,90 @@ export class Projection {
   }
 
   /**
-   * The statements that write what was folded, none when nothing changed. They touch different rows, so
-   * they may run in any order, or together as one statement.
+   * The statements that write what was folded: always the same five, those with nothing to write
+   * included, so that a transaction of the live path sends the one text the database has prepared. They
+   * touch different rows, so they may run in any order, or together as one statement.
    */
   writes(executor: Executor) {
-    const created = (changes: Map<string, { row: unknown }>) =>
-      [...changes.values()].flatMap((change) => (change.row === null ? [] : [change.row]));
+    const rows = this.rows();
     return [
-      ...inChunks(created(this.conferences) as ConferenceRow[]).map((rows) =>
-        insertRows(executor, 'conferences', CONFERENCE_TYPES, rows),
-      ),
-      ...inChunks(created(this.participants) as ParticipantRow[]).map((rows) =>
-        // A participant put back in place takes every value from the new row.
-        upsertRows(executor, 'participants', PARTICIPANT_TYPES, [...PARTICIPANT_KEY], rows),
-      ),
-      ...inChunks([...this.recordings.values()]).map((rows) =>
-        // The first report made the row; a later one replaces its values unless it is older (see supersedes).
-        insertRows(executor, 'recordings', RECORDING_TYPES, rows).onConflict((oc) =>
-          oc
-            .columns(['account_sid', 'sid'])
-            .doUpdateSet((eb) => {
-              const columns = Object.keys(RECORDING_TYPES).filter(
-                (column) => !['account_sid', 'sid', 'date_created'].includes(column),
-              );
-              return Object.fromEntries(
-                columns.map((column) => [column, eb.ref(`excluded.${column}` as never)]),
-              ) as never;
-            })
-            .where(
-              sql<boolean>`recordings.sequence_number IS NULL OR excluded.sequence_number IS NULL
-                OR excluded.sequence_number >= recordings.sequence_number`,
-            ),
-        ),
-      ),
-      ...alike(this.conferences.values()).map(({ accountSid, set, keys }) =>
-        executor
-          .updateTable('conferences')
-          .set(set)
-          .where('account_sid', '=', accountSid)
-          .where(
-            'sid',
-            'in',
-            keys.map((key) => key.sid),
-          ),
-      ),
-      ...alike(this.participants.values()).map(({ accountSid, set, keys }) =>
-        executor
-          .updateTable('participants')
-          .set(set)
-          .where('account_sid', '=', accountSid)
-          .where((eb) =>
-            eb(
-              eb.refTuple('conference_sid', 'call_sid'),
-              'in',
-              keys.map((key) => eb.tuple(key.sid, key.callSid)),
-            ),
-          ),
-      ),
+      writeConferences(executor, rows.conferences),
+      writeParticipants(executor, rows.participants),
+      writeRecordings(executor, rows.recordings),
+      updateConferences(rows.conferenceUpdates),
+      updateParticipants(rows.participantUpdates),
     ];
   }
+
+  /** The same in runs of rows short enough for one statement each, leaving out what is empty: a rebuild's. */
+  writesInChunks(executor: Executor) {
+    const rows = this.rows();
+    return [
+      ...inChunks(rows.conferences).map((chunk) => writeConferences(executor, chunk)),
+      ...inChunks(rows.participants).map((chunk) => writeParticipants(executor, chunk)),
+      ...inChunks(rows.recordings).map((chunk) => writeRecordings(executor, chunk)),
+      ...inChunks(rows.conferenceUpdates).map(updateConferences),
+      ...inChunks(rows.participantUpdates).map(updateParticipants),
+    ];
+  }
+
+  private rows() {
+    const created = <Row>(changes: Map<string, Change<Row, unknown>>) =>
+      [...changes.values()].flatMap((change) => (change.row === null ? [] : [change.row]));
+    const changed = <Row, Key>(changes: Map<string, Change<Row, Key>>) =>
+      [...changes.values()].flatMap((change) => (change.row === null ? [change] : []));
+    return {
+      conferences: created(this.conferences),
+      participants: created(this.participants),
+      recordings: [...this.recordings.values()],
+      conferenceUpdates: changed(this.conferences).map(
+        (change): RowChange<'conferences'> => ({
+          key: { account_sid: change.key.accountSid, sid: change.key.sid },
+          changed: change.set,
+        }),
+      ),
+      participantUpdates: changed(this.participants).map(
+        (change): RowChange<'participants'> => ({
+          key: {
+            account_sid: change.key.accountSid,
+            conference_sid: change.key.sid,
+            call_sid: change.key.callSid,
+          },
+          changed: change.set,
+        }),
+      ),
+    };
+  }
 }
+
+const writeConferences = (executor: Executor, rows: ConferenceRow[]) =>
+  insertRows(executor, 'conferences', CONFERENCE_TYPES, rows);
+
+// A participant put back in place takes every value from the new row.
+const writeParticipants = (executor: Executor, rows: ParticipantRow[]) =>
+  upsertRows(executor, 'participants', PARTICIPANT_TYPES, [...PARTICIPANT_KEY], rows);
+
+// The first report made the row; a later one replaces its values unless it is older (see supersedes).
+const writeRecordings = (executor: Executor, rows: RecordingRow[]) =>
+  insertRows(executor, 'recordings', RECORDING_TYPES, rows).onConflict((oc) =>
+    oc
+      .columns(['account_sid', 'sid'])
+      .doUpdateSet((eb) => {
+        const columns = Object.keys(RECORDING_TYPES).filter(
+          (column) => !['account_sid', 'sid', 'date_created'].includes(column),
+        );
+        return Object.fromEntries(
+          columns.map((column) => [column, eb.ref(`excluded.${column}` as never)]),
+        ) as never;
+      })
+      .where(
+        sql<boolean>`recordings.sequence_number IS NULL OR excluded.sequence_number IS NULL
+          OR excluded.sequence_number >= recordings.sequence_number`,
+      ),
+  );
+
+const updateConferences = (changes: RowChange<'conferences'>[]) =>
+  updateRows('conferences', CONFERENCE_TYPES, ['account_sid', 'sid'], changes);
+
+const updateParticipants = (changes: RowChange<'participants'>[]) =>
+  updateRows('participants', PARTICIPANT_TYPES, [...PARTICIPANT_KEY], changes);

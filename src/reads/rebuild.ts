@@ -1,11 +1,11 @@
 // Re-derives every read model from the event log, folding the events in the order they were appended
 // through the same evolve and projection as the live path.
 
-import { sql } from 'kysely';
+import { type OperationNodeSource, sql } from 'kysely';
 import { type CallState, evolveCall, initialCallState } from '../domain/call.js';
 import { callSidOf } from '../domain/events.js';
 import { evolve, initialRoomState, type RoomState } from '../domain/room.js';
-import { inChunks, upsertRows } from '../store/bulk-insert.js';
+import { inChunks, upsertRows } from '../store/bulk-write.js';
 import type { Database } from '../store/database.js';
 import { readEvents, type StoredEvent } from '../store/events.js';
 import type { Executor } from '../store/executor.js';
@@ -156,9 +156,9 @@ export async function replay(
   };
   // Statements in flight: rows are written while the fold goes on, and the database is waited for once.
   const writing: Promise<unknown>[] = [];
-  const write = (statements: { execute(): Promise<unknown> }[]) => {
+  const write = (statements: OperationNodeSource[]) => {
     for (const statement of statements) {
-      const written = statement.execute();
+      const written = sql`${statement}`.execute(target);
       // Its failure is taken up by the Promise.all below; until then it must not count as unhandled.
       written.catch(() => {});
       writing.push(written);
@@ -173,7 +173,7 @@ export async function replay(
       readEvents(source, folding[folding.length - 1]?.globalPosition ?? '0', BATCH),
       Promise.resolve().then(() => folding.forEach(fold)),
     ]);
-    write(projection.takeCompleted().writes(target));
+    write(projection.takeCompleted().writesInChunks(target));
     write(
       roomWrites(
         target,
@@ -190,7 +190,7 @@ export async function replay(
     progress?.(count, total ?? count);
   }
   write([
-    ...projection.writes(target),
+    ...projection.writesInChunks(target),
     ...roomWrites(target, [...unwrittenRooms]),
     ...callWrites(target, [...unwrittenCalls]),
   ]);

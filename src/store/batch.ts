@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import type { CallState } from '../domain/call.js';
 import type { RoomEvent } from '../domain/events.js';
 import { initialRoomState, type RoomState } from '../domain/room.js';
-import { insertRows } from './bulk-insert.js';
+import { insertRows } from './bulk-write.js';
 import type { Executor } from './executor.js';
 import type { LockedRoom, VisitState } from './locks.js';
 

@@ -5,7 +5,8 @@
 // from its second use, so that one run once (a migration, a scratch schema's) is not kept by every
 // connection, or from its first when it is registered (`preparedQuery`). A name is never given to another
 // text, since a connection keeps what it prepared under it; and the texts named and counted are bounded,
-// so that a process fed ever new texts does not grow. PGlite runs them as they come.
+// so that a process fed ever new texts does not grow. The pg pool (database.ts) and PGlite
+// (pglite-prepared.ts) both ask here.
 
 import { CompiledQuery } from 'kysely';
 

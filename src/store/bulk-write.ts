@@ -1,8 +1,9 @@
-// Many rows in one INSERT, sent as one JSON document that json_to_recordset spreads back into rows: the
-// statement stays the same whatever the number of rows, the driver serialises one string (natively, not
-// value by value), and a large batch (a rebuild's) costs little more per row than the rows themselves.
+// Many rows in one INSERT or UPDATE, sent as one JSON document that json_to_recordset spreads back into
+// rows: the statement stays the same whatever the number of rows (and, for an UPDATE, whatever columns
+// each row changes), so that it is prepared once; the driver serialises one string (natively, not value by
+// value), and a large batch (a rebuild's) costs little more per row than the rows themselves.
 
-import { type Insertable, sql } from 'kysely';
+import { type Insertable, sql, type Updateable } from 'kysely';
 import type { Executor } from './executor.js';
 import type { DB } from './schema.js';
 
@@ -59,4 +60,42 @@ export function upsertRows<T extends keyof DB & string>(
           ) as never,
       ),
   );
+}
+
+/** A row to update: its key columns and values, and the columns it changes with their new values. */
+export interface RowChange<T extends keyof DB & string> {
+  key: Partial<Record<keyof DB[T] & string, string>>;
+  changed: Updateable<DB[T]>;
+}
+
+/**
+ * Updates each row named by `key` with the columns its change names; a column it leaves out keeps its
+ * value. `types` names every column a change may set, and the key columns, which are text.
+ */
+export function updateRows<T extends keyof DB & string>(
+  table: T,
+  types: ColumnTypes<T>,
+  key: (keyof DB[T] & string)[],
+  changes: RowChange<T>[],
+) {
+  const columns = (Object.entries(types) as [string, PostgresType][]).filter(
+    ([column]) => !(key as string[]).includes(column),
+  );
+  const value = (column: string, type: PostgresType) =>
+    type === 'jsonb'
+      ? sql`w.changed -> ${sql.lit(column)}`
+      : sql`(w.changed ->> ${sql.lit(column)})::${sql.raw(type)}`;
+  return sql`
+    UPDATE ${sql.table(table)} AS t SET ${sql.join(
+      columns.map(
+        ([column, type]) =>
+          sql`${sql.ref(column)} = CASE WHEN w.changed ? ${sql.lit(column)} THEN ${value(column, type)} ELSE t.${sql.ref(column)} END`,
+      ),
+    )}
+    FROM json_to_recordset(${JSON.stringify(changes.map((change) => ({ ...change.key, changed: change.changed })))}::json)
+      AS w (${sql.join([...key.map((column) => sql`${sql.ref(column)} text`), sql`changed jsonb`])})
+    WHERE ${sql.join(
+      key.map((column) => sql`t.${sql.ref(column)} = w.${sql.ref(column)}`),
+      sql` AND `,
+    )}`;
 }
