@@ -1,8 +1,8 @@
 // PGlite's `query` parses and plans its text at every call, and makes six calls into its WebAssembly to
 // do it (parse, describe, bind, describe, execute, sync). A text that prepared.ts names is parsed once per
 // database, under that name, and from then on runs as bind, execute and sync in one call: the row
-// description its statement returns was kept when it was prepared. Texts without parameters (BEGIN, COMMIT,
-// migration scripts) and texts run once go through `query` as before.
+// description its statement returns was kept when it was prepared. A text without parameters (BEGIN,
+// COMMIT) goes as one simple query message, one call; a text with parameters run once, through `query`.
 
 import { type PGlite, parse, protocol, type Results } from '@electric-sql/pglite';
 import { preparedName } from './prepared.js';
@@ -52,12 +52,26 @@ export function preparingQueries(pglite: PGlite): PGliteQueries {
     return parse.parseResults(described, pglite.parsers)[0] as Results;
   }
 
+  async function runSimple(text: string): Promise<Results> {
+    const messages = await pglite.execProtocolStream(serialize.query(text));
+    return parse.parseResults(messages, pglite.parsers)[0] as Results;
+  }
+
+  // As `query` does: the protocol calls below would spin on a database not yet started, or fail obscurely
+  // on one closed. Started before the lock is taken, since starting takes it too.
+  const exclusive = async (step: () => Promise<Results>) => {
+    await pglite.waitReady;
+    return pglite.runExclusive(() => {
+      if (pglite.closed) throw new Error('PGlite is closed');
+      return step();
+    });
+  };
+
   return {
     query: (text, parameters) => {
-      const name = parameters.length > 0 ? preparedName(text) : undefined;
-      return name === undefined
-        ? pglite.query(text, parameters)
-        : pglite.runExclusive(() => run(name, text, parameters));
+      if (parameters.length === 0) return exclusive(() => runSimple(text));
+      const name = preparedName(text);
+      return name === undefined ? pglite.query(text, parameters) : exclusive(() => run(name, text, parameters));
     },
     close: () => pglite.close(),
   };

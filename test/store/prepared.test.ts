@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pgliteDatabase } from '../../src/store/database.js';
 import { MAX_COUNTED, MAX_PREPARED, preparedName, preparedQuery } from '../../src/store/prepared.js';
 import { databaseKinds, postgresKind, type TestDatabase } from '../helpers/databases.js';
 
@@ -136,5 +141,21 @@ describe('which statement texts are prepared', () => {
     preparedName(late);
     expect(preparedName(late)).toBeUndefined();
     expect(preparedName(early)).toBe(earlyName);
+  });
+});
+
+describe('PGlite asked before it has started', () => {
+  it('answers once started, in and out of a transaction', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'conclave-early-'));
+    const database = pgliteDatabase(new PGlite(dataDir));
+    try {
+      const answered = await database.db
+        .transaction()
+        .execute(async (trx) => (await sql<{ n: number }>`SELECT ${41}::int + 1 AS n`.execute(trx)).rows);
+      expect(answered).toEqual([{ n: 42 }]);
+    } finally {
+      await database.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
