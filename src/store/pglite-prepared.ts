@@ -71,7 +71,9 @@ export function preparingQueries(pglite: PGlite): PGliteQueries {
     query: (text, parameters) => {
       if (parameters.length === 0) return exclusive(() => runSimple(text));
       const name = preparedName(text);
-      return name === undefined ? pglite.query(text, parameters) : exclusive(() => run(name, text, parameters));
+      return name === undefined
+        ? pglite.query(text, parameters)
+        : exclusive(() => run(name, text, parameters));
     },
     close: () => pglite.close(),
   };
