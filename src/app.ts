@@ -91,7 +91,7 @@ export async function buildApp({
   await app.register(metricsPlugin, { database, token: config.metricsToken, clock });
   await app.register(health, { database });
   const reads = readsOf(database.db);
-  const commands = commandsOf(database.db, app.metrics.store, database.kind === 'pglite' ? 1 : 2);
+  const commands = commandsOf(database.db, app.metrics.store, database.kind);
   await app.register(webhooks, { commands, publicUrl: config.publicUrl, metrics: app.metrics, clock });
   // Only for the limits on failures that the REST side and the dashboard ask for; nothing else is limited.
   await app.register(rateLimit, { global: false });

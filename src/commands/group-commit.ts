@@ -22,9 +22,11 @@ import {
   ownedKey,
   type PositionedEvent,
   type RoomAppend,
+  readCalls,
+  readRoomsAndInbox,
   recordOutcomes,
-  updateCalls,
-  updateVisits,
+  storeCalls,
+  storeVisits,
 } from '../store/batch.js';
 import { unavailableCause } from '../store/errors.js';
 import { ConcurrencyError } from '../store/events.js';
@@ -48,6 +50,11 @@ export interface GroupCommitOptions {
   lanes: number;
   /** Deliveries per transaction at most. */
   maxBatch: number;
+  /**
+   * Whether a batch locks its calls and rooms. A database with one session (PGlite) runs one transaction
+   * at a time, so a batch there reads them instead: the locks would only write a new version of each row.
+   */
+  locks: boolean;
 }
 
 interface Waiting {
@@ -106,6 +113,7 @@ export function groupCommitter(
           trx,
           batch.map((w) => w.delivery),
           observer,
+          options.locks,
         ),
       );
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -143,6 +151,7 @@ async function decideBatch(
   trx: Transaction<DB>,
   batch: Delivery[],
   observer: StoreObserver | undefined,
+  locks: boolean,
 ): Promise<DeliveryResult[]> {
   const locking = process.hrtime.bigint();
   const callsWanted: Owned[] = [];
@@ -153,7 +162,9 @@ async function decideBatch(
     callsWanted.push({ accountSid: d.accountSid, name: callSid });
     if (d.visit !== undefined) withVisits.add(ownedKey(d.accountSid, callSid));
   }
-  const lockedCalls = await lockCalls(trx, callsWanted, withVisits, LOCK_TIMEOUT);
+  const lockedCalls = locks
+    ? await lockCalls(trx, callsWanted, withVisits, LOCK_TIMEOUT)
+    : await readCalls(trx, callsWanted, withVisits);
   const calls = new Map<string, CallState>();
   const visits = new Map<string, VisitState>();
   for (const c of lockedCalls) {
@@ -184,7 +195,9 @@ async function decideBatch(
       keys.push({ accountSid: d.accountSid, name: foldedKey(d.key, current.visit) });
     }
   }
-  const locked = await lockRoomsAndReadInbox(trx, roomsWanted, keys);
+  const locked = locks
+    ? await lockRoomsAndReadInbox(trx, roomsWanted, keys)
+    : await readRoomsAndInbox(trx, roomsWanted, keys);
   observer?.lockWait(Number(process.hrtime.bigint() - locking) / 1e9);
   const rooms = new Map(locked.rooms.map((r) => [ownedKey(r.accountSid, r.name), { ...r, appended: 0 }]));
   const remembered = locked.outcomes;
@@ -287,17 +300,17 @@ async function decideBatch(
   // Every write is sent, those with nothing to write too, so that each batch's statement is the same text,
   // which the database has prepared.
   const appended = [...appends.values()];
-  const [advanced, inserted] = await writeInOneStatement(
+  const [advancedExisting = 0, advancedNew = 0, inserted] = await writeInOneStatement(
     trx,
     [
       ...projection.writes(trx),
       appendEvents(trx, positioned),
-      updateCalls([...changedCalls.values()]),
-      updateVisits([...changedVisits.values()]),
+      storeCalls(trx, [...changedCalls.values()]),
+      storeVisits(trx, [...changedVisits.values()]),
     ],
-    [advanceRooms(appended), recordOutcomes(trx, recorded)],
+    [...advanceRooms(trx, appended), recordOutcomes(trx, recorded)],
   );
-  if (advanced !== appended.length) {
+  if (advancedExisting + advancedNew !== appended.length) {
     const first = appended[0] as RoomAppend;
     throw new ConcurrencyError(first.accountSid, first.room, first.expectedVersion);
   }

@@ -16,13 +16,19 @@ export interface Commands {
 
 // Up to 64 deliveries per transaction. On PostgreSQL two transactions in flight, so that one commits while
 // the next gathers what arrives meanwhile, and a batch waiting on another replica's lock stalls only its
-// lane; PGlite has one session, where a second lane only splits the batches (docs/write-path.md).
+// lane; PGlite has one session, where a second lane only splits the batches and locks guard against no
+// other transaction (docs/write-path.md).
 const MAX_BATCH = 64;
 
-export function commandsOf(db: Kysely<DB>, observer?: StoreObserver, lanes = 2): Commands {
+export function commandsOf(
+  db: Kysely<DB>,
+  observer?: StoreObserver,
+  kind: 'postgres' | 'pglite' = 'postgres',
+): Commands {
+  const options = kind === 'postgres' ? { lanes: 2, locks: true } : { lanes: 1, locks: false };
   return {
     account: (sid) => findAccountForRequest(db, sid),
-    deliver: groupCommitter(db, observer, { lanes, maxBatch: MAX_BATCH }),
+    deliver: groupCommitter(db, observer, { ...options, maxBatch: MAX_BATCH }),
   };
 }
 

@@ -5,6 +5,7 @@ import { type OperationNodeSource, sql } from 'kysely';
 import { type CallState, evolveCall, initialCallState } from '../domain/call.js';
 import { callSidOf } from '../domain/events.js';
 import { evolve, initialRoomState, type RoomState } from '../domain/room.js';
+import { storeCalls } from '../store/batch.js';
 import { inChunks, upsertRows } from '../store/bulk-write.js';
 import type { Database } from '../store/database.js';
 import { readEvents, type StoredEvent } from '../store/events.js';
@@ -55,17 +56,9 @@ function roomWrites(target: Executor, rooms: Room[]) {
 
 function callWrites(target: Executor, calls: Call[]) {
   return inChunks(calls).map((chunk) =>
-    upsertRows(
+    storeCalls(
       target,
-      'calls',
-      { account_sid: 'text', call_sid: 'text', room: 'text', ended: 'boolean' },
-      ['account_sid', 'call_sid'],
-      chunk.map((call) => ({
-        account_sid: call.accountSid,
-        call_sid: call.callSid,
-        room: call.state.room,
-        ended: call.state.ended,
-      })),
+      chunk.map((call) => ({ accountSid: call.accountSid, callSid: call.callSid, call: call.state })),
     ),
   );
 }

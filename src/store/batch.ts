@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import type { CallState } from '../domain/call.js';
 import type { RoomEvent } from '../domain/events.js';
 import { initialRoomState, type RoomState } from '../domain/room.js';
-import { insertRows } from './bulk-write.js';
+import { insertRows, upsertRows } from './bulk-write.js';
 import type { Executor } from './executor.js';
 import type { LockedRoom, VisitState } from './locks.js';
 
@@ -49,15 +49,7 @@ export async function lockCalls(
     n,
     visits: withVisits.has(ownedKey(c.accountSid, c.name)),
   }));
-  const result = await sql<{
-    account_sid: string;
-    call_sid: string;
-    room: string | null;
-    ended: boolean;
-    visit: number | null;
-    visit_room: string | null;
-    turned_away: boolean | null;
-  }>`
+  const result = await sql<CallRow>`
     WITH settings AS (SELECT set_config('lock_timeout', ${lockTimeout}, true)),
     wanted AS (
       SELECT * FROM json_to_recordset(${JSON.stringify(wanted)}::json)
@@ -76,12 +68,52 @@ export async function lockCalls(
     SELECT call.account_sid, call.call_sid, call.room, call.ended,
            visits.visit, visits.room AS visit_room, visits.turned_away
     FROM call LEFT JOIN visits USING (account_sid, call_sid)`.execute(executor);
-  return result.rows.map((row) => ({
+  return result.rows.map(lockedCall);
+}
+
+interface CallRow {
+  account_sid: string;
+  call_sid: string;
+  room: string | null;
+  ended: boolean;
+  visit: number | null;
+  visit_room: string | null;
+  turned_away: boolean | null;
+}
+
+function lockedCall(row: CallRow): LockedCall {
+  return {
     accountSid: row.account_sid,
     callSid: row.call_sid,
     call: { room: row.room, ended: row.ended },
     visits: { visit: row.visit ?? 0, room: row.visit_room, turnedAway: row.turned_away ?? false },
+  };
+}
+
+/**
+ * Reads `calls` and the visits of those in `withVisits` as `lockCalls` does, without locking or creating
+ * their rows: for a database with one session (PGlite), where no other transaction can run until this one
+ * ends. A call without a row reads as new; the batch's write creates the rows it changes.
+ */
+export async function readCalls(
+  executor: Executor,
+  calls: Owned[],
+  withVisits: Set<string>,
+): Promise<LockedCall[]> {
+  const wanted = sorted(calls).map((c) => ({
+    account_sid: c.accountSid,
+    call_sid: c.name,
+    visits: withVisits.has(ownedKey(c.accountSid, c.name)),
   }));
+  const result = await sql<CallRow>`
+    SELECT w.account_sid, w.call_sid, c.room, coalesce(c.ended, false) AS ended,
+           v.visit, v.room AS visit_room, v.turned_away
+    FROM json_to_recordset(${JSON.stringify(wanted)}::json) AS w (account_sid text, call_sid text, visits boolean)
+    LEFT JOIN calls c ON c.account_sid = w.account_sid AND c.call_sid = w.call_sid
+    LEFT JOIN call_visits v ON w.visits AND v.account_sid = w.account_sid AND v.call_sid = w.call_sid`.execute(
+    executor,
+  );
+  return result.rows.map(lockedCall);
 }
 
 export interface RoomsAndOutcomes {
@@ -97,11 +129,7 @@ export async function lockRoomsAndReadInbox(
   keys: Owned[],
 ): Promise<RoomsAndOutcomes> {
   const wanted = sorted(rooms).map((r, n) => ({ account_sid: r.accountSid, name: r.name, n }));
-  const asked = keys.map((k) => ({ account_sid: k.accountSid, key: k.name }));
-  const result = await sql<{
-    rooms: { account_sid: string; name: string; version: string | number; state: RoomState }[] | null;
-    outcomes: { account_sid: string; key: string; outcome: unknown }[] | null;
-  }>`
+  const result = await sql<RoomsAndOutcomesRow>`
     WITH room AS (
       INSERT INTO rooms (account_sid, friendly_name, version, state)
       SELECT w.account_sid, w.name, 0, ${JSON.stringify(initialRoomState)}::jsonb
@@ -109,12 +137,44 @@ export async function lockRoomsAndReadInbox(
       ORDER BY w.n
       ON CONFLICT (account_sid, friendly_name) DO UPDATE SET version = rooms.version
       RETURNING account_sid, friendly_name AS name, version, state)
-    SELECT (SELECT jsonb_agg(room) FROM room) AS rooms,
-           (SELECT jsonb_agg(jsonb_build_object('account_sid', i.account_sid, 'key', i.key, 'outcome', i.outcome))
-            FROM inbox i
-            JOIN json_to_recordset(${JSON.stringify(asked)}::json) AS a (account_sid text, key text)
-              ON i.account_sid = a.account_sid AND i.key = a.key) AS outcomes`.execute(executor);
-  const row = result.rows[0];
+    SELECT (SELECT jsonb_agg(room) FROM room) AS rooms, ${inboxOutcomes(keys)} AS outcomes`.execute(executor);
+  return roomsAndOutcomes(result.rows[0]);
+}
+
+/**
+ * Reads `rooms` and what the inbox holds for `keys` as `lockRoomsAndReadInbox` does, without locking or
+ * creating the rooms' rows (see `readCalls`): a room without a row reads as new, at version 0.
+ */
+export async function readRoomsAndInbox(
+  executor: Executor,
+  rooms: Owned[],
+  keys: Owned[],
+): Promise<RoomsAndOutcomes> {
+  const wanted = sorted(rooms).map((r) => ({ account_sid: r.accountSid, name: r.name }));
+  const result = await sql<RoomsAndOutcomesRow>`
+    SELECT (SELECT jsonb_agg(jsonb_build_object('account_sid', w.account_sid, 'name', w.name,
+                   'version', coalesce(r.version, 0), 'state', coalesce(r.state, ${JSON.stringify(initialRoomState)}::jsonb)))
+            FROM json_to_recordset(${JSON.stringify(wanted)}::json) AS w (account_sid text, name text)
+            LEFT JOIN rooms r ON r.account_sid = w.account_sid AND r.friendly_name = w.name) AS rooms,
+           ${inboxOutcomes(keys)} AS outcomes`.execute(executor);
+  return roomsAndOutcomes(result.rows[0]);
+}
+
+interface RoomsAndOutcomesRow {
+  rooms: { account_sid: string; name: string; version: string | number; state: RoomState }[] | null;
+  outcomes: { account_sid: string; key: string; outcome: unknown }[] | null;
+}
+
+/** What the inbox holds for `keys`, as one JSON array. */
+function inboxOutcomes(keys: Owned[]) {
+  const asked = keys.map((k) => ({ account_sid: k.accountSid, key: k.name }));
+  return sql`(SELECT jsonb_agg(jsonb_build_object('account_sid', i.account_sid, 'key', i.key, 'outcome', i.outcome))
+    FROM inbox i
+    JOIN json_to_recordset(${JSON.stringify(asked)}::json) AS a (account_sid text, key text)
+      ON i.account_sid = a.account_sid AND i.key = a.key)`;
+}
+
+function roomsAndOutcomes(row: RoomsAndOutcomesRow | undefined): RoomsAndOutcomes {
   return {
     rooms: (row?.rooms ?? []).map((r) => ({
       accountSid: r.account_sid,
@@ -174,50 +234,89 @@ export function appendEvents(executor: Executor, events: PositionedEvent[]) {
 }
 
 /**
- * The statement that stores each room's new version and state, only where the room is still at its
- * expected version; it returns one row per room advanced, which the caller must count (a second line of
- * defence behind the locks, as in store/events.ts).
+ * The statements that store each room's new version and state, only where the room is still at its
+ * expected version: an UPDATE for rooms that had events before, and for new rooms an INSERT that, should
+ * the row be there already (a lock made it), updates it only while it is still at version 0. Each returns
+ * one row per room advanced, which the caller must count (a second line of defence behind the locks, as in
+ * store/events.ts).
  */
-export function advanceRooms(appends: RoomAppend[]) {
-  const rows = appends.map((a) => ({
+export function advanceRooms(executor: Executor, appends: RoomAppend[]) {
+  const rows = (a: RoomAppend) => ({
     account_sid: a.accountSid,
     name: a.room,
     expected: a.expectedVersion,
     version: a.expectedVersion + a.count,
     state: a.state,
-  }));
-  return sql`
-    UPDATE rooms SET version = w.version, state = w.state
-    FROM json_to_recordset(${JSON.stringify(rows)}::json)
-      AS w (account_sid text, name text, expected bigint, version bigint, state jsonb)
-    WHERE rooms.account_sid = w.account_sid AND rooms.friendly_name = w.name AND rooms.version = w.expected
-    RETURNING rooms.friendly_name`;
+  });
+  const existing = appends.filter((a) => a.expectedVersion > 0).map(rows);
+  const created = appends
+    .filter((a) => a.expectedVersion === 0)
+    .map((a) => ({
+      account_sid: a.accountSid,
+      friendly_name: a.room,
+      version: a.count,
+      state: JSON.stringify(a.state),
+    }));
+  return [
+    sql`
+      UPDATE rooms SET version = w.version, state = w.state
+      FROM json_to_recordset(${JSON.stringify(existing)}::json)
+        AS w (account_sid text, name text, expected bigint, version bigint, state jsonb)
+      WHERE rooms.account_sid = w.account_sid AND rooms.friendly_name = w.name AND rooms.version = w.expected
+      RETURNING rooms.friendly_name`,
+    insertRows(
+      executor,
+      'rooms',
+      { account_sid: 'text', friendly_name: 'text', version: 'bigint', state: 'jsonb' },
+      created,
+    )
+      .onConflict((oc) =>
+        oc
+          .columns(['account_sid', 'friendly_name'])
+          .doUpdateSet((eb) => ({ version: eb.ref('excluded.version'), state: eb.ref('excluded.state') }))
+          .where('rooms.version', '=', '0'),
+      )
+      .returning('friendly_name'),
+  ];
 }
 
-/** The statement that stores the calls' new states. */
-export function updateCalls(calls: { accountSid: string; callSid: string; call: CallState }[]) {
-  const rows = calls.map((c) => ({ account_sid: c.accountSid, call_sid: c.callSid, ...c.call }));
-  return sql`
-    UPDATE calls SET room = w.room, ended = w.ended
-    FROM json_to_recordset(${JSON.stringify(rows)}::json)
-      AS w (account_sid text, call_sid text, room text, ended boolean)
-    WHERE calls.account_sid = w.account_sid AND calls.call_sid = w.call_sid`;
+/** The statement that stores the calls' new states, creating the rows of calls new to it. */
+export function storeCalls(
+  executor: Executor,
+  calls: { accountSid: string; callSid: string; call: CallState }[],
+) {
+  return upsertRows(
+    executor,
+    'calls',
+    { account_sid: 'text', call_sid: 'text', room: 'text', ended: 'boolean' },
+    ['account_sid', 'call_sid'],
+    calls.map((c) => ({
+      account_sid: c.accountSid,
+      call_sid: c.callSid,
+      room: c.call.room,
+      ended: c.call.ended,
+    })),
+  );
 }
 
-/** The statement that stores the calls' visits. */
-export function updateVisits(visits: { accountSid: string; callSid: string; visits: VisitState }[]) {
-  const rows = visits.map((v) => ({
-    account_sid: v.accountSid,
-    call_sid: v.callSid,
-    visit: v.visits.visit,
-    room: v.visits.room,
-    turned_away: v.visits.turnedAway,
-  }));
-  return sql`
-    UPDATE call_visits SET visit = w.visit, room = w.room, turned_away = w.turned_away
-    FROM json_to_recordset(${JSON.stringify(rows)}::json)
-      AS w (account_sid text, call_sid text, visit int, room text, turned_away boolean)
-    WHERE call_visits.account_sid = w.account_sid AND call_visits.call_sid = w.call_sid`;
+/** The statement that stores the calls' visits, creating the rows of calls new to it. */
+export function storeVisits(
+  executor: Executor,
+  visits: { accountSid: string; callSid: string; visits: VisitState }[],
+) {
+  return upsertRows(
+    executor,
+    'call_visits',
+    { account_sid: 'text', call_sid: 'text', visit: 'bigint', room: 'text', turned_away: 'boolean' },
+    ['account_sid', 'call_sid'],
+    visits.map((v) => ({
+      account_sid: v.accountSid,
+      call_sid: v.callSid,
+      visit: v.visits.visit,
+      room: v.visits.room,
+      turned_away: v.visits.turnedAway,
+    })),
+  );
 }
 
 /**

@@ -70,7 +70,7 @@ describe.each(databaseKinds)('group commit on $name', (kind) => {
       const deliveries = flow();
       // The first two one after the other; then all at once: two take a lane each, alone, and the rest
       // wait for a lane and go as one batch.
-      const { deliver: deliverTogether } = commandsOf(together.db);
+      const { deliver: deliverTogether } = commandsOf(together.db, undefined, together.kind);
       const answers = [];
       for (const d of deliveries.slice(0, 2)) answers.push(await deliverTogether(d));
       answers.push(...(await Promise.all(deliveries.slice(2).map((d) => deliverTogether(d)))));
