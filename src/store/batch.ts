@@ -241,14 +241,14 @@ export function appendEvents(executor: Executor, events: PositionedEvent[]) {
  * store/events.ts).
  */
 export function advanceRooms(executor: Executor, appends: RoomAppend[]) {
-  const rows = (a: RoomAppend) => ({
+  const advanced = (a: RoomAppend) => ({
     account_sid: a.accountSid,
     name: a.room,
     expected: a.expectedVersion,
     version: a.expectedVersion + a.count,
     state: a.state,
   });
-  const existing = appends.filter((a) => a.expectedVersion > 0).map(rows);
+  const existing = appends.filter((a) => a.expectedVersion > 0).map(advanced);
   const created = appends
     .filter((a) => a.expectedVersion === 0)
     .map((a) => ({
