@@ -1,14 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { heapFlags } from '../src/heap.js';
 
-describe('the heap growth the server asks V8 for at start-up', () => {
-  it('is a growth factor of 1.2 when the operator gave none', () => {
-    expect(heapFlags([])).toEqual(['--heap-growing-percent=20']);
-    expect(heapFlags(['--enable-source-maps'])).toEqual(['--heap-growing-percent=20']);
+describe('the heap settings the server asks V8 for at start-up', () => {
+  it('are a growth factor of 1.2 and no pretenuring when the operator gave neither', () => {
+    const defaults = ['--heap-growing-percent=20', '--no-allocation-site-pretenuring'];
+    expect(heapFlags([])).toEqual(defaults);
+    expect(heapFlags(['--enable-source-maps'])).toEqual(defaults);
   });
 
-  it('is nothing when the operator gave their own, which stays in place', () => {
-    expect(heapFlags(['--heap-growing-percent=50'])).toEqual([]);
-    expect(heapFlags(['--heap-growing-percent', '50'])).toEqual([]);
+  it('leave in place a growth factor the operator gave', () => {
+    expect(heapFlags(['--heap-growing-percent=50'])).toEqual(['--no-allocation-site-pretenuring']);
+    expect(heapFlags(['--heap-growing-percent', '50'])).toEqual(['--no-allocation-site-pretenuring']);
+  });
+
+  it('leave pretenuring as the operator asked, on or off', () => {
+    expect(heapFlags(['--allocation-site-pretenuring'])).toEqual(['--heap-growing-percent=20']);
+    expect(heapFlags(['--no-allocation-site-pretenuring'])).toEqual(['--heap-growing-percent=20']);
   });
 });
