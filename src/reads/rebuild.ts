@@ -93,6 +93,21 @@ class ByAccount<T> {
   }
 }
 
+// Events folded between two looks at the connection. The client sends a queued statement only once the
+// one before it has answered and the event loop has seen that answer: a fold of a whole batch in one go
+// left the database idle until it ended, and the process idle while the database then worked through the
+// queue. Slices of this size keep both busy.
+const FOLD_SLICE = 100;
+
+/** Folds `events` in order, letting the event loop turn between slices. */
+async function foldInSlices(events: StoredEvent[], fold: (event: StoredEvent) => void): Promise<void> {
+  for (let start = 0; start < events.length; start += FOLD_SLICE) {
+    if (start > 0) await new Promise(setImmediate);
+    const end = Math.min(start + FOLD_SLICE, events.length);
+    for (let i = start; i < end; i++) fold(events[i] as StoredEvent);
+  }
+}
+
 /** Removes from `items` those that satisfy `settled`, and returns them. */
 function take<T>(items: Set<T>, settled: (item: T) => boolean): T[] {
   const taken = [...items].filter(settled);
@@ -164,7 +179,7 @@ export async function replay(
     // The next batch is asked for before this one is folded, so that the database reads while this folds.
     [batch] = await Promise.all([
       readEvents(source, folding[folding.length - 1]?.globalPosition ?? '0', BATCH),
-      Promise.resolve().then(() => folding.forEach(fold)),
+      foldInSlices(folding, fold),
     ]);
     write(projection.takeCompleted().writesInChunks(target));
     write(
