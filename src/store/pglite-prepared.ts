@@ -3,16 +3,34 @@
 // database, under that name, and from then on runs as bind, execute and sync in one call: the row
 // description its statement returns was kept when it was prepared. A text without parameters (BEGIN,
 // COMMIT) goes as one simple query message, one call; a text with parameters run once, through `query`.
+// Results are read by PGlite's own parser, given only the parsers of the types they hold: it copies the
+// map it is given on every call, and PGlite's has 316 types (78 µs a result, measured, against 1 µs).
 
-import { type PGlite, parse, protocol, type Results } from '@electric-sql/pglite';
+import { type messages, type PGlite, parse, protocol, type Results } from '@electric-sql/pglite';
 import { preparedName } from './prepared.js';
 
 type BackendMessage = Awaited<ReturnType<PGlite['execProtocolStream']>>[number];
+type Parsers = PGlite['parsers'];
 
 interface Prepared {
   parameterTypes: number[];
   /** The statement's RowDescription, or undefined when it returns no rows. */
   rowDescription: BackendMessage | undefined;
+  /** The parsers of the types its rows hold. */
+  parsers: Parsers;
+}
+
+/** PGlite's parsers for the types of the rows `messages` describe. */
+function parsersOf(all: Parsers, messages: BackendMessage[]): Parsers {
+  const parsers: Parsers = {};
+  for (const message of messages) {
+    if (message.name !== 'rowDescription') continue;
+    for (const { dataTypeID } of (message as messages.RowDescriptionMessage).fields) {
+      const parser = all[dataTypeID];
+      if (parser !== undefined) parsers[dataTypeID] = parser;
+    }
+  }
+  return parsers;
 }
 
 /** What Kysely's PGlite dialect calls on the database it is given. */
@@ -33,6 +51,7 @@ export function preparingQueries(pglite: PGlite): PGliteQueries {
     const statement = {
       parameterTypes: parse.parseDescribeStatementResults(messages),
       rowDescription: messages.find((message) => message.name === 'rowDescription'),
+      parsers: parsersOf(pglite.parsers, messages),
     };
     prepared.set(name, statement);
     return statement;
@@ -49,12 +68,12 @@ export function preparingQueries(pglite: PGlite): PGliteQueries {
       join([serialize.bind({ statement: name, values }), serialize.execute({}), serialize.sync()]),
     );
     const described = statement.rowDescription ? [statement.rowDescription, ...messages] : messages;
-    return parse.parseResults(described, pglite.parsers)[0] as Results;
+    return parse.parseResults(described, statement.parsers)[0] as Results;
   }
 
   async function runSimple(text: string): Promise<Results> {
     const messages = await pglite.execProtocolStream(serialize.query(text));
-    return parse.parseResults(messages, pglite.parsers)[0] as Results;
+    return parse.parseResults(messages, parsersOf(pglite.parsers, messages))[0] as Results;
   }
 
   // As `query` does: the protocol calls below would spin on a database not yet started, or fail obscurely

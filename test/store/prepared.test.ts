@@ -35,6 +35,18 @@ describe.each(databaseKinds)('prepared statements on $name', (kind) => {
     expect(prepared).toEqual([repeated(0).compile(database.db).sql]);
   });
 
+  it('give values of each type from a text without parameters as from one with them', async () => {
+    const { rows } = await sql
+      .raw<{ at: Date; doc: unknown; flag: boolean; note: string; n: number }>(
+        `SELECT '2026-11-29T12:00:01Z'::timestamptz AS at, '{"n": [1]}'::jsonb AS doc, true AS flag,
+                'a note' AS note, 7::int AS n`,
+      )
+      .execute(database.db);
+    expect(rows).toEqual([
+      { at: new Date('2026-11-29T12:00:01Z'), doc: { n: [1] }, flag: true, note: 'a note', n: 7 },
+    ]);
+  });
+
   it('give back what the text run afresh gives: values of each type, nulls and counts of rows changed', async () => {
     const marker = randomBytes(4).toString('hex');
     await sql`CREATE TABLE ${sql.id(`kept_${marker}`)} (n bigint, doc jsonb, at timestamptz, flag boolean, note text)`.execute(
