@@ -34,6 +34,11 @@ export async function serverVersion(adminUrl: string): Promise<string> {
   });
 }
 
+/** Writes out every dirty page now, so that no checkpoint of earlier work runs during what comes next. */
+export async function checkpoint(adminUrl: string): Promise<void> {
+  await admin(adminUrl, (client) => client.query('CHECKPOINT'));
+}
+
 export async function createScratch(adminUrl: string, purpose: string): Promise<ScratchDatabase> {
   const name = `conclave_bench_${purpose}_${process.pid}`;
   await admin(adminUrl, async (client) => {
