@@ -315,10 +315,9 @@ async function readScenarios(database: ScratchDatabase) {
   say(`seeding ${fixed(conferenceCount)} conferences`);
   const seeding = performance.now();
   await seedConferences(database.client, account.sid, conferenceCount);
-  // What seeding dirtied is written out now, not by a checkpoint during the measured phases (here and
-  // before the rebuild).
-  await checkpoint(adminUrl);
   say(`seeded in ${fixed((performance.now() - seeding) / 1000, 1)} s`);
+  // What seeding dirtied is written out now, not by a checkpoint during the measured phases.
+  await checkpoint(adminUrl);
   const { rows } = await database.client.query<{ sid: string }>(
     'SELECT sid FROM conferences TABLESAMPLE SYSTEM (1) LIMIT 5000',
   );
@@ -423,8 +422,9 @@ async function rebuildScenario(database: ScratchDatabase) {
   say(`seeding ${fixed(eventCount)} events`);
   const seeding = performance.now();
   const seeded = await seedEvents(database.client, account.sid, eventCount);
-  await checkpoint(adminUrl);
   say(`seeded ${fixed(seeded)} in ${fixed((performance.now() - seeding) / 1000, 1)} s; conclave rebuild`);
+  // What seeding dirtied is written out now, not by a checkpoint during the rebuild.
+  await checkpoint(adminUrl);
   const profiling = options.profile
     ? ['--cpu-prof', `--cpu-prof-dir=${PROFILES}`, '--cpu-prof-name=rebuild.cpuprofile']
     : [];
@@ -519,11 +519,12 @@ async function main() {
   }
   const machine = describeMachine(await serverVersion(adminUrl));
   say(`${machine.cpu}, ${machine.cores} cores; load average ${fixed(machine.loadAtStart, 1)}`);
-  // Each group runs on databases of its own, dropped and their pages written out (CHECKPOINT) before the
-  // next group starts: a group then shares the machine with no checkpoint or autovacuum of the one before
-  // (in a run that kept them all to the end, the embedded group measured 758 events/s after the others,
-  // where it measured 821 to 843 alone).
+  // Each group runs on databases of its own, dropped when it ends, and starts once all earlier work is
+  // written out (CHECKPOINT): a group then shares the machine with no checkpoint or autovacuum of the one
+  // before (in a run that kept every database to the end, the embedded group measured 758 events/s after
+  // the others, where it measured 821 to 843 alone).
   const inScratch = async (purposes: string[], run: (databases: ScratchDatabase[]) => Promise<void>) => {
+    await checkpoint(adminUrl);
     const databases: ScratchDatabase[] = [];
     try {
       for (const purpose of purposes) databases.push(await createScratch(adminUrl, purpose));
@@ -531,7 +532,6 @@ async function main() {
     } finally {
       await stopAll();
       await Promise.all(databases.map((d) => d.drop()));
-      await checkpoint(adminUrl);
     }
   };
   if (groups.has('ingest'))

@@ -25,10 +25,13 @@ const SETTINGS: Setting[] = [
   { name: 'allocation-site-pretenuring', flag: '--no-allocation-site-pretenuring' },
 ];
 
+/** Whether the operator gave flag `name` in any of V8's spellings: `_` for `-`, `--no-` or `--no` to negate. */
 function given(execArgv: readonly string[], name: string): boolean {
-  return execArgv.some((arg) =>
-    [`--${name}`, `--no-${name}`].some((form) => arg === form || arg.startsWith(`${form}=`)),
-  );
+  return execArgv.some((arg) => {
+    if (!arg.startsWith('--')) return false;
+    const flag = (arg.slice(2).split('=', 1)[0] ?? '').replaceAll('_', '-');
+    return flag === name || flag === `no-${name}` || flag === `no${name}`;
+  });
 }
 
 /** The V8 flags to set at start-up, given the process's own flags: an operator's own setting wins. */
@@ -37,9 +40,9 @@ export function heapFlags(execArgv: readonly string[]): string[] {
 }
 
 /**
- * Applies `heapFlags` to this process. V8 reads both at each collection, so they hold from now on; the
- * few allocation sites judged before then are not many enough to matter (measured with the flags given on
- * the command line instead: the same).
+ * Applies `heapFlags` to this process. V8 reads the growth factor at each collection and the pretenuring
+ * flag whenever it weighs an allocation site, so both hold from now on; the few sites judged before then
+ * are not many enough to matter (measured with the flags given on the command line instead: the same).
  */
 export function keepHeapSmall(): void {
   for (const flag of heapFlags(process.execArgv)) v8.setFlagsFromString(flag);

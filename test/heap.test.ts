@@ -17,4 +17,13 @@ describe('the heap settings the server asks V8 for at start-up', () => {
     expect(heapFlags(['--allocation-site-pretenuring'])).toEqual(['--heap-growing-percent=20']);
     expect(heapFlags(['--no-allocation-site-pretenuring'])).toEqual(['--heap-growing-percent=20']);
   });
+
+  it("recognise V8's other spellings of a flag: underscores, and --no without a dash", () => {
+    expect(heapFlags(['--heap_growing_percent=50'])).toEqual(['--no-allocation-site-pretenuring']);
+    expect(heapFlags(['--noallocation_site_pretenuring'])).toEqual(['--heap-growing-percent=20']);
+    expect(heapFlags(['--allocation-site-pretenuring-extra'])).toEqual([
+      '--heap-growing-percent=20',
+      '--no-allocation-site-pretenuring',
+    ]);
+  });
 });

@@ -21,7 +21,10 @@ describe('rfc2822', () => {
   });
 
   it('keeps the UTC form for years outside four digits', () => {
-    const date = new Date(Date.UTC(10_000, 0, 1));
-    expect(rfc2822(date)).toBe(date.toUTCString().replace('GMT', '+0000'));
+    const beyond = [Date.UTC(10_000, 0, 1), Date.UTC(999, 11, 31, 23, 59, 59), Date.UTC(-44, 2, 15)];
+    for (const ms of beyond) {
+      const date = new Date(ms);
+      expect(rfc2822(date)).toBe(date.toUTCString().replace('GMT', '+0000'));
+    }
   });
 });

@@ -9,11 +9,13 @@
 type Schema = Record<string, unknown>;
 
 const string = { type: 'string' };
-// A string Conclave writes itself (dates, constants, statuses, URIs built of Sids) or accepts only as a
-// Sid (a fixed prefix and 32 hexadecimal digits; every webhook parameter and path segment that becomes one
-// is checked so): nothing in it needs escaping, and fast-json-stringify's check of each character, half
-// the cost of writing a page of conferences, is skipped. Whatever a client or the platform chose freely
-// (names, labels, reasons, regions) stays a `string`.
+// A string Conclave writes itself (dates, constants, statuses, URIs built of Sids) or stores only as a
+// Sid (a fixed prefix and 32 hexadecimal digits: every account, conference and call Sid is checked so where
+// it comes in, from configuration, the CLI or a webhook): nothing in it needs escaping, so
+// fast-json-stringify's check of each character, half the cost of writing a page of conferences, is
+// skipped. It writes the value as given, without coercion, so only fields that always hold a string are
+// typed so; whatever a client or the platform chose freely (names, labels, reasons, regions) stays a
+// `string`.
 const generated = { type: 'string', format: 'unsafe' };
 const nullableString = { type: ['string', 'null'] };
 const boolean = { type: 'boolean' };

@@ -20,7 +20,11 @@ interface Prepared {
   parsers: Parsers;
 }
 
-/** PGlite's parsers for the types of the rows `messages` describe. */
+/**
+ * PGlite's parsers for the types of the rows `messages` describe. Taken when a statement is prepared: were
+ * PGlite ever told to reload its array types (`refreshArrayTypes`, which nothing here calls), a statement
+ * prepared before would keep the parsers it had.
+ */
 function parsersOf(all: Parsers, messages: BackendMessage[]): Parsers {
   const parsers: Parsers = {};
   for (const message of messages) {

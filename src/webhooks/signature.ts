@@ -34,10 +34,12 @@ export function isValidSignature(
     const expected = Buffer.from(computeSignature(authToken, candidate, params));
     return expected.length === given.length && timingSafeEqual(expected, given);
   };
-  // A sender signs the URL as it sent it, nearly always: the other spellings are worked out only when that
-  // fails. Stopping at the first that signs tells nothing the answer does not (which URL was sent is the
-  // sender's own knowledge), and each comparison takes the same time however close it came.
-  return signs(withoutPort(url)) || urlSpellings(url).some(signs);
+  // A sender signs the URL as it sent it, nearly always, and that is always one of its spellings: it is
+  // tried first, and the others are worked out (15 µs, three times the HMAC) only when it does not sign.
+  // Stopping early tells a sender only that its own signature was good; a signature that signs nothing
+  // costs every spelling, whoever it claims to come from (authenticate.ts gives an unknown account a token
+  // no one holds).
+  return signs(url) || urlSpellings(url).some((spelling) => spelling !== url && signs(spelling));
 }
 
 const DEFAULT_PORTS: Record<string, string> = { 'http:': '80', 'https:': '443' };

@@ -63,4 +63,20 @@ describe('request signatures', () => {
     expect(new Set(spellings).size).toBe(spellings.length);
     expect(urlSpellings('https://[::1]:8443/webhooks/voice')).toContain('https://[::1]/webhooks/voice');
   });
+
+  // isValidSignature tries the URL as received before working out the others, which is only sound if
+  // it is always one of them: otherwise it would accept a spelling the list does not.
+  it('always lists the URL as received, whatever its shape', () => {
+    for (const url of [
+      'https://conclave.test/webhooks/voice',
+      'http://127.0.0.1:3000/webhooks/voice?FriendlyName=a%20room',
+      'HTTP://Conclave.Test:80/webhooks/voice',
+      'https://user:secret@conclave.test/webhooks/voice',
+      'https://[::1]:8443/webhooks/voice',
+      'https://conclave.test:/webhooks/voice',
+      'not a url at all',
+    ]) {
+      expect(urlSpellings(url)).toContain(url);
+    }
+  });
 });
