@@ -14,7 +14,6 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { newAccount } from '../src/store/accounts.js';
-import { conferenceRounds } from './flows.js';
 import { measure } from './load.js';
 import { createScratch } from './postgres.js';
 import { freePort, startProcess, stopAll } from './processes.js';
@@ -93,8 +92,7 @@ export async function measureCallbackLag(
   const watcher = watchLag(target.url);
   const before = sink.received();
   const loaded = await measure({
-    url: target.url,
-    requests: conferenceRounds(target),
+    flow: { kind: 'conference rounds', target },
     connections,
     seconds,
     warmUpSeconds: 0,

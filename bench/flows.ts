@@ -60,6 +60,9 @@ function newCaller(label: string | null, attributes: Form = {}): Caller {
   };
 }
 
+// Rooms are new to each round, and each generator process (generator.ts) names its own apart from the
+// others', so that two phases against one database never share a room.
+const ROOMS_OF_THIS_PROCESS = hex(4);
 let rooms = 0;
 
 interface RoomRound {
@@ -85,7 +88,7 @@ export function conferenceRounds(target: Target): autocannon.Request[] {
   const begin = (): RoomRound => {
     rooms += 1;
     return {
-      conference: new PlatformConference(target.accountSid, `bench room ${rooms}`),
+      conference: new PlatformConference(target.accountSid, `bench room ${ROOMS_OF_THIS_PROCESS}-${rooms}`),
       callers: [
         newCaller('host', { startConferenceOnEnter: 'true', region: 'ie1' }),
         newCaller(null, { beep: 'onEnter' }),

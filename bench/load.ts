@@ -1,13 +1,19 @@
 // One load phase: autocannon against one server for a fixed time, after a short warm-up that fills the
 // pools and lets the JIT settle, with the CPU that each party used while it ran: the server, the
-// PostgreSQL backends serving it, this process (the load generator) and the machine as a whole.
+// PostgreSQL backends serving it, the load generator (a process of its own, generator.ts) and the machine
+// as a whole.
 
-import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Fired, Flow, Job } from './generator.js';
 import { cpuSeconds, machineCpuSeconds } from './processes.js';
 
+const GENERATOR = join(import.meta.dirname, 'generator.ts');
+
 export interface Load {
-  url: string;
-  requests: autocannon.Request[];
+  flow: Flow;
   connections: number;
   seconds: number;
   warmUpSeconds: number;
@@ -39,46 +45,54 @@ export interface Measured {
   cpu: CpuShare;
 }
 
-async function fire(load: Load, seconds: number): Promise<autocannon.Result> {
-  return autocannon({
-    url: load.url,
-    connections: load.connections,
-    duration: seconds,
-    requests: load.requests,
-  });
-}
-
 export async function measure(load: Load): Promise<Measured> {
-  if (load.warmUpSeconds > 0) await fire(load, load.warmUpSeconds);
+  const job: Job = {
+    flow: load.flow,
+    connections: load.connections,
+    seconds: load.seconds,
+    warmUpSeconds: load.warmUpSeconds,
+  };
+  const generator = spawn(process.execPath, ['--import', 'tsx', GENERATOR], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const exited = once(generator, 'exit');
+  generator.stdin.end(JSON.stringify(job));
+  const lines = createInterface({ input: generator.stdout })[Symbol.asyncIterator]();
+  const next = async (): Promise<string> => {
+    const line = await lines.next();
+    if (line.done) throw new Error(`the load generator ended early (exit ${(await exited)[0]})`);
+    return line.value;
+  };
+  if ((await next()) !== 'measuring') throw new Error('the load generator did not start measuring');
   const backends = await load.backendPids();
   const cpuOf = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
   const before = {
     server: load.serverPid === null ? 0 : cpuSeconds(load.serverPid),
     postgres: cpuOf(backends),
-    generator: process.cpuUsage(),
     machine: machineCpuSeconds(),
     at: performance.now(),
   };
-  const from = new Date();
-  const result = await fire(load, load.seconds);
-  const to = new Date();
+  const fired = JSON.parse(await next()) as Fired;
   const elapsed = (performance.now() - before.at) / 1000;
-  const generator = process.cpuUsage(before.generator);
   const machine = machineCpuSeconds();
-  const requests = result.requests.total;
+  const after = {
+    server: load.serverPid === null ? 0 : cpuSeconds(load.serverPid),
+    postgres: cpuOf(backends),
+  };
+  await exited;
   return {
-    requestsPerSecond: requests / result.duration,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    requests,
-    failures: result.non2xx + result.errors + result.timeouts,
-    seconds: result.duration,
-    from,
-    to,
+    requestsPerSecond: fired.requests / fired.duration,
+    p50: fired.p50,
+    p99: fired.p99,
+    requests: fired.requests,
+    failures: fired.failures,
+    seconds: fired.duration,
+    from: new Date(fired.from),
+    to: new Date(fired.to),
     cpu: {
-      server: load.serverPid === null ? 0 : (cpuSeconds(load.serverPid) - before.server) / elapsed,
-      postgres: (cpuOf(backends) - before.postgres) / elapsed,
-      generator: (generator.user + generator.system) / 1e6 / elapsed,
+      server: (after.server - before.server) / elapsed,
+      postgres: (after.postgres - before.postgres) / elapsed,
+      generator: fired.cpuSeconds / elapsed,
       machine: (machine.busy - before.machine.busy) / elapsed,
     },
   };

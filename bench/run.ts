@@ -15,10 +15,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
-import type autocannon from 'autocannon';
 import { newAccount } from '../src/store/accounts.js';
 import { measureCallbackLag, startSink } from './callbacks.js';
-import { conferenceRounds, hotRoomRounds, restReads, type Target } from './flows.js';
+import type { Target } from './flows.js';
+import type { Flow } from './generator.js';
 import { type Measured, measure } from './load.js';
 import { describeMachine } from './machine.js';
 import { checkpoint, createScratch, pgbench, type ScratchDatabase, serverVersion } from './postgres.js';
@@ -113,14 +113,13 @@ function accountOf() {
 async function loadPhase(
   name: string,
   server: Server,
-  requests: autocannon.Request[],
+  flow: Flow,
   connections: number,
   database: ScratchDatabase | null,
 ): Promise<Measured> {
   say(`${name}: ${connections} connections for ${seconds} s`);
   const measured = await measure({
-    url: server.target.url,
-    requests,
+    flow,
     connections,
     seconds,
     warmUpSeconds: WARM_UP_SECONDS,
@@ -192,7 +191,7 @@ async function ingestScenarios(database: ScratchDatabase, scratchForPgbench: Scr
   const base = await loadPhase(
     'ingest, baseline (one INSERT)',
     baseline,
-    conferenceRounds(baseline.target),
+    { kind: 'conference rounds', target: baseline.target },
     INGEST_CONNECTIONS,
     database,
   );
@@ -204,7 +203,7 @@ async function ingestScenarios(database: ScratchDatabase, scratchForPgbench: Scr
   const ingest = await loadPhase(
     'ingest, Conclave',
     conclave,
-    conferenceRounds(conclave.target),
+    { kind: 'conference rounds', target: conclave.target },
     INGEST_CONNECTIONS,
     database,
   );
@@ -213,7 +212,7 @@ async function ingestScenarios(database: ScratchDatabase, scratchForPgbench: Scr
   const hot = await loadPhase(
     'hot room, Conclave',
     conclave,
-    hotRoomRounds(conclave.target, 'hot room'),
+    { kind: 'hot room', target: conclave.target, room: 'hot room' },
     INGEST_CONNECTIONS,
     database,
   );
@@ -322,15 +321,19 @@ async function readScenarios(database: ScratchDatabase) {
     'SELECT sid FROM conferences TABLESAMPLE SYSTEM (1) LIMIT 5000',
   );
   const sids = rows.map((r) => r.sid);
-  const pick = <T>(values: T[]) => values[Math.floor(Math.random() * values.length)] as T;
   const conferences = `/2010-04-01/Accounts/${account.sid}/Conferences`;
-  const fetchOne = () => `${conferences}/${pick(sids)}.json`;
+  const fetchPaths = sids.map((sid) => `${conferences}/${sid}.json`);
+  const rest = (server: Server, paths: string[]): Flow => ({
+    kind: 'rest reads',
+    target: server.target,
+    paths,
+  });
 
   const baseline = await startBaseline(database);
   const base = await loadPhase(
     'fetch, baseline (one SELECT)',
     baseline,
-    restReads(baseline.target, fetchOne),
+    rest(baseline, fetchPaths),
     READ_CONNECTIONS,
     database,
   );
@@ -338,24 +341,27 @@ async function readScenarios(database: ScratchDatabase) {
   const fetched = await loadPhase(
     'fetch, Conclave',
     conclave,
-    restReads(conclave.target, fetchOne),
+    rest(conclave, fetchPaths),
     READ_CONNECTIONS,
     database,
   );
   const byStatus = await loadPhase(
     'list Status=in-progress, Conclave',
     conclave,
-    restReads(conclave.target, () => `${conferences}.json?Status=in-progress&PageSize=${PAGE_SIZE}`),
+    rest(conclave, [`${conferences}.json?Status=in-progress&PageSize=${PAGE_SIZE}`]),
     LIST_CONNECTIONS,
     database,
   );
   const byName = await loadPhase(
     'list FriendlyName=…, Conclave',
     conclave,
-    restReads(
-      conclave.target,
-      () =>
-        `${conferences}.json?FriendlyName=${encodeURIComponent(`room ${Math.floor(Math.random() * SEEDED_ROOMS)}`)}&PageSize=${PAGE_SIZE}`,
+    rest(
+      conclave,
+      Array.from(
+        { length: SEEDED_ROOMS },
+        (_, room) =>
+          `${conferences}.json?FriendlyName=${encodeURIComponent(`room ${room}`)}&PageSize=${PAGE_SIZE}`,
+      ),
     ),
     LIST_CONNECTIONS,
     database,
@@ -463,7 +469,7 @@ async function embeddedScenario() {
     const ingest = await loadPhase(
       'ingest, Conclave on PGlite',
       conclave,
-      conferenceRounds(conclave.target),
+      { kind: 'conference rounds', target: conclave.target },
       EMBEDDED_CONNECTIONS,
       null,
     );
