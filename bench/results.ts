@@ -67,7 +67,7 @@ export function renderResults({ machine, seconds, checks, summaries, phases, ana
     '## Where the CPU went',
     '',
     'Cores busy on average during each measured phase: the server process, the PostgreSQL backends of its',
-    "pool, the load generator (autocannon and the signer, in the harness's process), and the whole machine",
+    'pool, the load generator (autocannon and the signer, in a process of its own for the phase), and the whole machine',
     '(which includes anything else running on it).',
     '',
     row(['phase', 'req/s', 'server', 'PostgreSQL', 'generator', 'machine']),
