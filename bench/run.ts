@@ -529,25 +529,28 @@ async function main() {
   // written out (CHECKPOINT): a group then shares the machine with no checkpoint or autovacuum of the one
   // before (in a run that kept every database to the end, the embedded group measured 758 events/s after
   // the others, where it measured 821 to 843 alone).
-  const inScratch = async (purposes: string[], run: (databases: ScratchDatabase[]) => Promise<void>) => {
+  const inScratch = async (
+    run: (scratch: (purpose: string) => Promise<ScratchDatabase>) => Promise<void>,
+  ) => {
     await checkpoint(adminUrl);
     const databases: ScratchDatabase[] = [];
+    const scratch = async (purpose: string) => {
+      const database = await createScratch(adminUrl, purpose);
+      databases.push(database);
+      return database;
+    };
     try {
-      for (const purpose of purposes) databases.push(await createScratch(adminUrl, purpose));
-      await run(databases);
+      await run(scratch);
     } finally {
       await stopAll();
       await Promise.all(databases.map((d) => d.drop()));
     }
   };
   if (groups.has('ingest'))
-    await inScratch(['ingest', 'pgbench'], ([ingest, pgbenchDb]) =>
-      ingestScenarios(ingest as ScratchDatabase, pgbenchDb as ScratchDatabase),
-    );
-  if (groups.has('reads')) await inScratch(['reads'], ([reads]) => readScenarios(reads as ScratchDatabase));
-  if (groups.has('rebuild'))
-    await inScratch(['rebuild'], ([rebuild]) => rebuildScenario(rebuild as ScratchDatabase));
-  if (groups.has('embedded')) await inScratch([], () => embeddedScenario());
+    await inScratch(async (scratch) => ingestScenarios(await scratch('ingest'), await scratch('pgbench')));
+  if (groups.has('reads')) await inScratch(async (scratch) => readScenarios(await scratch('reads')));
+  if (groups.has('rebuild')) await inScratch(async (scratch) => rebuildScenario(await scratch('rebuild')));
+  if (groups.has('embedded')) await inScratch(() => embeddedScenario());
   writeResults({ machine, seconds, checks, summaries, phases });
 }
 
