@@ -12,13 +12,18 @@ import type { Kysely, Transaction } from 'kysely';
 import { type CallState, initialCallState } from '../domain/call.js';
 import { decideEach, plan } from '../domain/delivery.js';
 import type { RoomEvent } from '../domain/events.js';
-import { Projection } from '../reads/projection.js';
+import { Projection, type ProjectionRows, projectionWrites } from '../reads/projection.js';
 import {
+  advancedRoomRows,
   advanceRooms,
   appendEvents,
+  callRows,
+  createdRoomRows,
+  eventRows,
   lockCalls,
   lockRoomsAndReadInbox,
   type Owned,
+  outcomeRows,
   ownedKey,
   type PositionedEvent,
   type RoomAppend,
@@ -27,12 +32,14 @@ import {
   recordOutcomes,
   storeCalls,
   storeVisits,
+  visitRows,
 } from '../store/batch.js';
 import { unavailableCause } from '../store/errors.js';
 import { ConcurrencyError } from '../store/events.js';
+import { FixedStatement } from '../store/fixed-statement.js';
 import { noVisit, type VisitState } from '../store/locks.js';
 import type { DB } from '../store/schema.js';
-import { writeInOneStatement } from '../store/single-statement.js';
+import { type Counts, countsOf, inOneStatement } from '../store/single-statement.js';
 import {
   type Delivery,
   type DeliveryResult,
@@ -62,6 +69,47 @@ interface Waiting {
   resolve: (result: DeliveryResult) => void;
   reject: (error: unknown) => void;
 }
+
+// Everything a batch decided, written by one statement. Every part is sent, those with nothing to write
+// too, so that the text is the same for every batch: the database prepares it once, and the process builds
+// and compiles it once.
+interface BatchRows extends ProjectionRows {
+  events: ReturnType<typeof eventRows>;
+  calls: ReturnType<typeof callRows>;
+  visits: ReturnType<typeof visitRows>;
+  advancedRooms: ReturnType<typeof advancedRoomRows>;
+  createdRooms: ReturnType<typeof createdRoomRows>;
+  outcomes: ReturnType<typeof outcomeRows>;
+}
+
+const BATCH_WRITE = new FixedStatement<BatchRows, Counts>(
+  [
+    'conferences',
+    'participants',
+    'recordings',
+    'conferenceUpdates',
+    'participantUpdates',
+    'events',
+    'calls',
+    'visits',
+    'advancedRooms',
+    'createdRooms',
+    'outcomes',
+  ],
+  (executor, rows) =>
+    inOneStatement(
+      [
+        ...projectionWrites(executor, rows),
+        appendEvents(executor, rows.events),
+        storeCalls(executor, rows.calls),
+        storeVisits(executor, rows.visits),
+      ],
+      [
+        ...advanceRooms(executor, rows.advancedRooms, rows.createdRooms),
+        recordOutcomes(executor, rows.outcomes),
+      ],
+    ),
+);
 
 const callSidOf = (delivery: Delivery) =>
   'callSid' in delivery.command.data ? delivery.command.data.callSid : null;
@@ -297,18 +345,20 @@ async function decideBatch(
     recorded.push({ accountSid, key, outcome });
   }
 
-  // Every write is sent, those with nothing to write too, so that each batch's statement is the same text,
-  // which the database has prepared.
   const appended = [...appends.values()];
-  const [advancedExisting = 0, advancedNew = 0, inserted] = await writeInOneStatement(
-    trx,
-    [
-      ...projection.writes(trx),
-      appendEvents(trx, positioned),
-      storeCalls(trx, [...changedCalls.values()]),
-      storeVisits(trx, [...changedVisits.values()]),
-    ],
-    [...advanceRooms(trx, appended), recordOutcomes(trx, recorded)],
+  const [advancedExisting = 0, advancedNew = 0, inserted] = countsOf(
+    (
+      await BATCH_WRITE.execute(trx, {
+        ...projection.rows(),
+        events: eventRows(positioned),
+        calls: callRows([...changedCalls.values()]),
+        visits: visitRows([...changedVisits.values()]),
+        advancedRooms: advancedRoomRows(appended),
+        createdRooms: createdRoomRows(appended),
+        outcomes: outcomeRows(recorded),
+      })
+    ).rows,
+    3,
   );
   if (advancedExisting + advancedNew !== appended.length) {
     const first = appended[0] as RoomAppend;

@@ -6,10 +6,13 @@
 import { type Insertable, sql, type Updateable } from 'kysely';
 import type { RoomEvent } from '../domain/events.js';
 import {
+  type ChangeRow,
   type ColumnTypes,
+  changeRows,
   inChunks,
   insertRows,
   type RowChange,
+  type RowsOf,
   updateRows,
   upsertRows,
 } from '../store/bulk-write.js';
@@ -291,14 +294,7 @@ export class Projection {
    * touch different rows, so they may run in any order, or together as one statement.
    */
   writes(executor: Executor) {
-    const rows = this.rows();
-    return [
-      writeConferences(executor, rows.conferences),
-      writeParticipants(executor, rows.participants),
-      writeRecordings(executor, rows.recordings),
-      updateConferences(rows.conferenceUpdates),
-      updateParticipants(rows.participantUpdates),
-    ];
+    return projectionWrites(executor, this.rows());
   }
 
   /** The same in runs of rows short enough for one statement each, leaving out what is empty: a rebuild's. */
@@ -313,7 +309,8 @@ export class Projection {
     ];
   }
 
-  private rows() {
+  /** The rows of each of the five statements. */
+  rows(): ProjectionRows {
     const created = <Row>(changes: Map<string, Change<Row, unknown>>) =>
       [...changes.values()].flatMap((change) => (change.row === null ? [] : [change.row]));
     const changed = <Row, Key>(changes: Map<string, Change<Row, Key>>) =>
@@ -322,35 +319,62 @@ export class Projection {
       conferences: created(this.conferences),
       participants: created(this.participants),
       recordings: [...this.recordings.values()],
-      conferenceUpdates: changed(this.conferences).map(
-        (change): RowChange<'conferences'> => ({
-          key: { account_sid: change.key.accountSid, sid: change.key.sid },
-          changed: change.set,
-        }),
+      conferenceUpdates: changeRows(
+        changed(this.conferences).map(
+          (change): RowChange<'conferences'> => ({
+            key: { account_sid: change.key.accountSid, sid: change.key.sid },
+            changed: change.set,
+          }),
+        ),
       ),
-      participantUpdates: changed(this.participants).map(
-        (change): RowChange<'participants'> => ({
-          key: {
-            account_sid: change.key.accountSid,
-            conference_sid: change.key.sid,
-            call_sid: change.key.callSid,
-          },
-          changed: change.set,
-        }),
+      participantUpdates: changeRows(
+        changed(this.participants).map(
+          (change): RowChange<'participants'> => ({
+            key: {
+              account_sid: change.key.accountSid,
+              conference_sid: change.key.sid,
+              call_sid: change.key.callSid,
+            },
+            changed: change.set,
+          }),
+        ),
       ),
     };
   }
 }
 
-const writeConferences = (executor: Executor, rows: ConferenceRow[]) =>
+/** What a Projection writes, by statement. */
+export interface ProjectionRows {
+  conferences: ConferenceRow[];
+  participants: ParticipantRow[];
+  recordings: RecordingRow[];
+  conferenceUpdates: ChangeRow[];
+  participantUpdates: ChangeRow[];
+}
+
+/** The five statements that write `rows` (or, for a statement built once, stand for them). */
+export function projectionWrites(
+  executor: Executor,
+  rows: { [Part in keyof ProjectionRows]: RowsOf<ProjectionRows[Part][number]> },
+) {
+  return [
+    writeConferences(executor, rows.conferences),
+    writeParticipants(executor, rows.participants),
+    writeRecordings(executor, rows.recordings),
+    updateConferences(rows.conferenceUpdates),
+    updateParticipants(rows.participantUpdates),
+  ];
+}
+
+const writeConferences = (executor: Executor, rows: RowsOf<ConferenceRow>) =>
   insertRows(executor, 'conferences', CONFERENCE_TYPES, rows);
 
 // A participant put back in place takes every value from the new row.
-const writeParticipants = (executor: Executor, rows: ParticipantRow[]) =>
+const writeParticipants = (executor: Executor, rows: RowsOf<ParticipantRow>) =>
   upsertRows(executor, 'participants', PARTICIPANT_TYPES, [...PARTICIPANT_KEY], rows);
 
 // The first report made the row; a later one replaces its values unless it is older (see supersedes).
-const writeRecordings = (executor: Executor, rows: RecordingRow[]) =>
+const writeRecordings = (executor: Executor, rows: RowsOf<RecordingRow>) =>
   insertRows(executor, 'recordings', RECORDING_TYPES, rows).onConflict((oc) =>
     oc
       .columns(['account_sid', 'sid'])
@@ -368,8 +392,8 @@ const writeRecordings = (executor: Executor, rows: RecordingRow[]) =>
       ),
   );
 
-const updateConferences = (changes: RowChange<'conferences'>[]) =>
+const updateConferences = (changes: RowsOf<ChangeRow>) =>
   updateRows('conferences', CONFERENCE_TYPES, ['account_sid', 'sid'], changes);
 
-const updateParticipants = (changes: RowChange<'participants'>[]) =>
+const updateParticipants = (changes: RowsOf<ChangeRow>) =>
   updateRows('participants', PARTICIPANT_TYPES, [...PARTICIPANT_KEY], changes);

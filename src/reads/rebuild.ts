@@ -5,7 +5,7 @@ import { type OperationNodeSource, sql } from 'kysely';
 import { type CallState, evolveCall, initialCallState } from '../domain/call.js';
 import { callSidOf } from '../domain/events.js';
 import { evolve, initialRoomState, type RoomState } from '../domain/room.js';
-import { storeCalls } from '../store/batch.js';
+import { callRows, storeCalls } from '../store/batch.js';
 import { inChunks, upsertRows } from '../store/bulk-write.js';
 import type { Database } from '../store/database.js';
 import { readEvents, type StoredEvent } from '../store/events.js';
@@ -58,7 +58,9 @@ function callWrites(target: Executor, calls: Call[]) {
   return inChunks(calls).map((chunk) =>
     storeCalls(
       target,
-      chunk.map((call) => ({ accountSid: call.accountSid, callSid: call.callSid, call: call.state })),
+      callRows(
+        chunk.map((call) => ({ accountSid: call.accountSid, callSid: call.callSid, call: call.state })),
+      ),
     ),
   );
 }

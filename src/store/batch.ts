@@ -3,13 +3,14 @@
 // kind in one statement; everything the batch decided is then written by one statement. Rows travel as one
 // JSON document per statement, so that the statement texts never change with the size of the batch.
 
-import { sql } from 'kysely';
+import { type Insertable, sql } from 'kysely';
 import type { CallState } from '../domain/call.js';
 import type { RoomEvent } from '../domain/events.js';
 import { initialRoomState, type RoomState } from '../domain/room.js';
-import { insertRows, upsertRows } from './bulk-write.js';
+import { insertRows, type RowsOf, rowsParameter, upsertRows } from './bulk-write.js';
 import type { Executor } from './executor.js';
 import type { LockedRoom, VisitState } from './locks.js';
+import type { CallsTable, CallVisitsTable, EventsTable, InboxTable, RoomsTable } from './schema.js';
 
 /** A call or a room of one account; calls and rooms of several accounts may share a batch. */
 export interface Owned {
@@ -204,11 +205,23 @@ export interface PositionedEvent {
   event: RoomEvent;
 }
 
+/** The rows `appendEvents` takes for `events`. */
+export const eventRows = (events: PositionedEvent[]): Insertable<EventsTable>[] =>
+  events.map(({ accountSid, room, position, id, event }) => ({
+    account_sid: accountSid,
+    friendly_name: room,
+    stream_position: position,
+    id,
+    type: event.type,
+    data: JSON.stringify(event.data),
+    recorded_at: event.data.at,
+  }));
+
 /**
- * The statement that appends `events` in the order given, which is the order their global positions
- * take: the order they were decided in, across rooms, as a rebuild will fold them.
+ * The statement that appends the events of `rows` in the order given, which is the order their global
+ * positions take: the order they were decided in, across rooms, as a rebuild will fold them.
  */
-export function appendEvents(executor: Executor, events: PositionedEvent[]) {
+export function appendEvents(executor: Executor, rows: RowsOf<Insertable<EventsTable>>) {
   return insertRows(
     executor,
     'events',
@@ -221,35 +234,33 @@ export function appendEvents(executor: Executor, events: PositionedEvent[]) {
       data: 'jsonb',
       recorded_at: 'timestamptz',
     },
-    events.map(({ accountSid, room, position, id, event }) => ({
-      account_sid: accountSid,
-      friendly_name: room,
-      stream_position: position,
-      id,
-      type: event.type,
-      data: JSON.stringify(event.data),
-      recorded_at: event.data.at,
-    })),
+    rows,
   );
 }
 
-/**
- * The statements that store each room's new version and state, only where the room is still at its
- * expected version: an UPDATE for rooms that had events before, and for new rooms an INSERT that, should
- * the row be there already (a lock made it), updates it only while it is still at version 0. Each returns
- * one row per room advanced, which the caller must count (a second line of defence behind the locks, as in
- * store/events.ts).
- */
-export function advanceRooms(executor: Executor, appends: RoomAppend[]) {
-  const advanced = (a: RoomAppend) => ({
-    account_sid: a.accountSid,
-    name: a.room,
-    expected: a.expectedVersion,
-    version: a.expectedVersion + a.count,
-    state: a.state,
-  });
-  const existing = appends.filter((a) => a.expectedVersion > 0).map(advanced);
-  const created = appends
+interface AdvancedRoomRow {
+  account_sid: string;
+  name: string;
+  expected: number;
+  version: number;
+  state: RoomState;
+}
+
+/** The rows of `advanceRooms` for the rooms that had events before the batch. */
+export const advancedRoomRows = (appends: RoomAppend[]): AdvancedRoomRow[] =>
+  appends
+    .filter((a) => a.expectedVersion > 0)
+    .map((a) => ({
+      account_sid: a.accountSid,
+      name: a.room,
+      expected: a.expectedVersion,
+      version: a.expectedVersion + a.count,
+      state: a.state,
+    }));
+
+/** The rows of `advanceRooms` for the rooms new to the log. */
+export const createdRoomRows = (appends: RoomAppend[]): Insertable<RoomsTable>[] =>
+  appends
     .filter((a) => a.expectedVersion === 0)
     .map((a) => ({
       account_sid: a.accountSid,
@@ -257,10 +268,23 @@ export function advanceRooms(executor: Executor, appends: RoomAppend[]) {
       version: a.count,
       state: JSON.stringify(a.state),
     }));
+
+/**
+ * The statements that store each room's new version and state, only where the room is still at its
+ * expected version: an UPDATE for rooms that had events before (`advanced`), and for new rooms
+ * (`created`) an INSERT that, should the row be there already (a lock made it), updates it only while it
+ * is still at version 0. Each returns one row per room advanced, which the caller must count (a second
+ * line of defence behind the locks, as in store/events.ts).
+ */
+export function advanceRooms(
+  executor: Executor,
+  advanced: RowsOf<AdvancedRoomRow>,
+  created: RowsOf<Insertable<RoomsTable>>,
+) {
   return [
     sql`
       UPDATE rooms SET version = w.version, state = w.state
-      FROM json_to_recordset(${JSON.stringify(existing)}::json)
+      FROM json_to_recordset(${rowsParameter(advanced)}::json)
         AS w (account_sid text, name text, expected bigint, version bigint, state jsonb)
       WHERE rooms.account_sid = w.account_sid AND rooms.friendly_name = w.name AND rooms.version = w.expected
       RETURNING rooms.friendly_name`,
@@ -280,60 +304,64 @@ export function advanceRooms(executor: Executor, appends: RoomAppend[]) {
   ];
 }
 
-/** The statement that stores the calls' new states, creating the rows of calls new to it. */
-export function storeCalls(
-  executor: Executor,
+/** The rows `storeCalls` takes for `calls`. */
+export const callRows = (
   calls: { accountSid: string; callSid: string; call: CallState }[],
-) {
+): Insertable<CallsTable>[] =>
+  calls.map((c) => ({
+    account_sid: c.accountSid,
+    call_sid: c.callSid,
+    room: c.call.room,
+    ended: c.call.ended,
+  }));
+
+/** The statement that stores the calls' new states, creating the rows of calls new to it. */
+export function storeCalls(executor: Executor, rows: RowsOf<Insertable<CallsTable>>) {
   return upsertRows(
     executor,
     'calls',
     { account_sid: 'text', call_sid: 'text', room: 'text', ended: 'boolean' },
     ['account_sid', 'call_sid'],
-    calls.map((c) => ({
-      account_sid: c.accountSid,
-      call_sid: c.callSid,
-      room: c.call.room,
-      ended: c.call.ended,
-    })),
+    rows,
   );
 }
 
-/** The statement that stores the calls' visits, creating the rows of calls new to it. */
-export function storeVisits(
-  executor: Executor,
+/** The rows `storeVisits` takes for `visits`. */
+export const visitRows = (
   visits: { accountSid: string; callSid: string; visits: VisitState }[],
-) {
+): Insertable<CallVisitsTable>[] =>
+  visits.map((v) => ({
+    account_sid: v.accountSid,
+    call_sid: v.callSid,
+    visit: v.visits.visit,
+    room: v.visits.room,
+    turned_away: v.visits.turnedAway,
+  }));
+
+/** The statement that stores the calls' visits, creating the rows of calls new to it. */
+export function storeVisits(executor: Executor, rows: RowsOf<Insertable<CallVisitsTable>>) {
   return upsertRows(
     executor,
     'call_visits',
     { account_sid: 'text', call_sid: 'text', visit: 'bigint', room: 'text', turned_away: 'boolean' },
     ['account_sid', 'call_sid'],
-    visits.map((v) => ({
-      account_sid: v.accountSid,
-      call_sid: v.callSid,
-      visit: v.visits.visit,
-      room: v.visits.room,
-      turned_away: v.visits.turnedAway,
-    })),
+    rows,
   );
 }
+
+/** The rows `recordOutcomes` takes for `outcomes`. */
+export const outcomeRows = (
+  outcomes: { accountSid: string; key: string; outcome: unknown }[],
+): Insertable<InboxTable>[] =>
+  outcomes.map((o) => ({ account_sid: o.accountSid, key: o.key, outcome: JSON.stringify(o.outcome) }));
 
 /**
  * The statement that records the outcomes of the batch's deliveries; it returns one row per key it
  * inserted, which the caller must count: a key taken meanwhile (by a transaction that committed after
  * this one read the inbox) makes the batch wrong, and it must be rolled back.
  */
-export function recordOutcomes(
-  executor: Executor,
-  outcomes: { accountSid: string; key: string; outcome: unknown }[],
-) {
-  return insertRows(
-    executor,
-    'inbox',
-    { account_sid: 'text', key: 'text', outcome: 'jsonb' },
-    outcomes.map((o) => ({ account_sid: o.accountSid, key: o.key, outcome: JSON.stringify(o.outcome) })),
-  )
+export function recordOutcomes(executor: Executor, rows: RowsOf<Insertable<InboxTable>>) {
+  return insertRows(executor, 'inbox', { account_sid: 'text', key: 'text', outcome: 'jsonb' }, rows)
     .onConflict((oc) => oc.doNothing())
     .returning('key');
 }

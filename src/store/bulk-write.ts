@@ -15,6 +15,24 @@ export type ColumnTypes<T extends keyof DB> = { [Column in keyof DB[T] & string]
 // Rows per statement: thousands of rows cost a statement little, and the arrays stay a few megabytes.
 const ROWS_PER_STATEMENT = 5000;
 
+/**
+ * Stands for a statement's rows where the statement is built once and run many times
+ * (`fixed-statement.ts`): it goes into the compiled parameters in place of the rows' JSON document.
+ */
+export class Placeholder<Row> {
+  /** Never set: it types the placeholder by the rows it stands for. */
+  declare readonly row?: Row;
+
+  constructor(readonly name: string) {}
+}
+
+/** A statement's rows, or the placeholder that its runs fill in. */
+export type RowsOf<Row> = Row[] | Placeholder<Row>;
+
+/** The parameter that carries `rows`: their JSON document, or the placeholder standing for it. */
+export const rowsParameter = <Row>(rows: RowsOf<Row>) =>
+  rows instanceof Placeholder ? rows : JSON.stringify(rows);
+
 /** `items` in runs short enough for one INSERT each. */
 export function inChunks<T>(items: T[]): T[][] {
   const out: T[][] = [];
@@ -26,7 +44,7 @@ export function insertRows<T extends keyof DB & string>(
   executor: Executor,
   table: T,
   types: ColumnTypes<T>,
-  rows: Insertable<DB[T]>[],
+  rows: RowsOf<Insertable<DB[T]>>,
 ) {
   const columns = Object.entries(types) as [string, PostgresType][];
   // A jsonb column's value comes as its JSON text (as Kysely takes it), read as text and then parsed.
@@ -36,7 +54,7 @@ export function insertRows<T extends keyof DB & string>(
     .columns(columns.map(([column]) => column) as never)
     .expression(
       sql`SELECT ${sql.join(columns.map(([column, type]) => sql`${sql.ref(column)}::${sql.raw(type)}`))}
-          FROM json_to_recordset(${JSON.stringify(rows)}::json)
+          FROM json_to_recordset(${rowsParameter(rows)}::json)
           AS row (${sql.join(columns.map(([column, type]) => sql`${sql.ref(column)} ${read(type)}`))})`,
     );
 }
@@ -47,7 +65,7 @@ export function upsertRows<T extends keyof DB & string>(
   table: T,
   types: ColumnTypes<T>,
   key: (keyof DB[T] & string)[],
-  rows: Insertable<DB[T]>[],
+  rows: RowsOf<Insertable<DB[T]>>,
 ) {
   const values = Object.keys(types).filter((column) => !(key as string[]).includes(column));
   return insertRows(executor, table, types, rows).onConflict((oc) =>
@@ -68,6 +86,13 @@ export interface RowChange<T extends keyof DB & string> {
   changed: Updateable<DB[T]>;
 }
 
+/** What `updateRows` sends for each change: its key columns, and the columns it changes as one object. */
+export type ChangeRow = Record<string, unknown>;
+
+/** The rows `updateRows` takes for `changes`. */
+export const changeRows = <T extends keyof DB & string>(changes: RowChange<T>[]): ChangeRow[] =>
+  changes.map((change) => ({ ...change.key, changed: change.changed }));
+
 /**
  * Updates each row named by `key` with the columns its change names; a column it leaves out keeps its
  * value. `types` names every column a change may set, and the key columns, which are text.
@@ -76,7 +101,7 @@ export function updateRows<T extends keyof DB & string>(
   table: T,
   types: ColumnTypes<T>,
   key: (keyof DB[T] & string)[],
-  changes: RowChange<T>[],
+  changes: RowsOf<ChangeRow>,
 ) {
   const columns = (Object.entries(types) as [string, PostgresType][]).filter(
     ([column]) => !(key as string[]).includes(column),
@@ -92,7 +117,7 @@ export function updateRows<T extends keyof DB & string>(
           sql`${sql.ref(column)} = CASE WHEN w.changed ? ${sql.lit(column)} THEN ${value(column, type)} ELSE t.${sql.ref(column)} END`,
       ),
     )}
-    FROM json_to_recordset(${JSON.stringify(changes.map((change) => ({ ...change.key, changed: change.changed })))}::json)
+    FROM json_to_recordset(${rowsParameter(changes)}::json)
       AS w (${sql.join([...key.map((column) => sql`${sql.ref(column)} text`), sql`changed jsonb`])})
     WHERE ${sql.join(
       key.map((column) => sql`t.${sql.ref(column)} = w.${sql.ref(column)}`),

@@ -5,6 +5,25 @@
 import { type OperationNodeSource, sql } from 'kysely';
 import type { Executor } from './executor.js';
 
+/** The rows each of the `counted` writes returned, in order; the statement's one result row. */
+export interface Counts {
+  counts: number[];
+}
+
+/** `writes` and `counted` as one statement; `counted` must each have a RETURNING clause. */
+export function inOneStatement(writes: OperationNodeSource[], counted: OperationNodeSource[] = []) {
+  const all = [...writes, ...counted];
+  const name = (i: number) => sql.id(`write_${i}`);
+  const counts = counted.map((_, i) => sql`(SELECT count(*) FROM ${name(writes.length + i)})::int`);
+  return sql<Counts>`
+    WITH ${sql.join(all.map((write, i) => sql`${name(i)} AS (${write})`))}
+    SELECT ARRAY[${sql.join(counts.length === 0 ? [sql`0`] : counts)}] AS counts`;
+}
+
+/** How many rows each of `counted` returned, from the statement's result. */
+export const countsOf = (rows: Counts[], counted: number): number[] =>
+  (rows[0]?.counts ?? []).slice(0, counted);
+
 /**
  * Runs `writes` and `counted` together; `counted` must each have a RETURNING clause, and how many rows
  * each returned comes back, in order.
@@ -14,12 +33,7 @@ export async function writeInOneStatement(
   writes: OperationNodeSource[],
   counted: OperationNodeSource[] = [],
 ): Promise<number[]> {
-  const all = [...writes, ...counted];
-  if (all.length === 0) return [];
-  const name = (i: number) => sql.id(`write_${i}`);
-  const counts = counted.map((_, i) => sql`(SELECT count(*) FROM ${name(writes.length + i)})::int`);
-  const result = await sql<{ counts: number[] }>`
-    WITH ${sql.join(all.map((write, i) => sql`${name(i)} AS (${write})`))}
-    SELECT ARRAY[${sql.join(counts.length === 0 ? [sql`0`] : counts)}] AS counts`.execute(executor);
-  return (result.rows[0]?.counts ?? []).slice(0, counted.length);
+  if (writes.length + counted.length === 0) return [];
+  const result = await inOneStatement(writes, counted).execute(executor);
+  return countsOf(result.rows, counted.length);
 }

@@ -1,23 +1,11 @@
-import type { Insertable } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFERENCE_TYPES } from '../../src/reads/projection.js';
-import { insertRows, updateRows } from '../../src/store/bulk-write.js';
-import type { ConferencesTable } from '../../src/store/schema.js';
+import { changeRows, insertRows, updateRows } from '../../src/store/bulk-write.js';
 import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
+import { conferenceRow } from '../helpers/read-models.js';
 
 const ACCOUNT = `AC${'c'.repeat(32)}`;
-const conference = (n: number): Insertable<ConferencesTable> => ({
-  account_sid: ACCOUNT,
-  sid: `CF${String(n).padStart(32, '0')}`,
-  friendly_name: `room-${n}`,
-  status: 'in-progress',
-  region: 'us1',
-  date_created: '2026-11-29T09:00:00.000Z',
-  date_updated: '2026-11-29T09:00:00.000Z',
-  reason_conference_ended: null,
-  call_sid_ending_conference: null,
-  platform_sid: `CF${'f'.repeat(31)}${n}`,
-});
+const conference = (n: number) => conferenceRow(ACCOUNT, n, { platform_sid: `CF${'f'.repeat(31)}${n}` });
 
 describe.each(databaseKinds)('updating many rows in one statement on $name', (kind) => {
   let database: TestDatabase;
@@ -32,7 +20,7 @@ describe.each(databaseKinds)('updating many rows in one statement on $name', (ki
       'conferences',
       CONFERENCE_TYPES,
       ['account_sid', 'sid'],
-      [
+      changeRows<'conferences'>([
         {
           key: { account_sid: ACCOUNT, sid: conference(1).sid },
           changed: {
@@ -42,7 +30,7 @@ describe.each(databaseKinds)('updating many rows in one statement on $name', (ki
           },
         },
         { key: { account_sid: ACCOUNT, sid: conference(2).sid }, changed: { platform_sid: null } },
-      ],
+      ]),
     );
     await update.execute(database.db);
     const rows = await database.db
