@@ -47,9 +47,30 @@ export function isAuthToken(value: string): boolean {
   return HEX_32.test(value);
 }
 
-/** The ULID `steps` after `ulid`: how one command's ids are spread over the events it produces. */
+// The last ten characters of a ULID: 50 bits, which a double holds exactly.
+const LOW_CHARACTERS = 10;
+const LOW_LIMIT = 2 ** (5 * LOW_CHARACTERS);
+
+/**
+ * The ULID `steps` after `ulid`: how one command's ids are spread over the events it produces. It is
+ * worked out a few times per webhook; the sum of the low characters and `steps` stays a double's exact
+ * integer, which costs a tenth of the same sum in BigInt. It carries into the others only when the random
+ * low bits are within `steps` of 2^50, which BigInt then handles.
+ */
 export function nextUlid(ulid: string, steps = 1): string {
-  return bigIntToUlid(ulidToBigInt(ulid) + BigInt(steps));
+  if (!isUlid(ulid)) throw new RangeError(`not a ULID: ${ulid}`);
+  const split = ulid.length - LOW_CHARACTERS;
+  let low = steps;
+  for (let i = split, scale = LOW_LIMIT / 32; i < ulid.length; i++, scale /= 32) {
+    low += CROCKFORD.indexOf(ulid.charAt(i)) * scale;
+  }
+  if (low >= LOW_LIMIT) return bigIntToUlid(ulidToBigInt(ulid) + BigInt(steps));
+  let out = '';
+  for (let i = 0; i < LOW_CHARACTERS; i++) {
+    out = CROCKFORD.charAt(low % 32) + out;
+    low = Math.floor(low / 32);
+  }
+  return ulid.slice(0, split) + out;
 }
 
 /** The lowest conference Sid whose ULID carries a time at or after `ms`: a bound for ranges of Sids. */

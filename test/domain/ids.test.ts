@@ -70,6 +70,21 @@ describe('the ULIDs of one command', () => {
   it('steps across a base-32 digit', () => {
     expect(nextUlid('0000000000000000000000000Z')).toBe('00000000000000000000000010');
   });
+
+  it('carries past the low fifty bits into the rest', () => {
+    expect(nextUlid('01ARZ3NDEKTSVZZZZZZZZZZZZZ')).toBe('01ARZ3NDEKTSW0000000000000');
+    expect(nextUlid('01ARZ3NDEKTSVZZZZZZZZZZZZX', 5)).toBe('01ARZ3NDEKTSW0000000000002');
+    fc.assert(
+      fc.property(ulid, fc.integer({ min: 0, max: 2 ** 40 }), (u, steps) => {
+        const next = nextUlid(u, steps);
+        expect(BigInt(`0x${ulidToHex(next)}`) - BigInt(`0x${ulidToHex(u)}`)).toBe(BigInt(steps));
+      }),
+    );
+  });
+
+  it('refuses what is not a ULID', () => {
+    expect(() => nextUlid('01ARZ3NDEKTSV4RRFFQ69G5FAU')).toThrow(RangeError);
+  });
 });
 
 describe('formats', () => {
