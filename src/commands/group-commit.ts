@@ -14,25 +14,21 @@ import { decideEach, plan } from '../domain/delivery.js';
 import type { RoomEvent } from '../domain/events.js';
 import { Projection, type ProjectionRows, projectionWrites } from '../reads/projection.js';
 import {
-  advancedRoomRows,
   advanceRooms,
   appendEvents,
-  callRows,
-  createdRoomRows,
-  eventRows,
   lockCalls,
   lockRoomsAndReadInbox,
   type Owned,
-  outcomeRows,
   ownedKey,
   type PositionedEvent,
   type RoomAppend,
   readCalls,
   readRoomsAndInbox,
   recordOutcomes,
+  type StoreRows,
   storeCalls,
+  storeRows,
   storeVisits,
-  visitRows,
 } from '../store/batch.js';
 import { unavailableCause } from '../store/errors.js';
 import { ConcurrencyError } from '../store/events.js';
@@ -73,29 +69,20 @@ interface Waiting {
 // Everything a batch decided, written by one statement. Every part is sent, those with nothing to write
 // too, so that the text is the same for every batch: the database prepares it once, and the process builds
 // and compiles it once.
-interface BatchRows extends ProjectionRows {
-  events: ReturnType<typeof eventRows>;
-  calls: ReturnType<typeof callRows>;
-  visits: ReturnType<typeof visitRows>;
-  advancedRooms: ReturnType<typeof advancedRoomRows>;
-  createdRooms: ReturnType<typeof createdRoomRows>;
-  outcomes: ReturnType<typeof outcomeRows>;
-}
-
-const BATCH_WRITE = new FixedStatement<BatchRows, Counts>(
-  [
-    'conferences',
-    'participants',
-    'recordings',
-    'conferenceUpdates',
-    'participantUpdates',
-    'events',
-    'calls',
-    'visits',
-    'advancedRooms',
-    'createdRooms',
-    'outcomes',
-  ],
+const BATCH_WRITE = new FixedStatement<ProjectionRows & StoreRows, Counts>(
+  {
+    conferences: true,
+    participants: true,
+    recordings: true,
+    conferenceUpdates: true,
+    participantUpdates: true,
+    events: true,
+    calls: true,
+    visits: true,
+    advancedRooms: true,
+    createdRooms: true,
+    outcomes: true,
+  },
   (executor, rows) =>
     inOneStatement(
       [
@@ -346,20 +333,17 @@ async function decideBatch(
   }
 
   const appended = [...appends.values()];
-  const [advancedExisting = 0, advancedNew = 0, inserted] = countsOf(
-    (
-      await BATCH_WRITE.execute(trx, {
-        ...projection.rows(),
-        events: eventRows(positioned),
-        calls: callRows([...changedCalls.values()]),
-        visits: visitRows([...changedVisits.values()]),
-        advancedRooms: advancedRoomRows(appended),
-        createdRooms: createdRoomRows(appended),
-        outcomes: outcomeRows(recorded),
-      })
-    ).rows,
-    3,
-  );
+  const written = await BATCH_WRITE.execute(trx, {
+    ...projection.rows(),
+    ...storeRows({
+      events: positioned,
+      calls: [...changedCalls.values()],
+      visits: [...changedVisits.values()],
+      appends: appended,
+      outcomes: recorded,
+    }),
+  });
+  const [advancedExisting = 0, advancedNew = 0, inserted] = countsOf(written.rows);
   if (advancedExisting + advancedNew !== appended.length) {
     const first = appended[0] as RoomAppend;
     throw new ConcurrencyError(first.accountSid, first.room, first.expectedVersion);

@@ -348,8 +348,8 @@ export interface ProjectionRows {
   conferences: ConferenceRow[];
   participants: ParticipantRow[];
   recordings: RecordingRow[];
-  conferenceUpdates: ChangeRow[];
-  participantUpdates: ChangeRow[];
+  conferenceUpdates: ChangeRow<'conferences'>[];
+  participantUpdates: ChangeRow<'participants'>[];
 }
 
 /** The five statements that write `rows` (or, for a statement built once, stand for them). */
@@ -392,8 +392,8 @@ const writeRecordings = (executor: Executor, rows: RowsOf<RecordingRow>) =>
       ),
   );
 
-const updateConferences = (changes: RowsOf<ChangeRow>) =>
+const updateConferences = (changes: RowsOf<ChangeRow<'conferences'>>) =>
   updateRows('conferences', CONFERENCE_TYPES, ['account_sid', 'sid'], changes);
 
-const updateParticipants = (changes: RowsOf<ChangeRow>) =>
+const updateParticipants = (changes: RowsOf<ChangeRow<'participants'>>) =>
   updateRows('participants', PARTICIPANT_TYPES, [...PARTICIPANT_KEY], changes);

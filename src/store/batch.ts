@@ -365,3 +365,31 @@ export function recordOutcomes(executor: Executor, rows: RowsOf<Insertable<Inbox
     .onConflict((oc) => oc.doNothing())
     .returning('key');
 }
+
+/** What a batch writes besides the read models, by statement. */
+export interface StoreRows {
+  events: Insertable<EventsTable>[];
+  calls: Insertable<CallsTable>[];
+  visits: Insertable<CallVisitsTable>[];
+  advancedRooms: AdvancedRoomRow[];
+  createdRooms: Insertable<RoomsTable>[];
+  outcomes: Insertable<InboxTable>[];
+}
+
+/** The rows of every statement a batch writes besides the read models. */
+export function storeRows(decided: {
+  events: PositionedEvent[];
+  calls: { accountSid: string; callSid: string; call: CallState }[];
+  visits: { accountSid: string; callSid: string; visits: VisitState }[];
+  appends: RoomAppend[];
+  outcomes: { accountSid: string; key: string; outcome: unknown }[];
+}): StoreRows {
+  return {
+    events: eventRows(decided.events),
+    calls: callRows(decided.calls),
+    visits: visitRows(decided.visits),
+    advancedRooms: advancedRoomRows(decided.appends),
+    createdRooms: createdRoomRows(decided.appends),
+    outcomes: outcomeRows(decided.outcomes),
+  };
+}

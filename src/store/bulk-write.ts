@@ -86,11 +86,11 @@ export interface RowChange<T extends keyof DB & string> {
   changed: Updateable<DB[T]>;
 }
 
-/** What `updateRows` sends for each change: its key columns, and the columns it changes as one object. */
-export type ChangeRow = Record<string, unknown>;
+/** What `updateRows` sends for a change of a row of `T`: its key columns, and what it changes as one object. */
+export type ChangeRow<T extends keyof DB & string> = RowChange<T>['key'] & { changed: Updateable<DB[T]> };
 
 /** The rows `updateRows` takes for `changes`. */
-export const changeRows = <T extends keyof DB & string>(changes: RowChange<T>[]): ChangeRow[] =>
+export const changeRows = <T extends keyof DB & string>(changes: RowChange<T>[]): ChangeRow<T>[] =>
   changes.map((change) => ({ ...change.key, changed: change.changed }));
 
 /**
@@ -101,7 +101,7 @@ export function updateRows<T extends keyof DB & string>(
   table: T,
   types: ColumnTypes<T>,
   key: (keyof DB[T] & string)[],
-  changes: RowsOf<ChangeRow>,
+  changes: RowsOf<ChangeRow<T>>,
 ) {
   const columns = (Object.entries(types) as [string, PostgresType][]).filter(
     ([column]) => !(key as string[]).includes(column),

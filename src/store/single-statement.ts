@@ -17,12 +17,11 @@ export function inOneStatement(writes: OperationNodeSource[], counted: Operation
   const counts = counted.map((_, i) => sql`(SELECT count(*) FROM ${name(writes.length + i)})::int`);
   return sql<Counts>`
     WITH ${sql.join(all.map((write, i) => sql`${name(i)} AS (${write})`))}
-    SELECT ARRAY[${sql.join(counts.length === 0 ? [sql`0`] : counts)}] AS counts`;
+    SELECT ${counts.length === 0 ? sql`ARRAY[]::int[]` : sql`ARRAY[${sql.join(counts)}]`} AS counts`;
 }
 
-/** How many rows each of `counted` returned, from the statement's result. */
-export const countsOf = (rows: Counts[], counted: number): number[] =>
-  (rows[0]?.counts ?? []).slice(0, counted);
+/** How many rows each of the counted writes returned, in order, from the statement's result. */
+export const countsOf = (rows: Counts[]): number[] => rows[0]?.counts ?? [];
 
 /**
  * Runs `writes` and `counted` together; `counted` must each have a RETURNING clause, and how many rows
@@ -35,5 +34,5 @@ export async function writeInOneStatement(
 ): Promise<number[]> {
   if (writes.length + counted.length === 0) return [];
   const result = await inOneStatement(writes, counted).execute(executor);
-  return countsOf(result.rows, counted.length);
+  return countsOf(result.rows);
 }
