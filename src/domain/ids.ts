@@ -59,6 +59,7 @@ const LOW_LIMIT = 2 ** (5 * LOW_CHARACTERS);
  */
 export function nextUlid(ulid: string, steps = 1): string {
   if (!isUlid(ulid)) throw new RangeError(`not a ULID: ${ulid}`);
+  if (!Number.isSafeInteger(steps) || steps < 0) throw new RangeError(`not a count of steps: ${steps}`);
   const split = ulid.length - LOW_CHARACTERS;
   let low = steps;
   for (let i = split, scale = LOW_LIMIT / 32; i < ulid.length; i++, scale /= 32) {

@@ -82,8 +82,11 @@ describe('the ULIDs of one command', () => {
     );
   });
 
-  it('refuses what is not a ULID', () => {
+  it('refuses what is not a ULID, or steps that are not a count', () => {
     expect(() => nextUlid('01ARZ3NDEKTSV4RRFFQ69G5FAU')).toThrow(RangeError);
+    for (const steps of [-1, 1.5, Number.NaN, 2 ** 53]) {
+      expect(() => nextUlid('01ARZ3NDEKTSV4RRFFQ69G5FAV', steps)).toThrow(RangeError);
+    }
   });
 });
 
