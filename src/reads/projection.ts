@@ -8,10 +8,8 @@ import type { RoomEvent } from '../domain/events.js';
 import {
   type ChangeRow,
   type ColumnTypes,
-  changeRows,
   inChunks,
   insertRows,
-  type RowChange,
   type RowsOf,
   updateRows,
   upsertRows,
@@ -319,25 +317,20 @@ export class Projection {
       conferences: created(this.conferences),
       participants: created(this.participants),
       recordings: [...this.recordings.values()],
-      conferenceUpdates: changeRows(
-        changed(this.conferences).map(
-          (change): RowChange<'conferences'> => ({
-            key: { account_sid: change.key.accountSid, sid: change.key.sid },
-            changed: change.set,
-          }),
-        ),
+      conferenceUpdates: changed(this.conferences).map(
+        (change): ChangeRow<'conferences'> => ({
+          account_sid: change.key.accountSid,
+          sid: change.key.sid,
+          changed: change.set,
+        }),
       ),
-      participantUpdates: changeRows(
-        changed(this.participants).map(
-          (change): RowChange<'participants'> => ({
-            key: {
-              account_sid: change.key.accountSid,
-              conference_sid: change.key.sid,
-              call_sid: change.key.callSid,
-            },
-            changed: change.set,
-          }),
-        ),
+      participantUpdates: changed(this.participants).map(
+        (change): ChangeRow<'participants'> => ({
+          account_sid: change.key.accountSid,
+          conference_sid: change.key.sid,
+          call_sid: change.key.callSid,
+          changed: change.set,
+        }),
       ),
     };
   }

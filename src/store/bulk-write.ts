@@ -80,18 +80,10 @@ export function upsertRows<T extends keyof DB & string>(
   );
 }
 
-/** A row to update: its key columns and values, and the columns it changes with their new values. */
-export interface RowChange<T extends keyof DB & string> {
-  key: Partial<Record<keyof DB[T] & string, string>>;
+/** A row to update: its key columns and values, and, as one object, the columns it changes. */
+export type ChangeRow<T extends keyof DB & string> = Partial<Record<keyof DB[T] & string, string>> & {
   changed: Updateable<DB[T]>;
-}
-
-/** What `updateRows` sends for a change of a row of `T`: its key columns, and what it changes as one object. */
-export type ChangeRow<T extends keyof DB & string> = RowChange<T>['key'] & { changed: Updateable<DB[T]> };
-
-/** The rows `updateRows` takes for `changes`. */
-export const changeRows = <T extends keyof DB & string>(changes: RowChange<T>[]): ChangeRow<T>[] =>
-  changes.map((change) => ({ ...change.key, changed: change.changed }));
+};
 
 /**
  * Updates each row named by `key` with the columns its change names; a column it leaves out keeps its

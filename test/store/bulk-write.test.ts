@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFERENCE_TYPES } from '../../src/reads/projection.js';
-import { changeRows, insertRows, updateRows } from '../../src/store/bulk-write.js';
+import { insertRows, updateRows } from '../../src/store/bulk-write.js';
 import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
 import { conferenceRow } from '../helpers/read-models.js';
 
@@ -20,17 +20,18 @@ describe.each(databaseKinds)('updating many rows in one statement on $name', (ki
       'conferences',
       CONFERENCE_TYPES,
       ['account_sid', 'sid'],
-      changeRows<'conferences'>([
+      [
         {
-          key: { account_sid: ACCOUNT, sid: conference(1).sid },
+          account_sid: ACCOUNT,
+          sid: conference(1).sid,
           changed: {
             status: 'completed',
             date_updated: '2026-11-29T10:00:00.000Z',
             reason_conference_ended: 'last-participant-left',
           },
         },
-        { key: { account_sid: ACCOUNT, sid: conference(2).sid }, changed: { platform_sid: null } },
-      ]),
+        { account_sid: ACCOUNT, sid: conference(2).sid, changed: { platform_sid: null } },
+      ],
     );
     await update.execute(database.db);
     const rows = await database.db
