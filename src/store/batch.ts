@@ -7,9 +7,9 @@ import { type Insertable, sql } from 'kysely';
 import type { CallState } from '../domain/call.js';
 import type { RoomEvent } from '../domain/events.js';
 import { initialRoomState, type RoomState } from '../domain/room.js';
-import { insertRows, type RowsOf, rowsParameter, upsertRows } from './bulk-write.js';
+import { insertRows, type RowsOf, rowsToJoin, upsertRows } from './bulk-write.js';
 import type { Executor } from './executor.js';
-import type { LockedRoom, VisitState } from './locks.js';
+import { type LockedRoom, transactionSettings, type VisitState } from './locks.js';
 import type { CallsTable, CallVisitsTable, EventsTable, InboxTable, RoomsTable } from './schema.js';
 
 /** A call or a room of one account; calls and rooms of several accounts may share a batch. */
@@ -51,7 +51,7 @@ export async function lockCalls(
     visits: withVisits.has(ownedKey(c.accountSid, c.name)),
   }));
   const result = await sql<CallRow>`
-    WITH settings AS (SELECT set_config('lock_timeout', ${lockTimeout}, true)),
+    WITH settings AS (${transactionSettings(lockTimeout)}),
     wanted AS (
       SELECT * FROM json_to_recordset(${JSON.stringify(wanted)}::json)
       AS w (account_sid text, call_sid text, n int, visits boolean)),
@@ -109,7 +109,7 @@ export async function readCalls(
   const result = await sql<CallRow>`
     SELECT w.account_sid, w.call_sid, c.room, coalesce(c.ended, false) AS ended,
            v.visit, v.room AS visit_room, v.turned_away
-    FROM json_to_recordset(${JSON.stringify(wanted)}::json) AS w (account_sid text, call_sid text, visits boolean)
+    FROM ${rowsToJoin(wanted, 'w', sql`account_sid text, call_sid text, visits boolean`)}
     LEFT JOIN calls c ON c.account_sid = w.account_sid AND c.call_sid = w.call_sid
     LEFT JOIN call_visits v ON w.visits AND v.account_sid = w.account_sid AND v.call_sid = w.call_sid`.execute(
     executor,
@@ -155,7 +155,7 @@ export async function readRoomsAndInbox(
   const result = await sql<RoomsAndOutcomesRow>`
     SELECT (SELECT jsonb_agg(jsonb_build_object('account_sid', w.account_sid, 'name', w.name,
                    'version', coalesce(r.version, 0), 'state', coalesce(r.state, ${JSON.stringify(initialRoomState)}::jsonb)))
-            FROM json_to_recordset(${JSON.stringify(wanted)}::json) AS w (account_sid text, name text)
+            FROM ${rowsToJoin(wanted, 'w', sql`account_sid text, name text`)}
             LEFT JOIN rooms r ON r.account_sid = w.account_sid AND r.friendly_name = w.name) AS rooms,
            ${inboxOutcomes(keys)} AS outcomes`.execute(executor);
   return roomsAndOutcomes(result.rows[0]);
@@ -170,9 +170,8 @@ interface RoomsAndOutcomesRow {
 function inboxOutcomes(keys: Owned[]) {
   const asked = keys.map((k) => ({ account_sid: k.accountSid, key: k.name }));
   return sql`(SELECT jsonb_agg(jsonb_build_object('account_sid', i.account_sid, 'key', i.key, 'outcome', i.outcome))
-    FROM inbox i
-    JOIN json_to_recordset(${JSON.stringify(asked)}::json) AS a (account_sid text, key text)
-      ON i.account_sid = a.account_sid AND i.key = a.key)`;
+    FROM ${rowsToJoin(asked, 'a', sql`account_sid text, key text`)}
+    JOIN inbox i ON i.account_sid = a.account_sid AND i.key = a.key)`;
 }
 
 function roomsAndOutcomes(row: RoomsAndOutcomesRow | undefined): RoomsAndOutcomes {
@@ -284,8 +283,7 @@ export function advanceRooms(
   return [
     sql`
       UPDATE rooms SET version = w.version, state = w.state
-      FROM json_to_recordset(${rowsParameter(advanced)}::json)
-        AS w (account_sid text, name text, expected bigint, version bigint, state jsonb)
+      FROM ${rowsToJoin(advanced, 'w', sql`account_sid text, name text, expected bigint, version bigint, state jsonb`)}
       WHERE rooms.account_sid = w.account_sid AND rooms.friendly_name = w.name AND rooms.version = w.expected
       RETURNING rooms.friendly_name`,
     insertRows(

@@ -3,7 +3,7 @@
 // each row changes), so that it is prepared once; the driver serialises one string (natively, not value by
 // value), and a large batch (a rebuild's) costs little more per row than the rows themselves.
 
-import { type Insertable, sql, type Updateable } from 'kysely';
+import { type Insertable, type RawBuilder, sql, type Updateable } from 'kysely';
 import type { Executor } from './executor.js';
 import type { DB } from './schema.js';
 
@@ -32,6 +32,14 @@ export type RowsOf<Row> = Row[] | Placeholder<Row>;
 /** The parameter that carries `rows`: their JSON document, or the placeholder standing for it. */
 export const rowsParameter = <Row>(rows: RowsOf<Row>) =>
   rows instanceof Placeholder ? rows : JSON.stringify(rows);
+
+/**
+ * `rows` as the relation `alias` of `columns` (`name type, …`), for a statement that joins them to a table.
+ * They come through batch_rows (sql/009), whose row estimate makes the planner look each up by key rather
+ * than read the whole table to hash it.
+ */
+export const rowsToJoin = <Row>(rows: RowsOf<Row>, alias: string, columns: RawBuilder<unknown>) =>
+  sql`batch_rows(${rowsParameter(rows)}::json) AS element CROSS JOIN LATERAL json_to_record(element) AS ${sql.raw(alias)} (${columns})`;
 
 /** `items` in runs short enough for one INSERT each. */
 export function inChunks<T>(items: T[]): T[][] {
@@ -109,8 +117,7 @@ export function updateRows<T extends keyof DB & string>(
           sql`${sql.ref(column)} = CASE WHEN w.changed ? ${sql.lit(column)} THEN ${value(column, type)} ELSE t.${sql.ref(column)} END`,
       ),
     )}
-    FROM json_to_recordset(${rowsParameter(changes)}::json)
-      AS w (${sql.join([...key.map((column) => sql`${sql.ref(column)} text`), sql`changed jsonb`])})
+    FROM ${rowsToJoin(changes, 'w', sql.join([...key.map((column) => sql`${sql.ref(column)} text`), sql`changed jsonb`]))}
     WHERE ${sql.join(
       key.map((column) => sql`t.${sql.ref(column)} = w.${sql.ref(column)}`),
       sql` AND `,

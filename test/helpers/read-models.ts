@@ -1,7 +1,10 @@
-// Snapshots of the derived tables, for comparing what two histories or two derivations produced.
+// Rows of the read models for tests: made, snapshotted to compare two histories or derivations, and the pages
+// read to change them.
 
 import { type Insertable, sql } from 'kysely';
+import type { ChangeRow } from '../../src/store/bulk-write.js';
 import type { Database } from '../../src/store/database.js';
+import type { Executor } from '../../src/store/executor.js';
 import { type ConferencesTable, DERIVED_TABLES } from '../../src/store/schema.js';
 
 /** The `n`th conference row of `accountSid`, in progress, with `changes` made to it. */
@@ -22,6 +25,35 @@ export const conferenceRow = (
   platform_sid: null,
   ...changes,
 });
+
+/** A change to the region of the `n`th conference of `accountSid`: a column no index holds. */
+export const regionChange = (accountSid: string, n: number, region: string): ChangeRow<'conferences'> => ({
+  account_sid: accountSid,
+  sid: conferenceRow(accountSid, n).sid,
+  changed: { region },
+});
+
+/**
+ * The pages of the conferences table and its indexes that `run` reads, as the session counts them (until
+ * the transaction in progress ends, on PostgreSQL; for the session's life on PGlite, which never reports
+ * its counts on).
+ */
+export async function conferencePagesRead(executor: Executor, run: () => Promise<unknown>): Promise<number> {
+  const pages = async () =>
+    Number(
+      (
+        await sql<{ pages: string }>`
+          SELECT sum(pg_stat_get_xact_blocks_fetched(oid))::text AS pages FROM pg_class
+          WHERE oid = 'conferences'::regclass
+             OR oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = 'conferences'::regclass)`.execute(
+          executor,
+        )
+      ).rows[0]?.pages,
+    );
+  const before = await pages();
+  await run();
+  return (await pages()) - before;
+}
 
 export async function readModels(database: Database): Promise<Record<string, unknown[]>> {
   const snapshot: Record<string, unknown[]> = {};
