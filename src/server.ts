@@ -1,6 +1,6 @@
 // Opens the database, applies migrations, makes sure an account exists, listens, sweeps for lost leaves
-// on an interval and delivers the app's callbacks. On SIGTERM or SIGINT it stops accepting, lets requests
-// in flight finish (within a bound), closes the pool and exits 0.
+// on an interval, vacuums the embedded database and delivers the app's callbacks. On SIGTERM or SIGINT it
+// stops accepting, lets requests in flight finish (within a bound), closes the pool and exits 0.
 
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
@@ -12,6 +12,7 @@ import { ensureDevelopmentAccount, findAccount, listAccounts, saveAccount } from
 import { type Database, openDatabase } from './store/database.js';
 import { saveDevelopmentAccountFile } from './store/development-account-file.js';
 import { migrate } from './store/migrate.js';
+import { UPKEEP_INTERVAL_MS, vacuumAndAnalyze } from './store/upkeep.js';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 export const DEVELOPMENT_ACCOUNT_NAME = 'Development account';
@@ -60,51 +61,64 @@ function reapInterval(maxCallDuration: number): number {
   return Math.min(60_000, Math.max(1000, maxCallDuration * 250));
 }
 
-/**
- * Sweeps for participants whose leave was lost, at once and then on an interval, one sweep at a time. A
- * sweep that fails (the database is down) is logged and tried again at the next tick.
- */
-function startReaper(
-  database: Database,
-  maxCallDuration: number,
-  log: FastifyBaseLogger,
-  now: () => number = Date.now,
-): { stop(): Promise<void> } {
+/** Runs `task` after `firstDelayMs`, then `intervalMs` after each run ends, one run at a time, until stopped. */
+function repeat(task: () => Promise<void>, intervalMs: number, firstDelayMs = 0): { stop(): Promise<void> } {
   let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let sweeping: Promise<void> = Promise.resolve();
+  let running: Promise<void> = Promise.resolve();
   const tick = () => {
-    sweeping = reap(database, { now: now(), maxCallDuration })
-      .then(
+    running = task().finally(() => {
+      if (!stopped) timer = setTimeout(tick, intervalMs);
+    });
+  };
+  let timer = setTimeout(tick, firstDelayMs);
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}
+
+/**
+ * Sweeps for participants whose leave was lost, at once and then on an interval. A sweep that fails (the
+ * database is down) is logged and tried again at the next tick.
+ */
+function startReaper(database: Database, maxCallDuration: number, log: FastifyBaseLogger, now: () => number) {
+  return repeat(
+    () =>
+      reap(database, { now: now(), maxCallDuration }).then(
         (reaped) => {
           if (reaped && reaped.timedOut > 0)
             log.info({ reaped }, 'timed out participants whose leave was lost');
         },
         (error: unknown) => log.warn({ err: error }, 'the reaper could not sweep; it tries again'),
-      )
-      .finally(() => {
-        if (!stopped) timer = setTimeout(tick, reapInterval(maxCallDuration));
-      });
-  };
-  tick();
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await sweeping;
-    },
-  };
+      ),
+    reapInterval(maxCallDuration),
+  );
+}
+
+/** On PGlite, autovacuum's work, on autovacuum's interval (`store/upkeep.ts`); nothing on PostgreSQL. */
+function startUpkeep(database: Database, log: FastifyBaseLogger, intervalMs: number) {
+  if (database.kind !== 'pglite') return { stop: async () => {} };
+  const run = () =>
+    vacuumAndAnalyze(database).catch((error: unknown) =>
+      log.warn({ err: error }, 'the embedded database could not be vacuumed; it tries again'),
+    );
+  return repeat(run, intervalMs, intervalMs);
 }
 
 export interface ServerOptions {
   print?: (line: string) => void;
   /** The reaper's clock. */
   now?: () => number;
+  /** Between runs of the embedded database's upkeep. */
+  upkeepIntervalMs?: number;
 }
 
 export async function startServer(
   config: Config,
-  { print = console.log, now = Date.now }: ServerOptions = {},
+  { print = console.log, now = Date.now, upkeepIntervalMs = UPKEEP_INTERVAL_MS }: ServerOptions = {},
 ): Promise<Server> {
   const database = await openDatabase(config.database);
   try {
@@ -117,6 +131,7 @@ export async function startServer(
   const app = await buildApp({ config, database, logger: loggerOptions(config.logLevel) });
   const address = await app.listen({ port: config.port, host: config.host });
   const reaper = startReaper(database, config.maxCallDuration, app.log, now);
+  const upkeep = startUpkeep(database, app.log, upkeepIntervalMs);
   const deliverer = startCallbackDeliverer(database.db, {
     retryForMs: config.callbackRetryFor * 1000,
     concurrency: config.callbackConcurrency,
@@ -126,7 +141,7 @@ export async function startServer(
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      await Promise.all([reaper.stop(), deliverer.stop()]);
+      await Promise.all([reaper.stop(), upkeep.stop(), deliverer.stop()]);
       await app.close();
       await database.close();
     })();
