@@ -12,7 +12,7 @@ import { ensureDevelopmentAccount, findAccount, listAccounts, saveAccount } from
 import { type Database, openDatabase } from './store/database.js';
 import { saveDevelopmentAccountFile } from './store/development-account-file.js';
 import { migrate } from './store/migrate.js';
-import { UPKEEP_INTERVAL_MS, vacuumAndAnalyze } from './store/upkeep.js';
+import { UPKEEP_INTERVAL_MS, upkeep } from './store/upkeep.js';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 export const DEVELOPMENT_ACCOUNT_NAME = 'Development account';
@@ -61,14 +61,20 @@ function reapInterval(maxCallDuration: number): number {
   return Math.min(60_000, Math.max(1000, maxCallDuration * 250));
 }
 
-/** Runs `task` after `firstDelayMs`, then `intervalMs` after each run ends, one run at a time, until stopped. */
+/**
+ * Runs `task` after `firstDelayMs`, then `intervalMs` after each run ends, one run at a time, until
+ * stopped. The task handles its own failures; one it lets through is dropped, so that it cannot end the
+ * process as an unhandled rejection.
+ */
 function repeat(task: () => Promise<void>, intervalMs: number, firstDelayMs = 0): { stop(): Promise<void> } {
   let stopped = false;
   let running: Promise<void> = Promise.resolve();
   const tick = () => {
-    running = task().finally(() => {
-      if (!stopped) timer = setTimeout(tick, intervalMs);
-    });
+    running = task()
+      .catch(() => {})
+      .finally(() => {
+        if (!stopped) timer = setTimeout(tick, intervalMs);
+      });
   };
   let timer = setTimeout(tick, firstDelayMs);
   return {
@@ -102,8 +108,12 @@ function startReaper(database: Database, maxCallDuration: number, log: FastifyBa
 function startUpkeep(database: Database, log: FastifyBaseLogger, intervalMs: number) {
   if (database.kind !== 'pglite') return { stop: async () => {} };
   const run = () =>
-    vacuumAndAnalyze(database).catch((error: unknown) =>
-      log.warn({ err: error }, 'the embedded database could not be vacuumed; it tries again'),
+    upkeep(database).then(
+      (done) => {
+        if (done.length > 0) log.debug({ upkeep: done }, 'vacuumed or analysed the embedded database');
+      },
+      (error: unknown) =>
+        log.warn({ err: error }, 'the embedded database could not be vacuumed; it tries again'),
     );
   return repeat(run, intervalMs, intervalMs);
 }

@@ -1,5 +1,5 @@
-// Many rows in one INSERT or UPDATE, sent as one JSON document that json_to_recordset spreads back into
-// rows: the statement stays the same whatever the number of rows (and, for an UPDATE, whatever columns
+// Many rows in one INSERT or UPDATE, sent as one JSON document that json_to_recordset (or, joined to a
+// table, batch_rows and json_to_record) spreads back into rows: the statement stays the same whatever the number of rows (and, for an UPDATE, whatever columns
 // each row changes), so that it is prepared once; the driver serialises one string (natively, not value by
 // value), and a large batch (a rebuild's) costs little more per row than the rows themselves.
 
@@ -39,7 +39,8 @@ export const rowsParameter = <Row>(rows: RowsOf<Row>) =>
  * than read the whole table to hash it.
  */
 export const rowsToJoin = <Row>(rows: RowsOf<Row>, alias: string, columns: RawBuilder<unknown>) =>
-  sql`batch_rows(${rowsParameter(rows)}::json) AS element CROSS JOIN LATERAL json_to_record(element) AS ${sql.raw(alias)} (${columns})`;
+  sql`batch_rows(${rowsParameter(rows)}::json) AS ${sql.raw(`${alias}_rows`)} (document)
+      CROSS JOIN LATERAL json_to_record(${sql.raw(`${alias}_rows`)}.document) AS ${sql.raw(alias)} (${columns})`;
 
 /** `items` in runs short enough for one INSERT each. */
 export function inChunks<T>(items: T[]): T[][] {

@@ -2,7 +2,8 @@
 // read to change them.
 
 import { type Insertable, sql } from 'kysely';
-import type { ChangeRow } from '../../src/store/bulk-write.js';
+import { CONFERENCE_TYPES } from '../../src/reads/projection.js';
+import { type ChangeRow, insertRows } from '../../src/store/bulk-write.js';
 import type { Database } from '../../src/store/database.js';
 import type { Executor } from '../../src/store/executor.js';
 import { type ConferencesTable, DERIVED_TABLES } from '../../src/store/schema.js';
@@ -53,6 +54,21 @@ export async function conferencePagesRead(executor: Executor, run: () => Promise
   const before = await pages();
   await run();
   return (await pages()) - before;
+}
+
+/**
+ * Inserts the first conference of `accountSid` and runs `update` on it often enough for a session to keep
+ * its plan, made for a table of one row; then grows the table to 20,000 conferences.
+ */
+export async function planOnOneRowThenGrow(
+  executor: Executor,
+  accountSid: string,
+  update: (changes: ChangeRow<'conferences'>[]) => Promise<unknown>,
+): Promise<void> {
+  await insertRows(executor, 'conferences', CONFERENCE_TYPES, [conferenceRow(accountSid, 1)]).execute();
+  for (let run = 0; run < 8; run++) await update([regionChange(accountSid, 1, `r${run}`)]);
+  const more = Array.from({ length: 19_999 }, (_, i) => conferenceRow(accountSid, i + 2));
+  await insertRows(executor, 'conferences', CONFERENCE_TYPES, more).execute();
 }
 
 export async function readModels(database: Database): Promise<Record<string, unknown[]>> {

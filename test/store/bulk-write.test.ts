@@ -3,8 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFERENCE_TYPES } from '../../src/reads/projection.js';
 import { type ChangeRow, insertRows, updateRows } from '../../src/store/bulk-write.js';
 import { transactionSettings } from '../../src/store/locks.js';
-import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
-import { conferencePagesRead, conferenceRow, regionChange } from '../helpers/read-models.js';
+import { type DatabaseKind, databaseKinds, postgresKind, type TestDatabase } from '../helpers/databases.js';
+import {
+  conferencePagesRead,
+  conferenceRow,
+  planOnOneRowThenGrow,
+  regionChange,
+} from '../helpers/read-models.js';
 
 const ACCOUNT = `AC${'c'.repeat(32)}`;
 const conference = (n: number) => conferenceRow(ACCOUNT, n, { platform_sid: `CF${'f'.repeat(31)}${n}` });
@@ -76,12 +81,13 @@ describe.each(databaseKinds)('updating many rows in one statement on $name', (ki
   });
 });
 
-describe.each(databaseKinds)(
-  'a batch statement whose table has grown since it was first run, on $name',
-  (kind) => {
+// PGlite keeps its plans, and has them made again by the upkeep (test/store/upkeep.test.ts).
+describe.skipIf(!postgresKind)(
+  'a batch statement whose table has grown since it was first run, on postgres',
+  () => {
     let database: TestDatabase;
     beforeAll(async () => {
-      database = await kind.create();
+      database = await (postgresKind as DatabaseKind).create();
     });
     afterAll(() => database.drop());
 
@@ -90,11 +96,7 @@ describe.each(databaseKinds)(
         await sql`${transactionSettings('5s')}`.execute(trx);
         const update = (changes: ChangeRow<'conferences'>[]) =>
           updateRows('conferences', CONFERENCE_TYPES, ['account_sid', 'sid'], changes).execute(trx);
-        // Run often enough, on a table with one row, for a plan to be kept if the statement's plans are kept.
-        await insertRows(trx, 'conferences', CONFERENCE_TYPES, [conference(1)]).execute();
-        for (let run = 0; run < 8; run++) await update([regionChange(ACCOUNT, 1, `r${run}`)]);
-        const more = Array.from({ length: 19_999 }, (_, i) => conference(i + 2));
-        await insertRows(trx, 'conferences', CONFERENCE_TYPES, more).execute();
+        await planOnOneRowThenGrow(trx, ACCOUNT, update);
 
         const read = await conferencePagesRead(trx, () =>
           update([7, 9_000, 19_999].map((n) => regionChange(ACCOUNT, n, 'ie1'))),
@@ -111,6 +113,7 @@ describe.each(databaseKinds)(
         // Each row: a descent of the primary key, its page, and its new version's entry in each of the six
         // indexes (63 pages here). A plan kept from the table's first row read 464 (an index sharing only the
         // key's first column), and one joining by hash reads the whole table (about 500).
+        expect(read).toBeGreaterThan(10);
         expect(read).toBeLessThan(150);
       });
     });
