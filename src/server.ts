@@ -141,7 +141,7 @@ export async function startServer(
   const app = await buildApp({ config, database, logger: loggerOptions(config.logLevel) });
   const address = await app.listen({ port: config.port, host: config.host });
   const reaper = startReaper(database, config.maxCallDuration, app.log, now);
-  const upkeep = startUpkeep(database, app.log, upkeepIntervalMs);
+  const upkeepLoop = startUpkeep(database, app.log, upkeepIntervalMs);
   const deliverer = startCallbackDeliverer(database.db, {
     retryForMs: config.callbackRetryFor * 1000,
     concurrency: config.callbackConcurrency,
@@ -151,7 +151,7 @@ export async function startServer(
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      await Promise.all([reaper.stop(), upkeep.stop(), deliverer.stop()]);
+      await Promise.all([reaper.stop(), upkeepLoop.stop(), deliverer.stop()]);
       await app.close();
       await database.close();
     })();

@@ -1,7 +1,8 @@
 // Many rows in one INSERT or UPDATE, sent as one JSON document that json_to_recordset (or, joined to a
-// table, batch_rows and json_to_record) spreads back into rows: the statement stays the same whatever the number of rows (and, for an UPDATE, whatever columns
-// each row changes), so that it is prepared once; the driver serialises one string (natively, not value by
-// value), and a large batch (a rebuild's) costs little more per row than the rows themselves.
+// table, batch_rows and json_to_record) spreads back into rows: the statement stays the same whatever the
+// number of rows (and, for an UPDATE, whatever columns each row changes), so that it is prepared once; the
+// driver serialises one string (natively, not value by value), and a large batch (a rebuild's) costs
+// little more per row than the rows themselves.
 
 import { type Insertable, type RawBuilder, sql, type Updateable } from 'kysely';
 import type { Executor } from './executor.js';

@@ -35,9 +35,8 @@ export const regionChange = (accountSid: string, n: number, region: string): Cha
 });
 
 /**
- * The pages of the conferences table and its indexes that `run` reads, as the session counts them (until
- * the transaction in progress ends, on PostgreSQL; for the session's life on PGlite, which never reports
- * its counts on).
+ * The pages of the conferences table and its indexes that `run` reads. The counts are the session's own
+ * until it reports them, at the end of a transaction at the soonest: run both inside one.
  */
 export async function conferencePagesRead(executor: Executor, run: () => Promise<unknown>): Promise<number> {
   const pages = async () =>

@@ -43,7 +43,7 @@ describe.each(databaseKinds.filter((kind) => kind.name === 'pglite'))('the upkee
 
   it('leaves alone a table that changed too little since, as autovacuum would', async () => {
     await insertRows(database.db, 'conferences', CONFERENCE_TYPES, rows(5000)).execute();
-    await upkeep(database);
+    expect(await upkeep(database)).toContainEqual({ table: 'conferences', vacuumed: true, analysed: true });
     await sql`UPDATE conferences SET region = 'ie1' WHERE sid IN (${sql.join(rows(10).map((row) => row.sid))})`.execute(
       database.db,
     );
