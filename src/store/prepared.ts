@@ -1,12 +1,12 @@
-// Statements go to PostgreSQL as named prepared statements, so that each connection parses and plans a text
-// once instead of at every execution: the write path's statements carry their rows as one JSON document,
-// so their texts repeat whatever the batch, and planning such statements can cost more than running them
-// (bench/analysis.md has the measurements). A text is prepared
-// from its second use, so that one run once (a migration, a scratch schema's) is not kept by every
-// connection, or from its first when it is registered (`preparedQuery`). A name is never given to another
-// text, since a connection keeps what it prepared under it; and the texts named and counted are bounded,
-// so that a process fed ever new texts does not grow. The pg pool (database.ts) and PGlite
-// (pglite-prepared.ts) both ask here.
+// Statements go to PostgreSQL as named prepared statements, so that each connection parses a text once
+// instead of at every execution, and plans it once where a transaction does not ask for fresh plans
+// (webhook transactions do: `transactionSettings` in locks.ts). The write path's statements carry their
+// rows as one JSON document, so their texts repeat whatever the batch (bench/analysis.md has the
+// measurements). A text is prepared from its second use, so that one run once (a migration, a scratch
+// schema's) is not kept by every connection, or from its first when it is registered (`preparedQuery`).
+// A name is never given to another text, since a connection keeps what it prepared under it; and the
+// texts named and counted are bounded, so that a process fed ever new texts does not grow. The pg pool
+// (database.ts) and PGlite (pglite-prepared.ts) both ask here.
 
 import { CompiledQuery } from 'kysely';
 
