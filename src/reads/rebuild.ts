@@ -31,10 +31,11 @@ interface Room {
   state: RoomState;
 }
 
+// Shaped as callRows takes it, so that a chunk of calls maps straight to rows.
 interface Call {
   accountSid: string;
   callSid: string;
-  state: CallState;
+  call: CallState;
 }
 
 function roomWrites(target: Executor, rooms: Room[]) {
@@ -55,14 +56,7 @@ function roomWrites(target: Executor, rooms: Room[]) {
 }
 
 function callWrites(target: Executor, calls: Call[]) {
-  return inChunks(calls).map((chunk) =>
-    storeCalls(
-      target,
-      callRows(
-        chunk.map((call) => ({ accountSid: call.accountSid, callSid: call.callSid, call: call.state })),
-      ),
-    ),
-  );
+  return inChunks(calls).map((chunk) => storeCalls(target, callRows(chunk)));
 }
 
 /**
@@ -158,9 +152,9 @@ export async function replay(
     unwrittenRooms.add(room);
     const callSid = callSidOf(stored.event);
     if (callSid !== null) {
-      const call = calls.get(accountSid, callSid, () => ({ accountSid, callSid, state: initialCallState }));
-      call.state = evolveCall(call.state, stored.room, stored.event);
-      unwrittenCalls.add(call);
+      const tracked = calls.get(accountSid, callSid, () => ({ accountSid, callSid, call: initialCallState }));
+      tracked.call = evolveCall(tracked.call, stored.room, stored.event);
+      unwrittenCalls.add(tracked);
     }
     projection.apply(accountSid, stored.event);
   };
@@ -193,7 +187,7 @@ export async function replay(
     write(
       callWrites(
         target,
-        take(unwrittenCalls, (call) => call.state.ended),
+        take(unwrittenCalls, (tracked) => tracked.call.ended),
       ),
     );
     count += folding.length;
