@@ -216,6 +216,18 @@ export async function rebuild(database: Database, progress?: ReplayProgress): Pr
       .set({ version: 0, state: JSON.stringify(initialRoomState) })
       .execute();
     await trx.updateTable('calls').set({ room: null, ended: false }).execute();
-    return replay(trx, trx, progress);
+    if (database.kind !== 'postgres') return replay(trx, trx, progress);
+    // The log is read on a second connection, in this transaction's snapshot, so that reading the next
+    // events does not queue behind the writes of the last: each connection's backend works on its own.
+    const exported = await sql<{ snapshot: string }>`SELECT pg_export_snapshot() AS snapshot`.execute(trx);
+    const snapshot = exported.rows[0]?.snapshot ?? '';
+    return database.db
+      .transaction()
+      .setIsolationLevel('repeatable read')
+      .setAccessMode('read only')
+      .execute(async (reader) => {
+        await sql`SET TRANSACTION SNAPSHOT ${sql.lit(snapshot)}`.execute(reader);
+        return replay(reader, trx, progress);
+      });
   });
 }
