@@ -157,7 +157,7 @@ describe.skipIf(!postgresKind)('a transaction that commits late on PostgreSQL', 
     return client;
   }
 
-  /** Appends one event in the client's open transaction, in a room of its own, and returns its id. */
+  /** Appends one event in the client's open transaction, in a room named by its id, and returns the id. */
   async function append(client: pg.Client, accountSid: string): Promise<string> {
     const id = randomUUID();
     await client.query(
@@ -191,7 +191,7 @@ describe.skipIf(!postgresKind)('a transaction that commits late on PostgreSQL', 
 
     // A reader by global_position alone sees the second event and moves past the first one's position.
     const seen = await byPosition(positionBefore);
-    expect(seen.map((e) => e.id)).toEqual([second]);
+    expect(seen.map((e) => e.room)).toEqual([second]);
     // The feed holds the second event back while the transaction before it is open.
     expect(await readFeed(database.db, { after: before, accountSid: account, limit: 100 })).toEqual([]);
 
