@@ -1,7 +1,7 @@
 // Re-derives every read model from the event log, folding the events in the order they were appended
 // through the same evolve and projection as the live path.
 
-import { type OperationNodeSource, sql } from 'kysely';
+import { type OperationNodeSource, sql, type Transaction } from 'kysely';
 import { type CallState, evolveCall, initialCallState } from '../domain/call.js';
 import { callSidOf } from '../domain/events.js';
 import { evolve, initialRoomState, type RoomState } from '../domain/room.js';
@@ -10,6 +10,7 @@ import { inChunks, upsertRows } from '../store/bulk-write.js';
 import type { Database } from '../store/database.js';
 import { readEvents, type StoredEvent } from '../store/events.js';
 import type { Executor } from '../store/executor.js';
+import type { DB } from '../store/schema.js';
 import { Projection } from './projection.js';
 
 // Events read per query: large enough that round trips do not count, small enough to hold easily.
@@ -203,8 +204,18 @@ export async function replay(
 }
 
 /** Replaces the live read models with ones re-derived from the log. Webhooks wait while it runs. */
+/**
+ * Lets the transaction sit idle for as long as the rebuild needs. Its two transactions wait on each other
+ * and on the fold (the reader while the writer works through its backlog, the writer while a batch is
+ * folded), longer than the pool's limit allows on a large log; the process ending still ends them.
+ */
+async function holdOpen(trx: Transaction<DB>): Promise<void> {
+  await sql`SET LOCAL idle_in_transaction_session_timeout = 0`.execute(trx);
+}
+
 export async function rebuild(database: Database, progress?: ReplayProgress): Promise<ReplaySummary> {
   return database.db.transaction().execute(async (trx) => {
+    await holdOpen(trx);
     // Appenders lock rows of these tables; an exclusive table lock holds them off, readers go on.
     await sql`LOCK TABLE rooms, calls IN EXCLUSIVE MODE`.execute(trx);
     await trx.deleteFrom('participants').execute();
@@ -227,6 +238,7 @@ export async function rebuild(database: Database, progress?: ReplayProgress): Pr
       .setAccessMode('read only')
       .execute(async (reader) => {
         await sql`SET TRANSACTION SNAPSHOT ${sql.lit(snapshot)}`.execute(reader);
+        await holdOpen(reader);
         return replay(reader, trx, progress);
       });
   });

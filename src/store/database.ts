@@ -11,7 +11,13 @@ import { preparedName } from './prepared.js';
 import type { DB } from './schema.js';
 
 export type DatabaseTarget =
-  | { kind: 'postgres'; url: string; poolSize?: number }
+  | {
+      kind: 'postgres';
+      url: string;
+      poolSize?: number;
+      /** How long a session may sit idle inside a transaction before the server ends it. */
+      idleInTransactionMs?: number;
+    }
   | { kind: 'pglite'; dataDir: string | null };
 
 export interface Database {
@@ -31,13 +37,17 @@ export interface PoolUsage {
 }
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
-  return target.kind === 'postgres' ? openPostgres(target.url, target.poolSize) : openPglite(target.dataDir);
+  return target.kind === 'postgres' ? openPostgres(target) : openPglite(target.dataDir);
 }
 
 /** Connections per process: the benchmark's baselines get as many, so that they compete on equal terms. */
 export const DEFAULT_POOL_SIZE = 10;
 
-function openPostgres(url: string, poolSize = DEFAULT_POOL_SIZE): Database {
+function openPostgres({
+  url,
+  poolSize = DEFAULT_POOL_SIZE,
+  idleInTransactionMs = 10_000,
+}: Extract<DatabaseTarget, { kind: 'postgres' }>): Database {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
@@ -45,7 +55,7 @@ function openPostgres(url: string, poolSize = DEFAULT_POOL_SIZE): Database {
     connectionTimeoutMillis: 3000,
     idleTimeoutMillis: 30_000,
     // A session left idle inside a transaction would hold room locks and stall the xid cursor.
-    idle_in_transaction_session_timeout: 10_000,
+    idle_in_transaction_session_timeout: idleInTransactionMs,
     application_name: 'conclave',
   });
   // A client that loses its server emits 'error': through the pool while idle, on itself while checked out
