@@ -159,7 +159,9 @@ export async function replay(
     }
     projection.apply(accountSid, stored.event);
   };
-  // Statements in flight: rows are written while the fold goes on, and the database is waited for once.
+  // Statements in flight: rows are written while the fold goes on. A batch's statements are waited for
+  // while the next batch folds, so that the process runs at most a batch ahead of the database and the
+  // statements it has made but not yet sent stay few, however long the log.
   const writing: Promise<unknown>[] = [];
   const write = (statements: OperationNodeSource[]) => {
     for (const statement of statements) {
@@ -171,13 +173,16 @@ export async function replay(
   };
   let count = 0;
   let batch = await readEvents(source, '0', BATCH);
+  let lastWritten: Promise<unknown> = Promise.resolve();
   while (batch.length > 0) {
     const folding = batch;
     // The next batch is asked for before this one is folded, so that the database reads while this folds.
     [batch] = await Promise.all([
       readEvents(source, folding[folding.length - 1]?.globalPosition ?? '0', BATCH),
       foldInSlices(folding, fold),
+      lastWritten,
     ]);
+    const written = writing.length;
     write(projection.takeCompleted().writesInChunks(target));
     write(
       roomWrites(
@@ -191,6 +196,7 @@ export async function replay(
         take(unwrittenCalls, (tracked) => tracked.call.ended),
       ),
     );
+    lastWritten = Promise.all(writing.slice(written));
     count += folding.length;
     progress?.(count, total ?? count);
   }
@@ -203,7 +209,6 @@ export async function replay(
   return { events: count, rooms: rooms.size, calls: calls.size };
 }
 
-/** Replaces the live read models with ones re-derived from the log. Webhooks wait while it runs. */
 /**
  * Lets the transaction sit idle for as long as the rebuild needs. Its two transactions wait on each other
  * and on the fold (the reader while the writer works through its backlog, the writer while a batch is
@@ -213,6 +218,7 @@ async function holdOpen(trx: Transaction<DB>): Promise<void> {
   await sql`SET LOCAL idle_in_transaction_session_timeout = 0`.execute(trx);
 }
 
+/** Replaces the live read models with ones re-derived from the log. Webhooks wait while it runs. */
 export async function rebuild(database: Database, progress?: ReplayProgress): Promise<ReplaySummary> {
   return database.db.transaction().execute(async (trx) => {
     await holdOpen(trx);
