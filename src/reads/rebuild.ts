@@ -105,6 +105,12 @@ async function foldInSlices(events: StoredEvent[], fold: (event: StoredEvent) =>
   }
 }
 
+/** Settles once every one of `statements` has, failing then with the first failure, if any. */
+async function allDone(statements: Promise<unknown>[]): Promise<void> {
+  for (const result of await Promise.allSettled(statements))
+    if (result.status === 'rejected') throw result.reason;
+}
+
 /** Removes from `items` those that satisfy `settled`, and returns them. */
 function take<T>(items: Set<T>, settled: (item: T) => boolean): T[] {
   const taken = [...items].filter(settled);
@@ -159,66 +165,85 @@ export async function replay(
     }
     projection.apply(accountSid, stored.event);
   };
-  // Statements in flight: rows are written while the fold goes on. A batch's statements are waited for
-  // while the next batch folds, so that the process runs at most a batch ahead of the database and the
-  // statements it has made but not yet sent stay few, however long the log.
-  const writing: Promise<unknown>[] = [];
+  // Rows are written while the fold goes on. A batch's statements are waited for while the next batch
+  // folds, so that the process runs at most a batch ahead of the database and the statements it has made
+  // but not yet sent stay few, however long the log.
+  let writing: Promise<unknown>[] = [];
   const write = (statements: OperationNodeSource[]) => {
     for (const statement of statements) {
       const written = sql`${statement}`.execute(target);
-      // Its failure is taken up by the Promise.all below; until then it must not count as unhandled.
+      // Its failure is taken up by allDone below; until then it must not count as unhandled.
       written.catch(() => {});
       writing.push(written);
     }
   };
+  /** Hands the statements written so far to allDone, and starts a new lot. */
+  const written = () => {
+    const done = allDone(writing);
+    done.catch(() => {});
+    writing = [];
+    return done;
+  };
   let count = 0;
-  let batch = await readEvents(source, '0', BATCH);
-  let lastWritten: Promise<unknown> = Promise.resolve();
-  while (batch.length > 0) {
-    const folding = batch;
-    // The next batch is asked for before this one is folded, so that the database reads while this folds.
-    [batch] = await Promise.all([
-      readEvents(source, folding[folding.length - 1]?.globalPosition ?? '0', BATCH),
-      foldInSlices(folding, fold),
-      lastWritten,
+  let lastWritten: Promise<void> = Promise.resolve();
+  try {
+    let batch = await readEvents(source, '0', BATCH);
+    while (batch.length > 0) {
+      const folding = batch;
+      // The next batch is asked for before this one is folded, so that the database reads while this folds.
+      [batch] = await Promise.all([
+        readEvents(source, folding[folding.length - 1]?.globalPosition ?? '0', BATCH),
+        foldInSlices(folding, fold),
+        lastWritten,
+      ]);
+      write(projection.takeCompleted().writesInChunks(target));
+      write(
+        roomWrites(
+          target,
+          take(unwrittenRooms, (room) => room.state.live === null),
+        ),
+      );
+      write(
+        callWrites(
+          target,
+          take(unwrittenCalls, (tracked) => tracked.call.ended),
+        ),
+      );
+      lastWritten = written();
+      count += folding.length;
+      progress?.(count, total ?? count);
+    }
+    write([
+      ...projection.writesInChunks(target),
+      ...roomWrites(target, [...unwrittenRooms]),
+      ...callWrites(target, [...unwrittenCalls]),
     ]);
-    const written = writing.length;
-    write(projection.takeCompleted().writesInChunks(target));
-    write(
-      roomWrites(
-        target,
-        take(unwrittenRooms, (room) => room.state.live === null),
-      ),
-    );
-    write(
-      callWrites(
-        target,
-        take(unwrittenCalls, (tracked) => tracked.call.ended),
-      ),
-    );
-    lastWritten = Promise.all(writing.slice(written));
-    count += folding.length;
-    progress?.(count, total ?? count);
+    await lastWritten;
+    await written();
+  } catch (error) {
+    // Nothing may be left queued when the caller ends the transaction: a statement sent after its ROLLBACK
+    // would run on its own, and commit.
+    await Promise.allSettled([lastWritten, ...writing]);
+    throw error;
   }
-  write([
-    ...projection.writesInChunks(target),
-    ...roomWrites(target, [...unwrittenRooms]),
-    ...callWrites(target, [...unwrittenCalls]),
-  ]);
-  await Promise.all(writing);
   return { events: count, rooms: rooms.size, calls: calls.size };
 }
 
 /**
- * Lets the transaction sit idle for as long as the rebuild needs. Its two transactions wait on each other
- * and on the fold (the reader while the writer works through its backlog, the writer while a batch is
- * folded), longer than the pool's limit allows on a large log; the process ending still ends them.
+ * Lets the transaction sit idle longer than the pool allows. The rebuild's two transactions wait on each
+ * other and on the fold: the writer while the reader counts the log and while a batch folds, the reader
+ * while the writer works through the last rows. Not for ever: a stopped process would otherwise hold the
+ * rooms' lock, and every webhook with it, until someone ended the session.
  */
 async function holdOpen(trx: Transaction<DB>): Promise<void> {
-  await sql`SET LOCAL idle_in_transaction_session_timeout = 0`.execute(trx);
+  await sql`SET LOCAL idle_in_transaction_session_timeout = '5min'`.execute(trx);
 }
 
-/** Replaces the live read models with ones re-derived from the log. Webhooks wait while it runs. */
+/**
+ * Replaces the live read models with ones re-derived from the log. Webhooks wait while it runs. On
+ * PostgreSQL it takes two connections of the pool for its whole run: give it a pool of its own (the CLI
+ * does), not one that webhooks waiting on its lock hold.
+ */
 export async function rebuild(database: Database, progress?: ReplayProgress): Promise<ReplaySummary> {
   return database.db.transaction().execute(async (trx) => {
     await holdOpen(trx);
