@@ -165,27 +165,27 @@ export async function replay(
     }
     projection.apply(accountSid, stored.event);
   };
-  // Rows are written while the fold goes on. A batch's statements are waited for while the next batch
-  // folds, so that the process runs at most a batch ahead of the database and the statements it has made
-  // but not yet sent stay few, however long the log.
-  let writing: Promise<unknown>[] = [];
+  // Rows are written while the fold goes on. A batch's statements (a lot) are waited for while the next
+  // batch folds, so that the process runs at most a batch ahead of the database and the statements it has
+  // made but not yet sent stay few, however long the log.
+  let lot: Promise<unknown>[] = [];
   const write = (statements: OperationNodeSource[]) => {
     for (const statement of statements) {
-      const written = sql`${statement}`.execute(target);
-      // Its failure is taken up by allDone below; until then it must not count as unhandled.
-      written.catch(() => {});
-      writing.push(written);
+      const sent = sql`${statement}`.execute(target);
+      // Its failure is taken up by allDone; until then it must not count as unhandled.
+      sent.catch(() => {});
+      lot.push(sent);
     }
   };
-  /** Hands the statements written so far to allDone, and starts a new lot. */
-  const written = () => {
-    const done = allDone(writing);
+  /** The lot so far, settled whole; the next statements start another. */
+  const closeLot = () => {
+    const done = allDone(lot);
     done.catch(() => {});
-    writing = [];
+    lot = [];
     return done;
   };
   let count = 0;
-  let lastWritten: Promise<void> = Promise.resolve();
+  let lastLot: Promise<void> = Promise.resolve();
   try {
     let batch = await readEvents(source, '0', BATCH);
     while (batch.length > 0) {
@@ -194,7 +194,7 @@ export async function replay(
       [batch] = await Promise.all([
         readEvents(source, folding[folding.length - 1]?.globalPosition ?? '0', BATCH),
         foldInSlices(folding, fold),
-        lastWritten,
+        lastLot,
       ]);
       write(projection.takeCompleted().writesInChunks(target));
       write(
@@ -209,7 +209,7 @@ export async function replay(
           take(unwrittenCalls, (tracked) => tracked.call.ended),
         ),
       );
-      lastWritten = written();
+      lastLot = closeLot();
       count += folding.length;
       progress?.(count, total ?? count);
     }
@@ -218,20 +218,20 @@ export async function replay(
       ...roomWrites(target, [...unwrittenRooms]),
       ...callWrites(target, [...unwrittenCalls]),
     ]);
-    await lastWritten;
-    await written();
+    await lastLot;
+    await closeLot();
   } catch (error) {
     // Nothing may be left queued when the caller ends the transaction: a statement sent after its ROLLBACK
     // would run on its own, and commit.
-    await Promise.allSettled([lastWritten, ...writing]);
+    await Promise.allSettled([lastLot, ...lot]);
     throw error;
   }
   return { events: count, rooms: rooms.size, calls: calls.size };
 }
 
 /**
- * Lets the transaction sit idle longer than the pool allows. The rebuild's two transactions wait on each
- * other and on the fold: the writer while the reader counts the log and while a batch folds, the reader
+ * Lets the transaction sit idle longer than the pool allows. On PostgreSQL the rebuild's two transactions
+ * wait on each other and on the fold: the writer while the reader counts the log and while a batch folds, the reader
  * while the writer works through the last rows. Not for ever: a stopped process would otherwise hold the
  * rooms' lock, and every webhook with it, until someone ended the session.
  */
