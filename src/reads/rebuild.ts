@@ -231,9 +231,9 @@ export async function replay(
 
 /**
  * Lets the transaction sit idle longer than the pool allows. On PostgreSQL the rebuild's two transactions
- * wait on each other and on the fold: the writer while the reader counts the log and while a batch folds, the reader
- * while the writer works through the last rows. Not for ever: a stopped process would otherwise hold the
- * rooms' lock, and every webhook with it, until someone ended the session.
+ * wait on each other and on the fold: the writer while the reader counts the log and while a batch folds,
+ * the reader while the writer works through the last rows. Not for ever: a stopped process would otherwise
+ * hold the rooms' lock, and every webhook with it, until someone ended the session.
  */
 async function holdOpen(trx: Transaction<DB>): Promise<void> {
   await sql`SET LOCAL idle_in_transaction_session_timeout = '5min'`.execute(trx);
