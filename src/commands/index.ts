@@ -18,7 +18,7 @@ export interface Commands {
 // the next gathers what arrives meanwhile, and a batch waiting on another replica's lock stalls only its
 // lane; PGlite has one session, where a second lane only splits the batches and locks guard against no
 // other transaction (docs/write-path.md).
-const MAX_BATCH = 64;
+export const MAX_BATCH = 64;
 
 export function commandsOf(
   db: Kysely<DB>,

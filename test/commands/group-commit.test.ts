@@ -3,9 +3,10 @@
 // repeat inside the batch answers what the first said, and the log and read models come out exactly as if
 // the deliveries had run one by one.
 
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { deliver } from '../../src/commands/deliver.js';
-import { commandsOf, type Delivery } from '../../src/commands/index.js';
+import { commandsOf, type Delivery, MAX_BATCH } from '../../src/commands/index.js';
 import { verify } from '../../src/reads/verify.js';
 import { callSid, commands } from '../helpers/commands.js';
 import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
@@ -99,6 +100,30 @@ describe.each(databaseKinds)('group commit on $name', (kind) => {
       expect((await verify(together)).differences).toEqual([]);
     } finally {
       await Promise.all([together.drop(), alone.drop()]);
+    }
+  });
+
+  it('commits a burst in transactions of at most MAX_BATCH deliveries, each delivery answered', async () => {
+    const database = await kind.create();
+    try {
+      const c = commands();
+      const burst = 2 * MAX_BATCH + 22;
+      const deliveries = Array.from({ length: burst }, (_, n) => ({
+        accountSid: ACCOUNT,
+        key: `burst ${n}`,
+        command: c.join(callSid(100 + n), `burst room ${n}`),
+        room: null,
+      }));
+      const { deliver: deliverTogether } = commandsOf(database.db, undefined, database.kind);
+      const answers = await Promise.all(deliveries.map((d) => deliverTogether(d)));
+      expect(answers.filter((a) => !a.duplicate && a.outcome.result === 'joined')).toHaveLength(burst);
+      // Every delivery recorded writes one inbox row, in the transaction that commits it.
+      const { rows } = await sql<{ deliveries: number }>`
+        SELECT count(*)::int AS deliveries FROM inbox WHERE account_sid = ${ACCOUNT}
+        GROUP BY xmin::text ORDER BY deliveries DESC`.execute(database.db);
+      expect(rows.map((row) => row.deliveries)).toEqual([MAX_BATCH, MAX_BATCH, 22]);
+    } finally {
+      await database.drop();
     }
   });
 });
