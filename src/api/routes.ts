@@ -5,8 +5,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { refuseMethod } from '../refusals.js';
 import { methodNotAllowed } from './errors.js';
 
-const OTHER_METHODS = ['DELETE', 'PATCH', 'POST', 'PUT', 'OPTIONS'];
-
 async function refuse(request: FastifyRequest, reply: FastifyReply): Promise<never> {
   refuseMethod(reply, 'GET, HEAD');
   throw methodNotAllowed(request.method);
@@ -22,9 +20,10 @@ export function readOnly<RouteParams>(
   json: Record<string, unknown>,
   handler: (request: FastifyRequest<{ Params: RouteParams }>, reply: FastifyReply) => Promise<FastifyReply>,
 ): void {
+  const otherMethods = app.supportedMethods.filter((method) => method !== 'GET' && method !== 'HEAD');
   for (const url of urls) {
     app.get<{ Params: RouteParams }>(url, { schema: { response: { 200: json } } }, handler);
-    app.route({ method: OTHER_METHODS, url, onRequest: refuse, handler: refuse });
+    app.route({ method: otherMethods, url, onRequest: refuse, handler: refuse });
   }
 }
 

@@ -4,6 +4,7 @@
 // names, and for a voice request the call, the room and the number of the call's visit, which only the
 // store knows (commands/visits.ts). A request that repeats another's key is taken for a retry of it.
 
+import { createHash } from 'node:crypto';
 import type { Delivery } from '../commands/index.js';
 import { badRequest } from './errors.js';
 import type { Parsed } from './route.js';
@@ -11,6 +12,11 @@ import type { Parsed } from './route.js';
 export const IDEMPOTENCY_HEADER = 'i-twilio-idempotency-token';
 
 const MAX_TOKEN_LENGTH = 256;
+
+// An inbox key is indexed, and an index entry holds at most about 2.7 kB. A key built from longer values
+// (a platform is free to send a long DialCallStatus, say) is kept as its digest instead, which tells
+// requests apart as well; keys of this length or less are kept as they are.
+const MAX_KEY_BYTES = 1024;
 
 export function deliveryKey(
   route: string,
@@ -23,7 +29,9 @@ export function deliveryKey(
     }
     return `${route} token ${token}`;
   }
-  return `${route} payload ${JSON.stringify(fields.map((field) => field ?? null))}`;
+  const key = `${route} payload ${JSON.stringify(fields.map((field) => field ?? null))}`;
+  if (Buffer.byteLength(key) <= MAX_KEY_BYTES) return key;
+  return `${route} payload sha256 ${createHash('sha256').update(key).digest('hex')}`;
 }
 
 /** The key of a parsed request, and how it stands to its call's visits. */

@@ -3,7 +3,7 @@
 // registered here only, so it applies to these routes alone.
 
 import formbody from '@fastify/formbody';
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Commands, DeliveryResult } from '../commands/index.js';
 import type { JoinRejectionReason } from '../domain/events.js';
 import type { Metrics, WebhookOutcome } from '../metrics.js';
@@ -61,10 +61,17 @@ export const webhooks: FastifyPluginAsync<WebhooksOptions> = async (
     recordingStatus: publicUrl + recordingStatus.path,
   };
 
+  // Every other method gets 405 before its body is read. HEAD among them: Fastify would otherwise answer it
+  // with the GET handler, and a webhook that changes state must not run for a request that wants no answer.
+  const otherMethods = app.supportedMethods.filter((method) => method !== 'GET' && method !== 'POST');
+  const refuse = async (_request: FastifyRequest, reply: FastifyReply) =>
+    refuseMethod(reply, 'GET, POST').type('text/plain').send('Method not allowed: use POST or GET');
+
   for (const route of ROUTES) {
     app.route({
       method: ['GET', 'POST'],
       url: route.path,
+      exposeHeadRoute: false,
       async handler(request, reply) {
         const { accountSid, params } = await authenticate(commands, publicUrl, request);
         const parsed = route.parse(params, { now: clock(), publicUrl });
@@ -87,12 +94,6 @@ export const webhooks: FastifyPluginAsync<WebhooksOptions> = async (
         return answer(reply, route.reply(result.outcome, parsed.extra, urls));
       },
     });
-    // The route exists, so "not found" would mislead a sender that picked the wrong method.
-    app.route({
-      method: ['DELETE', 'PATCH', 'PUT'],
-      url: route.path,
-      handler: (_request, reply) =>
-        refuseMethod(reply, 'GET, POST').type('text/plain').send('Method not allowed: use POST or GET'),
-    });
+    app.route({ method: otherMethods, url: route.path, onRequest: refuse, handler: refuse });
   }
 };

@@ -96,7 +96,7 @@ export function protocolSuite(shared: TestApp): void {
     });
 
     describe('methods and paths', () => {
-      it.each(['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'])(
+      it.each(['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE'])(
         'answers %s with 405 and a Twilio error body',
         async (method) => {
           for (const url of resources()) {

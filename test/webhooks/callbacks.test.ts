@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import twilio from 'twilio';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
@@ -128,6 +129,20 @@ describe.each(databaseKinds)('callbacks on $name', (kind) => {
       const late = await client().dialAction(moving, {}, { query: { FriendlyName: 'left behind' } });
       expect(late.statusCode).toBe(200);
       expect(await connectedCallSids(t, now)).toEqual([moving]);
+    });
+
+    it('takes a DialCallStatus too long to key by its text, once: its repeat changes nothing', async () => {
+      const [leaving, staying] = [newCallSid(), newCallSid()];
+      const sid = await roomWith('long status', leaving, staying);
+      // Random, so that the database cannot compress it under its limit for an index entry.
+      const status = randomBytes(1500).toString('hex');
+      const request = client().requests.dialAction(leaving, { DialCallStatus: status });
+      const inbox = await countRows(t, 'inbox');
+      expect((await client().send(request)).statusCode).toBe(200);
+      expect(await connectedCallSids(t, sid)).toEqual([staying]);
+      expect(await countRows(t, 'inbox')).toBe(inbox + 1);
+      await expectNoChange(() => client().send(request), 200);
+      expect(await countRows(t, 'inbox')).toBe(inbox + 1);
     });
 
     it('refuses a request without CallSid with 400', async () => {
@@ -526,11 +541,19 @@ describe.each(databaseKinds)('callbacks on $name', (kind) => {
         expect(response.body).toBe('I-Twilio-Idempotency-Token is longer than 256 characters');
       });
 
-      it.each(['PUT', 'DELETE', 'PATCH'] as const)('answers %s with 405', async (method) => {
-        const response = await t.app.inject({ method, url: build(newCallSid()).path });
-        expect(response.statusCode).toBe(405);
-        expect(response.headers.allow).toBe('GET, POST');
-      });
+      it.each(['PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE', 'HEAD'] as const)(
+        'answers %s with 405 and records nothing, even signed',
+        async (method) => {
+          const request = build(newCallSid());
+          const events = await countRows(t, 'events');
+          const inbox = await countRows(t, 'inbox');
+          const response = await client().send({ ...request, options: { ...request.options, method } });
+          expect(response.statusCode).toBe(405);
+          expect(response.headers.allow).toBe('GET, POST');
+          expect(await countRows(t, 'events')).toBe(events);
+          expect(await countRows(t, 'inbox')).toBe(inbox);
+        },
+      );
 
       it('refuses a body that is not a form with 415', async () => {
         const request = build(newCallSid());

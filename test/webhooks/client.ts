@@ -10,7 +10,8 @@ import { PUBLIC_URL, type TestApp } from '../helpers/app.js';
 export type Form = Record<string, string>;
 
 export interface SendOptions {
-  method?: 'GET' | 'POST';
+  /** GET and HEAD carry the form in the query, as a platform configured for GET sends it. */
+  method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'OPTIONS' | 'TRACE';
   /** Parameters for the URL's query (a GET puts the form there too). */
   query?: Form;
   /** Sent as I-Twilio-Idempotency-Token. */
@@ -83,7 +84,8 @@ export function webhookClient(t: TestApp, app: FastifyInstance = t.app) {
     }
     if (form.Timestamp === SENT_AT) form = { ...form, Timestamp: platformTime() };
     const method = options.method ?? 'POST';
-    const queryParams = method === 'GET' ? { ...options.query, ...form } : (options.query ?? {});
+    const inQuery = method === 'GET' || method === 'HEAD';
+    const queryParams = inQuery ? { ...options.query, ...form } : (options.query ?? {});
     const search = new URLSearchParams(queryParams).toString();
     const url = search === '' ? path : `${path}?${search}`;
     const signature =
@@ -91,13 +93,13 @@ export function webhookClient(t: TestApp, app: FastifyInstance = t.app) {
         ? twilio.getExpectedTwilioSignature(
             options.authToken ?? t.account.authToken,
             options.signedUrl ?? PUBLIC_URL + url,
-            method === 'GET' ? {} : form,
+            inQuery ? {} : form,
           )
         : options.signature;
     const headers: Record<string, string> = { ...options.headers };
     if (signature !== null) headers['x-twilio-signature'] = signature;
     if (options.token !== undefined) headers['i-twilio-idempotency-token'] = options.token;
-    if (method === 'GET') return app.inject({ method, url, headers });
+    if (inQuery) return app.inject({ method, url, headers });
     headers['content-type'] ??= 'application/x-www-form-urlencoded';
     return app.inject({ method, url, headers, payload: new URLSearchParams(form).toString() });
   }
