@@ -184,6 +184,13 @@ export const dashboard: FastifyPluginAsync<DashboardOptions> = async (
       const feed = feedPath(await reads.feedHead());
       const now = new Date();
       const query = request.query.q?.trim() ?? '';
+      // PostgreSQL text cannot hold NUL, so no name or number has one and the database refuses to compare.
+      if (query.includes('\u0000')) {
+        return reply
+          .code(400)
+          .type('text/plain')
+          .send('q holds a NUL character, which no name or number has');
+      }
       const body =
         query === ''
           ? overviewPage(account, await readOverview(reads, account.sid), feed, now)

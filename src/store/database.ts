@@ -5,6 +5,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
+import { lockDataDir } from './data-dir-lock.js';
 import { preparingQueries } from './pglite-prepared.js';
 import { holdsDatabase, loadTemplate, unpackTemplate } from './pglite-template.js';
 import { preparedName } from './prepared.js';
@@ -99,12 +100,23 @@ function namingPrepared(pool: pg.Pool): PostgresPool {
 }
 
 async function openPglite(dataDir: string | null): Promise<Database> {
-  if (dataDir !== null && !holdsDatabase(dataDir)) unpackTemplate(dataDir);
-  const template = dataDir === null ? loadTemplate() : undefined;
-  const options = template ? { loadDataDir: template } : {};
-  const pglite = dataDir === null ? new PGlite(options) : new PGlite(dataDir, options);
-  await pglite.waitReady;
-  return pgliteDatabase(pglite);
+  if (dataDir === null) {
+    const template = loadTemplate();
+    const pglite = new PGlite(template ? { loadDataDir: template } : {});
+    await pglite.waitReady;
+    return pgliteDatabase(pglite);
+  }
+  const unlock = lockDataDir(dataDir);
+  try {
+    if (!holdsDatabase(dataDir)) unpackTemplate(dataDir);
+    const pglite = new PGlite(dataDir);
+    await pglite.waitReady;
+    const database = pgliteDatabase(pglite);
+    return { ...database, close: () => database.close().finally(unlock) };
+  } catch (error) {
+    unlock();
+    throw error;
+  }
 }
 
 /** Kysely over an open PGlite; also how the build prepares the template. */

@@ -58,4 +58,12 @@ describe.each(databaseKinds)('errors a user can cause on $name', (kind) => {
     }
     expect(failures()).toEqual([]);
   });
+
+  it('answers a dashboard search holding a NUL with 400 and a reason', async () => {
+    const cookie = await logIn(t.app, t.account);
+    const response = await t.app.inject({ method: 'GET', url: '/?q=a%00b', headers: { cookie } });
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toBe('q holds a NUL character, which no name or number has');
+    expect(failures()).toEqual([]);
+  });
 });

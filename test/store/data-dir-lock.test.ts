@@ -1,0 +1,69 @@
+// The embedded database's directory is one process's at a time: PGlite writes its pages back when it likes,
+// so a second process on the same directory would lose its writes to the first's (a key revoked by the CLI
+// while the server ran came back when the server stopped). A second opener is refused with what to do.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/store/database.js';
+import { runCli, startCli, tempDir } from '../helpers/cli.js';
+
+const open = (dataDir: string) => openDatabase({ kind: 'pglite', dataDir });
+
+/** Names `pid` in the directory's lock file, as a process that held it would have left it. */
+function lockFileNaming(dataDir: string, pid: number): void {
+  writeFileSync(join(dataDir, 'conclave.lock'), JSON.stringify({ pid, host: hostname() }));
+}
+
+async function started(child: ChildProcess): Promise<number> {
+  await once(child, 'spawn');
+  return child.pid as number;
+}
+
+describe('the embedded database directory', { timeout: 60_000 }, () => {
+  it('refuses a second opener while the first holds it, and opens again once it is closed', async () => {
+    const dataDir = tempDir();
+    const first = await open(dataDir);
+    try {
+      await expect(open(dataDir)).rejects.toThrow(
+        `the embedded database in ${dataDir} is in use by process ${process.pid}: stop it first, or run both on PostgreSQL (DATABASE_URL)`,
+      );
+    } finally {
+      await first.close();
+    }
+    const again = await open(dataDir);
+    await again.close();
+  });
+
+  it('is refused while the process its lock file names runs, and taken over once that process has ended', async () => {
+    const dataDir = tempDir();
+    await (await open(dataDir)).close();
+    const holder = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
+    const pid = await started(holder);
+    lockFileNaming(dataDir, pid);
+    await expect(open(dataDir)).rejects.toThrow(`is in use by process ${pid}`);
+    holder.kill('SIGKILL');
+    await once(holder, 'exit');
+    const database = await open(dataDir);
+    await database.close();
+  });
+
+  it('keeps the CLI off the directory of a running server with one line, and lets it in once the server stops', async () => {
+    const dataDir = tempDir();
+    const server = await startCli({ DATA_DIR: dataDir });
+    let refused: Awaited<ReturnType<typeof runCli>>;
+    try {
+      refused = await runCli(['keys', 'list'], { DATA_DIR: dataDir });
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      `conclave keys: the embedded database in ${dataDir} is in use by process ${server.child.pid}: stop it first, or run both on PostgreSQL (DATABASE_URL)\n`,
+    );
+    expect((await runCli(['keys', 'list'], { DATA_DIR: dataDir })).code).toBe(0);
+  });
+});
