@@ -3,8 +3,15 @@
 
 import { randomUUID } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import api from './api/plugin.js';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
+import { twilioNotFoundHandler } from './api/errors.js';
+import api, { API_PREFIX } from './api/plugin.js';
 import { commandsOf } from './commands/index.js';
 import type { Config } from './config.js';
 import { dashboard } from './dashboard/plugin.js';
@@ -37,6 +44,19 @@ const CONTENTION: Record<Exclude<UnavailableCause, 'outage'>, string> = {
   'lock-timeout': 'Service unavailable: lock wait timed out (55P03), try again shortly',
 };
 
+/**
+ * A path Fastify cannot route (a percent sign not followed by a character's code, a segment longer than any
+ * Sid or name) names nothing: the REST API answers it as any unknown path, in Twilio's shape; the other
+ * surfaces in plain text, without echoing the path.
+ */
+function unroutable(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (request.url.startsWith(`${API_PREFIX}/`)) return twilioNotFoundHandler(request, reply);
+  return reply
+    .code(error.statusCode ?? 400)
+    .type('text/plain')
+    .send('Bad request: the path is not valid percent-encoded UTF-8, or a segment of it is too long');
+}
+
 /** Webhook bodies are small forms; anything far larger is a mistake or an attack. */
 const BODY_LIMIT = 64 * 1024;
 
@@ -66,6 +86,7 @@ export async function buildApp({
     // Signatures are checked against PUBLIC_URL whatever this says; it decides only the client address
     // (and scheme) behind a proxy, which the limits on failed logins count by.
     trustProxy: config.trustProxy,
+    frameworkErrors: unroutable,
   });
 
   app.server.maxConnections = maxConnections;

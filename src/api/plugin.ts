@@ -13,6 +13,8 @@ import { eventRoutes } from './events.js';
 import { participantRoutes } from './participants.js';
 import { recordingRoutes } from './recordings.js';
 
+export const API_PREFIX = '/2010-04-01';
+
 const api: FastifyPluginAsync<{ reads: Reads; failedAuth: Config['failedAuth'] }> = async (
   app,
   { reads, failedAuth },
@@ -28,7 +30,7 @@ const api: FastifyPluginAsync<{ reads: Reads; failedAuth: Config['failedAuth'] }
       eventRoutes(scope, reads);
       recordingRoutes(scope, reads);
     },
-    { prefix: '/2010-04-01' },
+    { prefix: API_PREFIX },
   );
 };
 

@@ -146,6 +146,20 @@ export function protocolSuite(shared: TestApp): void {
         expect(xml.status).toBe(404);
         expect(xml.body.RestException).toMatchObject({ Code: '20404' });
       });
+
+      it('answers a path it cannot decode, or a segment longer than any Sid, with the same 404', async () => {
+        for (const path of [`${base}/Conferences/%FF`, `${base}/Conferences/${'a'.repeat(300)}`]) {
+          const { status, body } = await client.json(`${path}.json`);
+          expect(status, path).toBe(404);
+          expect(body, path).toMatchObject({
+            code: 20404,
+            message: `The requested resource ${path}.json was not found`,
+          });
+          const xml = await client.xml(`${path}.xml`);
+          expect(xml.status, path).toBe(404);
+          expect(xml.body.RestException, path).toMatchObject({ Code: '20404' });
+        }
+      });
     });
 
     describe('paging', () => {

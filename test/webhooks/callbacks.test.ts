@@ -555,6 +555,14 @@ describe.each(databaseKinds)('callbacks on $name', (kind) => {
         },
       );
 
+      it('answers a path it cannot decode with 400 and a reason', async () => {
+        const response = await t.app.inject({ method: 'POST', url: `${build(newCallSid()).path}%FF` });
+        expect(response.statusCode).toBe(400);
+        expect(response.body).toBe(
+          'Bad request: the path is not valid percent-encoded UTF-8, or a segment of it is too long',
+        );
+      });
+
       it('refuses a body that is not a form with 415', async () => {
         const request = build(newCallSid());
         const response = await t.app.inject({
