@@ -10,6 +10,7 @@ import { reap } from './commands/reaper.js';
 import { ConfigError, loadConfig } from './config.js';
 import { isAuthToken, isSid } from './domain/ids.js';
 import { keepHeapSmall } from './heap.js';
+import { listedName } from './parameters.js';
 import { foldProgress, progressDisplay } from './progress.js';
 import { rebuild } from './reads/rebuild.js';
 import { verify } from './reads/verify.js';
@@ -63,13 +64,32 @@ async function withDatabase<T>(run: (database: Database) => Promise<T>): Promise
   }
 }
 
-function helpOr(args: string[], command: Command, options?: ParseArgsConfig['options']): Parsed | undefined {
+/**
+ * The arguments, or undefined once help has been shown. `positionals` is how many words the command takes
+ * besides its options (an action and what it acts on): one more is a mistake, not something to ignore.
+ */
+function helpOr(
+  args: string[],
+  command: Command,
+  options?: ParseArgsConfig['options'],
+  positionals = 0,
+): Parsed | undefined {
   const parsed = parse(args, options);
   if (parsed.values.help) {
     console.log(`${command.usage}\n\n${command.summary}\n\n${ENVIRONMENT_HELP}`);
     return undefined;
   }
+  const extra = parsed.positionals[positionals];
+  if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'; ${command.usage}`);
   return parsed;
+}
+
+/** A --limit value: digits only, 1 or more. */
+function limitOf(value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  const limit = typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : 0;
+  if (limit < 1) throw new UsageError('--limit takes a whole number of 1 or more');
+  return limit;
 }
 
 const commands: Record<string, Command> = {
@@ -120,9 +140,7 @@ const commands: Record<string, Command> = {
     async run(args) {
       const parsed = helpOr(args, this, { limit: { type: 'string' }, deep: { type: 'boolean' } });
       if (!parsed) return 0;
-      const limit = Number(parsed.values.limit ?? 100);
-      if (!Number.isInteger(limit) || limit < 1)
-        throw new UsageError('--limit takes a whole number of 1 or more');
+      const limit = limitOf(parsed.values.limit, 100);
       const display = progressDisplay(process.stderr);
       const result = await withDatabase(async (database) => {
         await migrate(database);
@@ -174,12 +192,17 @@ does this on its own every minute; several replicas take turns.`,
   conclave accounts clear-events-url AC…`,
     usage: 'Usage: conclave accounts list|add|set-events-url|clear-events-url [options]',
     async run(args) {
-      const parsed = helpOr(args, this, {
-        'show-tokens': { type: 'boolean' },
-        name: { type: 'string' },
-        sid: { type: 'string' },
-        token: { type: 'string' },
-      });
+      const parsed = helpOr(
+        args,
+        this,
+        {
+          'show-tokens': { type: 'boolean' },
+          name: { type: 'string' },
+          sid: { type: 'string' },
+          token: { type: 'string' },
+        },
+        3,
+      );
       if (!parsed) return 0;
       const [action] = parsed.positionals;
       if (action === 'list') {
@@ -198,7 +221,10 @@ does this on its own every minute; several replicas take turns.`,
         return 0;
       }
       if (action === 'add') {
-        const generated = newAccount(String(parsed.values.name ?? 'Account'));
+        const name =
+          parsed.values.name === undefined ? 'Account' : listedName.read(String(parsed.values.name));
+        if (name === undefined) throw new UsageError(`--name takes ${listedName.expected}`);
+        const generated = newAccount(name);
         const account = {
           ...generated,
           sid: String(parsed.values.sid ?? generated.sid),
@@ -240,18 +266,19 @@ does this on its own every minute; several replicas take turns.`,
   conclave callbacks retry [ID] [--account AC…]`,
     usage: 'Usage: conclave callbacks list|retry [options]',
     async run(args) {
-      const parsed = helpOr(args, this, {
-        failed: { type: 'boolean' },
-        account: { type: 'string' },
-        limit: { type: 'string' },
-      });
+      const parsed = helpOr(
+        args,
+        this,
+        { failed: { type: 'boolean' }, account: { type: 'string' }, limit: { type: 'string' } },
+        2,
+      );
       if (!parsed) return 0;
       const [action, id] = parsed.positionals;
       const accountSid = parsed.values.account as string | undefined;
+      if (accountSid !== undefined && !isSid('AC', accountSid))
+        throw new UsageError('--account must be AC followed by 32 hexadecimal digits');
       if (action === 'list') {
-        const limit = Number(parsed.values.limit ?? 50);
-        if (!Number.isInteger(limit) || limit < 1)
-          throw new UsageError('--limit takes a whole number of 1 or more');
+        const limit = limitOf(parsed.values.limit, 50);
         const status = parsed.values.failed ? 'failed' : undefined;
         const rows = await withDatabase(async (database) => {
           await migrate(database);
@@ -279,7 +306,7 @@ does this on its own every minute; several replicas take turns.`,
     summary: KEYS_HELP,
     usage: 'Usage: conclave keys create|list|revoke [options]',
     async run(args) {
-      const parsed = helpOr(args, this, { name: { type: 'string' }, account: { type: 'string' } });
+      const parsed = helpOr(args, this, { name: { type: 'string' }, account: { type: 'string' } }, 2);
       if (!parsed) return 0;
       const lines = await withDatabase(async (database) => {
         await migrate(database);
@@ -350,19 +377,21 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(args);
   } catch (error) {
+    // One line whatever the message: node's own (parseArgs's, say) may run over several.
+    const message = ((error as Error).message ?? String(error)).replace(/\s*\n\s*/g, ' ');
     if (error instanceof UsageError) {
-      console.error(`conclave ${name}: ${error.message}`);
+      console.error(`conclave ${name}: ${message}`);
       return 2;
     }
     if (error instanceof ConfigError) {
-      console.error(`conclave: ${error.message}`);
+      console.error(`conclave: ${message}`);
       return 1;
     }
     if (isDatabaseUnavailable(error)) {
-      console.error(`conclave ${name}: the database does not answer (${(error as Error).message})`);
+      console.error(`conclave ${name}: the database does not answer (${message})`);
       return 1;
     }
-    console.error(`conclave ${name}: ${(error as Error).message ?? String(error)}`);
+    console.error(`conclave ${name}: ${message}`);
     return 1;
   }
 }

@@ -40,3 +40,10 @@ export function wholeNumber(min: number, max: number): Check<number> {
     },
   };
 }
+
+/** A name listed one to a line (an account's, an API key's): 1 to 128 characters, no control character. */
+export const listedName: Check<string> = {
+  expected: '1 to 128 characters, without a control character',
+  read: (value) =>
+    value.trim() !== '' && [...value].length <= 128 && !/\p{Cc}/u.test(value) ? value : undefined,
+};

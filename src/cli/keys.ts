@@ -2,6 +2,7 @@
 // a keyed hash; listing shows Sids, accounts and names, never a secret.
 
 import { isSid } from '../domain/ids.js';
+import { listedName } from '../parameters.js';
 import { listAccounts } from '../store/accounts.js';
 import { createApiKey, listApiKeys, revokeApiKey } from '../store/api-keys.js';
 import type { Executor } from '../store/executor.js';
@@ -44,6 +45,8 @@ export async function keysCommand(
   const account = values.account ?? (env.TWILIO_ACCOUNT_SID || undefined);
   if (account !== undefined && !isSid('AC', account))
     throw new KeysUsageError('--account must be AC followed by 32 hexadecimal digits');
+  if (values.name !== undefined && listedName.read(values.name) === undefined)
+    throw new KeysUsageError(`--name takes ${listedName.expected}`);
   if (action === 'create') {
     const accountSid = await accountFor(executor, account);
     const { key, secret } = await createApiKey(executor, accountSid, values.name ?? 'API key');

@@ -78,6 +78,38 @@ describe('conclave commands on the embedded database', { timeout: 120_000 }, () 
       code: 2,
       stderr: 'conclave verify: --limit takes a whole number of 1 or more\n',
     });
+    const dataDir = tempDir();
+    const refusals: [string[], string][] = [
+      [['verify', '--limit', '1e3'], 'conclave verify: --limit takes a whole number of 1 or more'],
+      // node's own message runs over three lines: it is told on one.
+      [
+        ['verify', '--limit', '-1'],
+        "conclave verify: Option '--limit' argument is ambiguous. Did you forget to specify the option argument for '--limit'? To specify an option argument starting with a dash use '--limit=-XYZ'.",
+      ],
+      [['reap', 'now'], "conclave reap: unexpected argument 'now'; Usage: conclave reap"],
+      [
+        ['keys', 'revoke', `SK${'0'.repeat(32)}`, 'too'],
+        "conclave keys: unexpected argument 'too'; Usage: conclave keys create|list|revoke [options]",
+      ],
+      [
+        ['callbacks', 'list', '--account', 'x'],
+        'conclave callbacks: --account must be AC followed by 32 hexadecimal digits',
+      ],
+      [
+        ['keys', 'create', '--name', 'two\nlines'],
+        'conclave keys: --name takes 1 to 128 characters, without a control character',
+      ],
+      [
+        ['accounts', 'add', '--name', 'n'.repeat(129)],
+        'conclave accounts: --name takes 1 to 128 characters, without a control character',
+      ],
+    ];
+    for (const [args, line] of refusals) {
+      expect(await runCli(args, { DATA_DIR: dataDir }), args.join(' ')).toMatchObject({
+        code: 2,
+        stderr: `${line}\n`,
+      });
+    }
     const unreachable = await runCli(['migrate'], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toMatch(/^conclave migrate: the database does not answer \(.*\)\n$/);
