@@ -8,6 +8,7 @@ import { KEYS_HELP, type KeyOptions, KeysUsageError, keysCommand } from './cli/k
 import { formatCallback } from './commands/callbacks/report.js';
 import { reap } from './commands/reaper.js';
 import { ConfigError, loadConfig } from './config.js';
+import { isCallbackUrl, redactUrl } from './domain/callbacks.js';
 import { isAuthToken, isSid } from './domain/ids.js';
 import { keepHeapSmall } from './heap.js';
 import { listedName } from './parameters.js';
@@ -244,7 +245,7 @@ does this on its own every minute; several replicas take turns.`,
       if (action === 'set-events-url' || action === 'clear-events-url') {
         const [, sid, url = null] = parsed.positionals;
         if (sid === undefined) throw new UsageError(`${action} needs the account's Sid`);
-        if (action === 'set-events-url' && !/^https?:\/\/[^/]/.test(url ?? '')) {
+        if (action === 'set-events-url' && !isCallbackUrl(url ?? '')) {
           throw new UsageError('set-events-url needs an absolute http(s) URL after the Sid');
         }
         const found = await withDatabase(async (database) => {
@@ -252,7 +253,9 @@ does this on its own every minute; several replicas take turns.`,
           return setEventsUrl(database.db, sid, url);
         });
         if (!found) throw new UsageError(`no account ${sid}`);
-        console.log(url === null ? `Events URL of ${sid} cleared` : `Events of ${sid} go to ${url}`);
+        console.log(
+          url === null ? `Events URL of ${sid} cleared` : `Events of ${sid} go to ${redactUrl(url)}`,
+        );
         return 0;
       }
       throw new UsageError(

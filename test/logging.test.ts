@@ -62,19 +62,27 @@ describe('request logs', () => {
       headers: { 'x-twilio-signature': 'forged' },
       payload: 'CallSid=x',
     });
+    // An app asking for callbacks with Basic auth puts a password in the voice URL's query.
+    await t.app.inject({
+      method: 'POST',
+      url: `${url}&statusCallback=${encodeURIComponent('https://app:hunter2@example.com/cb')}`,
+      headers: { 'x-twilio-signature': 'forged' },
+      payload: 'CallSid=x',
+    });
+    expect(lines.some((line) => JSON.stringify(line).includes('app%3A***%40example.com'))).toBe(true);
     // Should code ever log headers or an account, the secrets in them are censored.
     t.app.log.warn({
       headers: { authorization: `Basic ${basic}`, 'x-twilio-signature': signature },
       account: t.account,
     });
 
-    expect(lines.length).toBeGreaterThanOrEqual(9);
+    expect(lines.length).toBeGreaterThanOrEqual(11);
     expect(lines.at(-1)).toMatchObject({
       headers: { authorization: '[redacted]' },
       account: { authToken: '[redacted]' },
     });
     const text = JSON.stringify(lines);
-    for (const secret of [t.account.authToken, basic, wrongPassword, signature, 'not-the-token']) {
+    for (const secret of [t.account.authToken, basic, wrongPassword, signature, 'not-the-token', 'hunter2']) {
       expect(text).not.toContain(secret);
     }
     const requestLines = lines.filter((line) => 'req' in line || 'res' in line || 'err' in line);

@@ -298,12 +298,31 @@ export function targetOf(
   return target && (target.events as string[]).includes(callback.subscription) ? target : null;
 }
 
-/** A URL with its password (HTTP Basic auth for the app) masked, for showing: the password is a secret. */
+/**
+ * Whether callbacks can be sent to `text`: an absolute http(s) URL (a relative one would resolve against
+ * Conclave, not the app), whose credentials, if any, decode (they are sent decoded, as HTTP Basic auth).
+ */
+export function isCallbackUrl(text: string): boolean {
+  if (!URL.canParse(text)) return false;
+  const url = new URL(text);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+  try {
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A URL with its credentials (HTTP Basic auth for the app) masked, for showing: they are a secret. */
 export function redactUrl(text: string): string {
   if (!URL.canParse(text)) return text;
   const url = new URL(text);
-  if (url.password === '') return text;
-  url.password = '***';
+  if (url.password !== '') url.password = '***';
+  // A user name alone is how some services take a token (https://TOKEN@host/).
+  else if (url.username !== '') url.username = '***';
+  else return text;
   return url.href;
 }
 

@@ -7,6 +7,7 @@
 import {
   type AppCallbacks,
   type CallbackTarget,
+  isCallbackUrl,
   RECORDING_STATUS_CALLBACK_EVENTS,
   STATUS_CALLBACK_SUBSCRIPTIONS,
 } from '../domain/callbacks.js';
@@ -211,10 +212,7 @@ function callbackTarget<Event extends string>(
   const method = methodText === undefined ? 'POST' : METHODS.find((m) => m === methodText.toUpperCase());
   if (method === undefined) return fail(null, `${name}Method is not GET or POST`);
   if (url === undefined || url === '') return { target: null, failure: null };
-  // The app's URL must stand on its own: a relative one would resolve against Conclave, not the app.
-  const parsed = URL.canParse(url) ? new URL(url) : null;
-  if (parsed === null || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:'))
-    return fail(null, `${name} is not an absolute http(s) URL`);
+  if (!isCallbackUrl(url)) return fail(null, `${name} is not an absolute http(s) URL`);
   const events = words === undefined || words.length === 0 ? defaults : ([...new Set(words)] as Event[]);
   return { target: { url, method, events }, failure: null };
 }

@@ -23,10 +23,25 @@ describe('conclave callbacks on the embedded database', { timeout: 120_000 }, ()
       expect((await runCli(['accounts', 'add', '--sid', ACCOUNT, '--token', TOKEN], env)).code).toBe(0);
       const set = await runCli(['accounts', 'set-events-url', ACCOUNT, `${receiver.url}/events`], env);
       expect(set).toMatchObject({ code: 0, stdout: `Events of ${ACCOUNT} go to ${receiver.url}/events\n` });
-      expect(await runCli(['accounts', 'set-events-url', ACCOUNT, 'not a url'], env)).toMatchObject({
-        code: 2,
-        stderr: 'conclave accounts: set-events-url needs an absolute http(s) URL after the Sid\n',
-      });
+      for (const wrong of [
+        'not a url',
+        'http://[zz/x',
+        'http://exa mple.com/x',
+        'http://a%ZZ:b@example.com/',
+      ]) {
+        expect(await runCli(['accounts', 'set-events-url', ACCOUNT, wrong], env), wrong).toMatchObject({
+          code: 2,
+          stderr: 'conclave accounts: set-events-url needs an absolute http(s) URL after the Sid\n',
+        });
+      }
+      const withPassword = await runCli(
+        ['accounts', 'set-events-url', ACCOUNT, 'https://acct:s3cret@example.com/events'],
+        env,
+      );
+      expect(withPassword.stdout).toBe(`Events of ${ACCOUNT} go to https://acct:***@example.com/events\n`);
+      expect(
+        (await runCli(['accounts', 'set-events-url', ACCOUNT, `${receiver.url}/events`], env)).code,
+      ).toBe(0);
 
       const joins = () =>
         receiver.received.filter((r) => r.params.StatusCallbackEvent === 'participant-join').length;

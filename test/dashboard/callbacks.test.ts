@@ -70,4 +70,12 @@ describe.each(databaseKinds)('callbacks on the dashboard on $name', (kind) => {
     expect(page.body).toContain('<dd data-callbacks="last-error">HTTP 500</dd>');
     expect((await t.app.inject({ url: '/account' })).statusCode).toBe(303);
   });
+
+  it("masks the credentials in the account's events URL", async () => {
+    const host = new URL(receiver.url).host;
+    await setEventsUrl(t.database.db, t.account.sid, `http://acct:s3cret@${host}/sink`);
+    const page = await t.app.inject({ url: '/account', headers: { cookie } });
+    expect(page.body).toContain(`<code>http://acct:***@${host}/sink</code>`);
+    expect(page.body).not.toContain('s3cret');
+  });
 });

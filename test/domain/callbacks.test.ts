@@ -231,5 +231,6 @@ describe('callbacks from events', () => {
   it('masks the password of an app URL for showing, and leaves other URLs as they are', () => {
     expect(redactUrl('https://app:hunter2@example.com/cb?x=1')).toBe('https://app:***@example.com/cb?x=1');
     expect(redactUrl('https://example.com/cb?x=1')).toBe('https://example.com/cb?x=1');
+    expect(redactUrl('https://tok3n@example.com/cb')).toBe('https://***@example.com/cb');
   });
 });

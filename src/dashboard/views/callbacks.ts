@@ -1,6 +1,7 @@
 // How callbacks fare, for a conference (to the app its voice URL named) and for an account's sink.
 
 import type { Account } from '../../domain/account.js';
+import { redactUrl } from '../../domain/callbacks.js';
 import type { CallbackCounts } from '../../reads/index.js';
 import { type Html, html } from '../html.js';
 import { page } from './layout.js';
@@ -28,7 +29,7 @@ export function accountPage(account: Account, sink: { url: string | null; counts
   ${
     sink.url === null
       ? html`<p class="empty">No events URL: set one with <code>conclave accounts set-events-url</code>.</p>`
-      : html`<p>Every conference event goes to <code>${sink.url}</code>.</p>`
+      : html`<p>Every conference event goes to <code>${redactUrl(sink.url)}</code>.</p>`
   }
   ${callbackHealth(sink.counts, 'Nothing sent yet.')}
 </section>`,
