@@ -1,6 +1,7 @@
 // The database goes away and comes back while Conclave runs: webhooks and reads answer 503 quickly, /readyz
 // says so and /healthz does not, and service resumes by itself, with nothing acknowledged lost.
 
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { type Database, openDatabase } from '../src/store/database.js';
@@ -70,5 +71,32 @@ describe.skipIf(!postgresKind)('a database outage on PostgreSQL', () => {
 
     const stored = await t.database.db.selectFrom('participants').select('call_sid').execute();
     expect(stored.map((row) => row.call_sid).sort()).toEqual([...acknowledged].sort());
+  });
+
+  it('answers 503, not 500, while the database refuses new connections', async () => {
+    const client = webhookClient(t);
+    const reads = `/2010-04-01/Accounts/${t.account.sid}/Conferences.json`;
+    const authorization = `Basic ${Buffer.from(`${t.account.sid}:${t.account.authToken}`).toString('base64')}`;
+    const direct = new URL(t.database.url as string);
+    const name = direct.pathname.slice(1);
+    direct.pathname = '/postgres';
+    const admin = new pg.Client({ connectionString: direct.href });
+    await admin.connect();
+    try {
+      await admin.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS false`);
+      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
+      // More requests than the pool has connections: the first may meet a connection that was cut, the
+      // rest open new ones, which the database refuses.
+      for (let n = 0; n < 6; n++) {
+        const webhook = await client.voice(newCallSid(), 'refusing');
+        expect(webhook.statusCode).toBe(503);
+        expect(webhook.headers['retry-after']).toBeDefined();
+        expect((await t.app.inject({ url: reads, headers: { authorization } })).statusCode).toBe(503);
+      }
+    } finally {
+      await admin.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS true`);
+      await admin.end();
+    }
+    expect((await client.voice(newCallSid(), 'refusing')).statusCode).toBe(200);
   });
 });

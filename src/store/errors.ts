@@ -6,7 +6,11 @@
 
 export type UnavailableCause = 'outage' | 'deadlock' | 'lock-timeout';
 
-const OUTAGE_SQLSTATE_CLASSES = ['08', '53', '57'];
+// Besides connection failures (08), insufficient resources (53) and an operator's intervention (57): a
+// login refused (28: a password changed under the running server) and a database gone (3D000). Both come
+// only while connecting, so they cannot stand for a fault in a statement.
+const OUTAGE_SQLSTATE_CLASSES = ['08', '28', '53', '57'];
+const OUTAGE_SQLSTATES = ['3D000'];
 const CONTENTION_SQLSTATES: Record<string, UnavailableCause> = {
   '40P01': 'deadlock',
   '55P03': 'lock-timeout',
@@ -18,6 +22,8 @@ const OUTAGE_MESSAGES = [
   /Connection ended unexpectedly/i,
   /Client has encountered a connection error/i,
   /driver has already been destroyed/i,
+  // 55000 covers much besides; only this message of it is an outage (ALTER DATABASE … ALLOW_CONNECTIONS false).
+  /is not currently accepting connections/i,
 ];
 
 /** Why the database cannot serve this now, or null when the error is not a passing one. */
@@ -28,6 +34,7 @@ export function unavailableCause(error: unknown): UnavailableCause | null {
     const contention = CONTENTION_SQLSTATES[code];
     if (contention !== undefined) return contention;
     if (OUTAGE_NODE_CODES.includes(code)) return 'outage';
+    if (OUTAGE_SQLSTATES.includes(code)) return 'outage';
     if (code.length === 5 && OUTAGE_SQLSTATE_CLASSES.includes(code.slice(0, 2))) return 'outage';
   }
   return OUTAGE_MESSAGES.some((pattern) => pattern.test(error.message)) ? 'outage' : null;

@@ -17,6 +17,9 @@ describe('the cause of a 503', () => {
     expect(unavailableCause(failure('55P03'))).toBe('lock-timeout');
     expect(unavailableCause(failure('57P01'))).toBe('outage');
     expect(unavailableCause(failure('ECONNREFUSED'))).toBe('outage');
+    expect(unavailableCause(failure('28P01'))).toBe('outage');
+    expect(unavailableCause(failure('3D000'))).toBe('outage');
+    expect(unavailableCause(failure('55000'))).toBeNull();
     expect(unavailableCause(failure('23505'))).toBeNull();
   });
 });
