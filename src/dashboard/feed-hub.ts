@@ -97,7 +97,8 @@ export class FeedHub {
     const unsubscribe = () => void this.listening.delete(listening);
     this.schedule(this.options.pollMs);
     try {
-      const { batch } = this.options;
+      const { batch, maxResume } = this.options;
+      let caughtUp = 0;
       for (let more = compareCursors(listening.last, through) < 0; more; ) {
         const events = await this.reads.feed({
           after: listening.last,
@@ -106,6 +107,14 @@ export class FeedHub {
           accountSid: filter.accountSid,
           ...(filter.conferenceSid === null ? {} : { conferenceSid: filter.conferenceSid }),
         });
+        // The distance in positions above cannot see a cursor that is close in position but far back in
+        // transactions (one no event was ever at, such as 0:N): the events read decide as well.
+        caughtUp += events.length;
+        if (caughtUp > maxResume) {
+          listening.last = through;
+          listener.reset(through);
+          break;
+        }
         deliver(listening, events);
         more = events.length === batch;
       }

@@ -92,6 +92,17 @@ describe.each(databaseKinds)('live feed limits on $name', (kind) => {
       },
       { timeout: 10_000 },
     );
+    // A cursor close to the head by position but before every transaction (no event was ever at it)
+    // would replay the whole history: it gets a reset too.
+    const head = log.at(-1)?.cursor ?? FEED_START;
+    const crafted = await openEventStream(feed, {
+      cookie,
+      'last-event-id': formatCursor({ transactionId: 0n, globalPosition: head.globalPosition }),
+    });
+    const [first] = await crafted.until(1);
+    crafted.close();
+    expect(first?.event).toBe('reset');
+
     const behind = log.at(-3)?.cursor ?? FEED_START;
     await apply(t.database, t.account.sid, [c.leave(callSid(1))]);
     const near = await openEventStream(feed, { cookie, 'last-event-id': formatCursor(behind) });
