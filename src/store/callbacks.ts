@@ -187,7 +187,8 @@ export async function claimCallbacks(
     UPDATE callbacks c
     SET attempts = c.attempts + 1,
         lease_until = now() + make_interval(secs => ${leaseMs / 1000}),
-        last_attempt_at = now()
+        last_attempt_at = now(),
+        first_attempt_at = coalesce(c.first_attempt_at, now())
     FROM accounts a
     WHERE a.account_sid = c.account_sid
       AND (c.account_sid, c.id) IN (
@@ -229,7 +230,8 @@ export interface AttemptOutcome {
 
 /**
  * Records attempts in one statement: a delivered callback is done; a failed one is tried again after its
- * `retryInMs`, or, once it has been due for `retryForMs`, recorded as failed. An attempt whose claim was
+ * `retryInMs`, or, once `retryForMs` have passed since its first attempt (when it became due: the one
+ * before it was done), recorded as failed. An attempt whose claim was
  * lost (its lease ran out and another claim followed) changes nothing. Returns what became of each
  * recorded one, by id.
  */
@@ -243,7 +245,7 @@ export async function recordAttempts(
   const { rows } = await sql<{ id: string; status: CallbackStatus }>`
     UPDATE callbacks c
     SET status = CASE WHEN o.delivered THEN 'delivered'
-          WHEN now() - c.enqueued_at >= make_interval(secs => ${retryForMs / 1000}) THEN 'failed'
+          WHEN now() - c.first_attempt_at >= make_interval(secs => ${retryForMs / 1000}) THEN 'failed'
           ELSE 'pending' END,
         next_attempt_at = CASE WHEN o.delivered THEN c.next_attempt_at
           ELSE now() + make_interval(secs => o.retry_in_ms / 1000) END,
@@ -344,6 +346,7 @@ export async function retryFailed(
       status: 'pending',
       next_attempt_at: sql<Date>`now()`,
       enqueued_at: sql<Date>`now()`,
+      first_attempt_at: null,
       lease_until: null,
     })
     .where('status', '=', 'failed');

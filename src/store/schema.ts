@@ -151,6 +151,7 @@ export interface CallbacksTable {
   next_attempt_at: DefaultedTimestamp;
   lease_until: NullableTimestamp;
   last_attempt_at: NullableTimestamp;
+  first_attempt_at: NullableTimestamp;
   last_status: number | null;
   last_error: string | null;
   delivered_at: NullableTimestamp;

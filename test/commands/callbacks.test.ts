@@ -338,6 +338,31 @@ describe.each(databaseKinds)('callbacks to the app on $name', (kind) => {
     ).toEqual([]);
   });
 
+  it('gives a callback that waited behind a failing one a retry window of its own', async () => {
+    receiver.behave(() => 'error');
+    const name = newRoom();
+    const call = newCallSid();
+    await client().voice(call, name, {
+      statusCallback: `${receiver.url}/down`,
+      statusCallbackEvent: 'join leave',
+    });
+    await client().callStatus(call, 'completed');
+    // Both are queued together, before the join's first try; the leave is due only once the join is given up.
+    deliver(300);
+    const given = async () =>
+      (await listCallbacks(t.database.db, { accountSid: t.account.sid, status: 'failed', limit: 10 })).filter(
+        (c) => c.url === `${receiver.url}/down`,
+      );
+    await eventually(async () => (await given()).length === 2, 'both given up');
+    const [leave, join] = await given();
+    expect([join?.statusCallbackEvent, leave?.statusCallbackEvent]).toEqual([
+      'participant-join',
+      'participant-leave',
+    ]);
+    // Tried again 50 ms, then 100 ms after its first try: within its 300 ms, more than once.
+    expect(leave?.attempts).toBeGreaterThan(1);
+  });
+
   it('sends every conference event of the account to its sink, with no callback asked for in the voice URL', async () => {
     expect(await setEventsUrl(t.database.db, t.account.sid, `${receiver.url}/sink`)).toBe(true);
     try {
