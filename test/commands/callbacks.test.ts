@@ -311,16 +311,19 @@ describe.each(databaseKinds)('callbacks to the app on $name', (kind) => {
     expect(receiver.overlapping).toBe(0);
   });
 
+  /** One call joins a new room and hangs up, its join and leave asked for at `statusCallback`; the room. */
+  async function joinAndLeave(statusCallback: string): Promise<string> {
+    const name = newRoom();
+    const call = newCallSid();
+    await client().voice(call, name, { statusCallback, statusCallbackEvent: 'join leave' });
+    await client().callStatus(call, 'completed');
+    return name;
+  }
+
   it('records a callback as failed after CALLBACK_RETRY_FOR, goes on with the next, and retries it on demand', async () => {
     receiver.behave((r) => (r.params.StatusCallbackEvent === 'participant-join' ? 'error' : 'ok'));
     deliver(300);
-    const name = newRoom();
-    const call = newCallSid();
-    await client().voice(call, name, {
-      statusCallback: `${receiver.url}/dead`,
-      statusCallbackEvent: 'join leave',
-    });
-    await client().callStatus(call, 'completed');
+    const name = await joinAndLeave(`${receiver.url}/dead`);
     await eventually(() => forRoom(name).length === 1, 'the leave, after the join was given up');
     expect(events(forRoom(name))).toEqual(['participant-leave']);
     const failed = await listCallbacks(t.database.db, {
@@ -340,13 +343,7 @@ describe.each(databaseKinds)('callbacks to the app on $name', (kind) => {
 
   it('gives a callback that waited behind a failing one a retry window of its own', async () => {
     receiver.behave(() => 'error');
-    const name = newRoom();
-    const call = newCallSid();
-    await client().voice(call, name, {
-      statusCallback: `${receiver.url}/down`,
-      statusCallbackEvent: 'join leave',
-    });
-    await client().callStatus(call, 'completed');
+    await joinAndLeave(`${receiver.url}/down`);
     // Both are queued together, before the join's first try; the leave is due only once the join is given up.
     deliver(300);
     const given = async () =>
