@@ -86,11 +86,13 @@ export class FeedHub {
     // Measured against the log's head as it is now (the reader's may lag a poll behind). Positions come
     // from one sequence, so their distance bounds how many events lie between (rolled-back transactions
     // leave gaps, which only make it an overestimate).
+    const now = after === null ? null : await this.reads.feedHead();
     const tooFar =
-      after !== null &&
-      (await this.reads.feedHead()).globalPosition - after.globalPosition > this.options.maxResume;
+      now !== null && after !== null && now.globalPosition - after.globalPosition > this.options.maxResume;
     while (this.head === null) await this.start();
-    const through = this.head;
+    // The catch-up goes to the newer of the two heads. The reader's stops polling while nobody listens, and
+    // what it then reads from its old head reaches this listener only past the cursor the catch-up ends at.
+    const through = now !== null && compareCursors(now, this.head) > 0 ? now : this.head;
     if (tooFar) listener.reset(through);
     const listening: Listening = { filter, listener, last: tooFar ? through : (after ?? through), held: [] };
     this.listening.add(listening);
