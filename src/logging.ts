@@ -21,7 +21,7 @@ const REDACTED_PATHS = [
  * The request's URL with the credentials of any URL in its query masked: an app may ask for callbacks
  * with Basic auth (`statusCallback=https://user:password@…`), and the password is a secret.
  */
-export function loggedUrl(url: string): string {
+function loggedUrl(url: string): string {
   const at = url.indexOf('?');
   if (at < 0 || !/@|%40/i.test(url)) return url;
   const params = [...new URLSearchParams(url.slice(at + 1))];

@@ -3,7 +3,7 @@
 // warning. A method a route does not take gets 405 with Allow: "not found" would mislead a sender that
 // picked the wrong method.
 
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 export const UNAVAILABLE_MESSAGE = 'Service unavailable: the database does not answer, try again shortly';
 
@@ -11,6 +11,11 @@ export const UNAVAILABLE_MESSAGE = 'Service unavailable: the database does not a
 export function unavailable(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
   request.log.warn({ err: error }, 'database unavailable');
   return reply.code(503).header('retry-after', '1');
+}
+
+/** Every method Fastify routes but those `allowed`: the methods a route refuses with 405. */
+export function methodsBesides(app: FastifyInstance, allowed: readonly string[]): string[] {
+  return app.supportedMethods.filter((method) => !allowed.includes(method));
 }
 
 /** Sets the 405 and the methods the route does take; the caller sends the body in its own shape. */

@@ -2,7 +2,7 @@
 // body is even parsed, so a POST with any content type is refused the same way.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { refuseMethod } from '../refusals.js';
+import { methodsBesides, refuseMethod } from '../refusals.js';
 import { methodNotAllowed } from './errors.js';
 
 async function refuse(request: FastifyRequest, reply: FastifyReply): Promise<never> {
@@ -20,7 +20,7 @@ export function readOnly<RouteParams>(
   json: Record<string, unknown>,
   handler: (request: FastifyRequest<{ Params: RouteParams }>, reply: FastifyReply) => Promise<FastifyReply>,
 ): void {
-  const otherMethods = app.supportedMethods.filter((method) => method !== 'GET' && method !== 'HEAD');
+  const otherMethods = methodsBesides(app, ['GET', 'HEAD']);
   for (const url of urls) {
     app.get<{ Params: RouteParams }>(url, { schema: { response: { 200: json } } }, handler);
     app.route({ method: otherMethods, url, onRequest: refuse, handler: refuse });

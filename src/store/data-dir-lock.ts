@@ -13,7 +13,7 @@ const LOCK_FILE = 'conclave.lock';
 /** Directories this process holds: a second open in the same process is as wrong as one in another. */
 const held = new Set<string>();
 
-export class DataDirInUse extends Error {}
+class DataDirInUse extends Error {}
 
 interface Holder {
   pid: number;

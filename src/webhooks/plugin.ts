@@ -7,7 +7,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Commands, DeliveryResult } from '../commands/index.js';
 import type { JoinRejectionReason } from '../domain/events.js';
 import type { Metrics, WebhookOutcome } from '../metrics.js';
-import { refuseMethod } from '../refusals.js';
+import { methodsBesides, refuseMethod } from '../refusals.js';
 import { authenticate } from './authenticate.js';
 import { deliveryIdentity, IDEMPOTENCY_HEADER } from './idempotency.js';
 import type { WebhookRoute } from './route.js';
@@ -63,7 +63,7 @@ export const webhooks: FastifyPluginAsync<WebhooksOptions> = async (
 
   // Every other method gets 405 before its body is read. HEAD among them: Fastify would otherwise answer it
   // with the GET handler, and a webhook that changes state must not run for a request that wants no answer.
-  const otherMethods = app.supportedMethods.filter((method) => method !== 'GET' && method !== 'POST');
+  const otherMethods = methodsBesides(app, ['GET', 'POST']);
   const refuse = async (_request: FastifyRequest, reply: FastifyReply) =>
     refuseMethod(reply, 'GET, POST').type('text/plain').send('Method not allowed: use POST or GET');
 
