@@ -9,7 +9,7 @@ import { formatCallback } from './commands/callbacks/report.js';
 import { reap } from './commands/reaper.js';
 import { ConfigError, loadConfig } from './config.js';
 import { isCallbackUrl, redactUrl } from './domain/callbacks.js';
-import { isAuthToken, isSid } from './domain/ids.js';
+import { canonicalSid, isAuthToken, isSid } from './domain/ids.js';
 import { keepHeapSmall } from './heap.js';
 import { listedName } from './parameters.js';
 import { foldProgress, progressDisplay } from './progress.js';
@@ -234,6 +234,7 @@ does this on its own every minute; several replicas take turns.`,
         if (!isSid('AC', account.sid))
           throw new UsageError('--sid must be AC followed by 32 hexadecimal digits');
         if (!isAuthToken(account.authToken)) throw new UsageError('--token must be 32 hexadecimal digits');
+        account.sid = canonicalSid(account.sid);
         await withDatabase(async (database) => {
           await migrate(database);
           await saveAccount(database.db, account);
@@ -277,9 +278,10 @@ does this on its own every minute; several replicas take turns.`,
       );
       if (!parsed) return 0;
       const [action, id] = parsed.positionals;
-      const accountSid = parsed.values.account as string | undefined;
-      if (accountSid !== undefined && !isSid('AC', accountSid))
+      const given = parsed.values.account as string | undefined;
+      if (given !== undefined && !isSid('AC', given))
         throw new UsageError('--account must be AC followed by 32 hexadecimal digits');
+      const accountSid = given && canonicalSid(given);
       if (action === 'list') {
         const limit = limitOf(parsed.values.limit, 50);
         const status = parsed.values.failed ? 'failed' : undefined;

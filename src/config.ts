@@ -2,7 +2,7 @@
 // variable, what is wrong with the value and what is accepted.
 
 import { DEFAULT_CALLBACK_CONCURRENCY } from './commands/callbacks/deliverer.js';
-import { isAuthToken, isSid } from './domain/ids.js';
+import { canonicalSid, isAuthToken, isSid } from './domain/ids.js';
 import type { DatabaseTarget } from './store/database.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -109,7 +109,7 @@ function parseAccount(env: Env): Config['account'] {
       `has ${authToken.length} characters: expected 32 hexadecimal digits`,
     );
   }
-  return { sid, authToken };
+  return { sid: canonicalSid(sid), authToken };
 }
 
 function parsePublicUrl(value: string | undefined, host: string, port: number): string {

@@ -2,7 +2,7 @@
 // parameters its own way and reports a failed check in its own shape (plain text or Twilio's error body),
 // naming the parameter and saying what was expected.
 
-import { isSid, type SidPrefix } from './domain/ids.js';
+import { canonicalSid, isSid, type SidPrefix } from './domain/ids.js';
 
 export interface Check<T> {
   /** What a good value looks like, for the error message: "true or false". */
@@ -19,7 +19,7 @@ export const booleanValue: Check<boolean> = {
 export function sidValue(prefix: SidPrefix): Check<string> {
   return {
     expected: `${prefix} followed by 32 hexadecimal digits`,
-    read: (value) => (isSid(prefix, value) ? value : undefined),
+    read: (value) => (isSid(prefix, value) ? canonicalSid(value) : undefined),
   };
 }
 

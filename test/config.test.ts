@@ -73,6 +73,9 @@ describe('configuration from the environment', () => {
       trustProxy: '10.0.0.0/8, 127.0.0.1',
     });
     expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    // Twilio writes Sids in lower case, and the webhooks and the REST API look them up so.
+    const upper = loadConfig({ TWILIO_ACCOUNT_SID: SID.toUpperCase(), TWILIO_AUTH_TOKEN: TOKEN });
+    expect(upper.account).toEqual({ sid: SID, authToken: TOKEN });
     expect(loadConfig({ DATA_DIR: '/var/lib/conclave' }).database).toEqual({
       kind: 'pglite',
       dataDir: '/var/lib/conclave',

@@ -5,7 +5,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Account } from '../domain/account.js';
-import { isSid } from '../domain/ids.js';
+import { canonicalSid, isSid } from '../domain/ids.js';
 import type { FailureLimit } from '../failure-limit.js';
 import type { Reads } from '../reads/index.js';
 import { authenticationRequired, notFound, tooManyFailures } from './errors.js';
@@ -35,9 +35,9 @@ async function accountOf(
   reads: Pick<Reads, 'account' | 'apiKeyAccount'>,
   { username, password }: Credentials,
 ): Promise<Account | undefined> {
-  if (isSid('SK', username)) return reads.apiKeyAccount(username, password);
+  if (isSid('SK', username)) return reads.apiKeyAccount(canonicalSid(username), password);
   if (!isSid('AC', username)) return undefined;
-  const account = await reads.account(username);
+  const account = await reads.account(canonicalSid(username));
   return account && sameSecret(account.authToken, password) ? account : undefined;
 }
 
@@ -54,7 +54,11 @@ export function authenticate(reads: Pick<Reads, 'account' | 'apiKeyAccount'>, li
       await limit.failed(request);
       throw authenticationRequired();
     }
-    const { AccountSid } = request.params as { AccountSid?: string };
-    if (AccountSid !== undefined && AccountSid !== account.sid) throw notFound(pathOf(request.url));
+    const params = request.params as { AccountSid?: string };
+    if (params.AccountSid === undefined) return;
+    if (!isSid('AC', params.AccountSid) || canonicalSid(params.AccountSid) !== account.sid)
+      throw notFound(pathOf(request.url));
+    // The routes read and print the account as it is stored, whatever case the path wrote it in.
+    params.AccountSid = account.sid;
   };
 }

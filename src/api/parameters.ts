@@ -32,7 +32,7 @@ function checked<T>(name: string, check: Check<T>, value: string): T {
 
 /** A Sid of the given kind, its hex digits in lower case as Conclave stores them. */
 export function parseSid(name: string, prefix: SidPrefix, value: string): string {
-  return prefix + checked(name, sidValue(prefix), value).slice(2).toLowerCase();
+  return checked(name, sidValue(prefix), value);
 }
 
 /** A day as YYYY-MM-DD, read as midnight UTC; returns its time in milliseconds. */

@@ -1,7 +1,7 @@
 // `conclave keys`: API keys for the REST API. A key's secret is printed once, at creation, and kept only as
 // a keyed hash; listing shows Sids, accounts and names, never a secret.
 
-import { isSid } from '../domain/ids.js';
+import { canonicalSid, isSid } from '../domain/ids.js';
 import { listedName } from '../parameters.js';
 import { listAccounts } from '../store/accounts.js';
 import { createApiKey, listApiKeys, revokeApiKey } from '../store/api-keys.js';
@@ -42,9 +42,10 @@ export async function keysCommand(
   values: KeyOptions,
   env: Record<string, string | undefined>,
 ): Promise<string[]> {
-  const account = values.account ?? (env.TWILIO_ACCOUNT_SID || undefined);
-  if (account !== undefined && !isSid('AC', account))
+  const given = values.account ?? (env.TWILIO_ACCOUNT_SID || undefined);
+  if (given !== undefined && !isSid('AC', given))
     throw new KeysUsageError('--account must be AC followed by 32 hexadecimal digits');
+  const account = given && canonicalSid(given);
   if (values.name !== undefined && listedName.read(values.name) === undefined)
     throw new KeysUsageError(`--name takes ${listedName.expected}`);
   if (action === 'create') {
@@ -69,9 +70,10 @@ export async function keysCommand(
     );
   }
   if (action === 'revoke') {
-    const [sid] = rest;
-    if (sid === undefined || !isSid('SK', sid))
+    const [given] = rest;
+    if (given === undefined || !isSid('SK', given))
       throw new KeysUsageError('revoke takes the key Sid: SK followed by 32 hexadecimal digits');
+    const sid = canonicalSid(given);
     const key = await revokeApiKey(executor, sid);
     if (!key) throw new KeysUsageError(`no API key ${sid}`);
     return [`API key ${sid} revoked; a running server refuses it within 2 s`];

@@ -11,6 +11,14 @@ export function isSid(prefix: SidPrefix, value: string): boolean {
   return value.length === 34 && value.startsWith(prefix) && HEX_32.test(value.slice(2));
 }
 
+/**
+ * `sid` (which `isSid` accepts) as Twilio writes it, its hex digits in lower case: Conclave stores and
+ * looks Sids up so, and a Sid sent in upper case names the same account, call, conference or recording.
+ */
+export function canonicalSid(sid: string): string {
+  return sid.slice(0, 2) + sid.slice(2).toLowerCase();
+}
+
 export function isUlid(value: string): boolean {
   return ULID_PATTERN.test(value);
 }

@@ -81,6 +81,16 @@ export function protocolSuite(shared: TestApp): void {
         }
       });
 
+      it('takes an account Sid whose hex digits are in upper case as the same account', async () => {
+        const sid = `AC${t.account.sid.slice(2).toUpperCase()}`;
+        const upper = client.as({ ...t.account, sid });
+        for (const url of [`${base}/Conferences.json`, `/2010-04-01/Accounts/${sid}/Conferences.json`]) {
+          const response = await upper.json<{ conferences: unknown[] }>(url);
+          expect(response.status, url).toBe(200);
+          expect(response.body.conferences.length).toBeGreaterThan(0);
+        }
+      });
+
       it('authenticates before it says whether a path exists or a method is allowed', async () => {
         const anonymous = client.as(null);
         expect((await anonymous.request('GET', `${base}/Calls.json`)).statusCode).toBe(401);
