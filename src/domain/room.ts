@@ -167,6 +167,22 @@ function isStale(live: LiveConference | null, callSid: string, sequenceNumber: n
   return applied !== undefined && sequenceNumber <= applied;
 }
 
+/**
+ * Whether a join the platform reports is the call coming back to `live`: it is not there, and the platform
+ * numbered this join after the last callback it sent about the call there. A join numbered before that,
+ * or with nothing the platform numbered to compare it with (a leave Conclave inferred from the call's dial
+ * ending), is the report of a join already recorded.
+ */
+function comesBack(live: LiveConference, callSid: string, sequenceNumber: number | null): boolean {
+  const applied = live.sequences[callSid];
+  return (
+    live.participants[callSid] === undefined &&
+    sequenceNumber !== null &&
+    applied !== undefined &&
+    sequenceNumber > applied
+  );
+}
+
 function rejected(
   callSid: string,
   reason: JoinRejected['data']['reason'],
@@ -187,9 +203,12 @@ function decideJoin(command: JoinConference, room: RoomState, call: CallState): 
     return { events: settle(located, room, at).events };
   }
   // The platform reports joins of calls our TwiML placed too, with its Sid: only a call that is not in
-  // this room is new, unless the platform has moved on from the live instance it is in.
+  // this room is new, unless the platform has moved on from the live instance it is in, or numbers this
+  // join after the leave it reported for the call (the call came back).
   const inRoom = call.room === command.data.friendlyName;
-  if (inRoom && located?.at === 'live') return { events: settle(located, room, at).events };
+  if (inRoom && located?.at === 'live' && !comesBack(located.live, callSid, sequenceNumber)) {
+    return { events: settle(located, room, at).events };
+  }
   if (inRoom && located?.at === 'successor' && located.live === null) return none;
   const settled = located === null ? { events: [], room } : settle(located, room, at);
   const live = settled.room.live;

@@ -465,6 +465,25 @@ describe('calls', () => {
       .thenNothingHappens();
   });
 
+  it('joins a call again when the platform reports it joining after the leave it reported', () => {
+    const { join, leave } = commands();
+    const platformSaw = [
+      join(A, ROOM),
+      join(B, ROOM),
+      join(A, ROOM, {}, { via: 'callback', sequenceNumber: 1 }),
+      join(B, ROOM, {}, { via: 'callback', sequenceNumber: 2 }),
+      { command: leave(A, 'left', 4), room: ROOM },
+    ];
+    const world = given(...platformSaw)
+      .when(join(A, ROOM, {}, { via: 'callback', sequenceNumber: 5 }))
+      .then([{ type: 'ParticipantJoined', data: { callSid: A, sequenceNumber: 5 } }]);
+    expect(Object.keys(live(world)?.participants ?? {}).sort()).toEqual([A, B].sort());
+    // Numbered before that leave, it is the late report of the first join.
+    given(...platformSaw)
+      .when(join(A, ROOM, {}, { via: 'callback', sequenceNumber: 3 }))
+      .thenNothingHappens();
+  });
+
   it('remembers a leave that arrives before its join, so that the late join does not bring the call back', () => {
     const { join, leave } = commands();
     const early = { command: leave(C, 'left', 5), room: ROOM };
