@@ -85,11 +85,11 @@ function helpOr(
   return parsed;
 }
 
-/** A --limit value: digits only, 1 or more. */
+/** A --limit value: digits only, 1 to 999,999,999. */
 function limitOf(value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   const limit = typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : 0;
-  if (limit < 1) throw new UsageError('--limit takes a whole number of 1 or more');
+  if (limit < 1) throw new UsageError('--limit takes a whole number from 1 to 999999999');
   return limit;
 }
 

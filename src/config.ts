@@ -1,6 +1,7 @@
 // The environment, validated in one place. A bad value stops the process with one line that names the
 // variable, what is wrong with the value and what is accepted.
 
+import { isIP } from 'node:net';
 import { DEFAULT_CALLBACK_CONCURRENCY } from './commands/callbacks/deliverer.js';
 import { canonicalSid, isAuthToken, isSid } from './domain/ids.js';
 import type { DatabaseTarget } from './store/database.js';
@@ -112,8 +113,28 @@ function parseAccount(env: Env): Config['account'] {
   return { sid: canonicalSid(sid), authToken };
 }
 
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+/** An address to listen on: an IPv4 or IPv6 address, or a host name (not digits and dots, which would be a bad address). */
+function parseHost(value: string | undefined): string {
+  if (value === undefined) return '127.0.0.1';
+  if (isIP(value) !== 0 || (HOST_NAME.test(value) && !/^[\d.]+$/.test(value))) return value;
+  throw new ConfigError(
+    'HOST',
+    `is '${value}': expected an address to listen on, such as 127.0.0.1, 0.0.0.0, :: or localhost`,
+  );
+}
+
 function parsePublicUrl(value: string | undefined, host: string, port: number): string {
   if (value === undefined) return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  // Said without the value, which would show the password: webhooks prove themselves by their signature
+  // over the URL, and a password here would only be printed and put in every TwiML answer.
+  if (URL.canParse(value) && (new URL(value).username || new URL(value).password)) {
+    throw new ConfigError(
+      'PUBLIC_URL',
+      'carries a user name or password: expected the URL alone, such as https://conclave.example.com',
+    );
+  }
   const parsed = parseUrl(
     'PUBLIC_URL',
     value,
@@ -218,7 +239,7 @@ function parseFailedAuth(limit: string | undefined, window: string | undefined):
   if (!(max >= 1)) {
     throw new ConfigError(
       'FAILED_AUTH_LIMIT',
-      `is '${limit}': expected a whole number of 1 or more, such as 10`,
+      `is '${limit}': expected a whole number from 1 to 999999, such as 10`,
     );
   }
   const windowSeconds = window === undefined ? 15 * 60 : durationSeconds(window);
@@ -231,10 +252,19 @@ function parseFailedAuth(limit: string | undefined, window: string | undefined):
   return { max, windowMs: windowSeconds * 1000 };
 }
 
+/** An IPv4 or IPv6 address, with or without a prefix length in its range. */
+function isAddressOrRange(value: string): boolean {
+  const [address = '', prefix, ...more] = value.split('/');
+  const version = isIP(address);
+  if (version === 0 || more.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
 function parseTrustProxy(value: string | undefined): Config['trustProxy'] {
   if (value === undefined || value === 'false') return false;
   if (value === 'true') return true;
-  if (/^[0-9a-fA-F.:/]+(,\s*[0-9a-fA-F.:/]+)*$/.test(value)) return value;
+  if (value.split(',').every((entry) => isAddressOrRange(entry.trim()))) return value;
   throw new ConfigError(
     'TRUST_PROXY',
     `is '${value}': expected true, false, or the proxies' addresses such as 10.0.0.0/8,127.0.0.1`,
@@ -243,7 +273,7 @@ function parseTrustProxy(value: string | undefined): Config['trustProxy'] {
 
 export function loadConfig(env: Env = process.env): Config {
   const port = parsePort(optional(env, 'PORT'));
-  const host = optional(env, 'HOST') ?? '127.0.0.1';
+  const host = parseHost(optional(env, 'HOST'));
   return {
     port,
     host,

@@ -17,6 +17,14 @@ import { UPKEEP_INTERVAL_MS, upkeep } from './store/upkeep.js';
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 export const DEVELOPMENT_ACCOUNT_NAME = 'Development account';
 
+/** Where the server was told to listen cannot be had: said as that, not taken for a database outage. */
+class ListenError extends Error {
+  constructor({ host, port }: Pick<Config, 'host' | 'port'>, cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(`cannot listen on HOST ${host}, PORT ${port}: ${why}`, { cause });
+  }
+}
+
 export interface Server {
   app: FastifyInstance;
   database: Database;
@@ -138,8 +146,20 @@ export async function startServer(
     await database.close();
     throw error;
   }
-  const app = await buildApp({ config, database, logger: loggerOptions(config.logLevel) });
-  const address = await app.listen({ port: config.port, host: config.host });
+  let app: FastifyInstance | undefined;
+  let address: string;
+  try {
+    app = await buildApp({ config, database, logger: loggerOptions(config.logLevel) });
+    address = await app.listen({ port: config.port, host: config.host }).catch((error: unknown) => {
+      throw new ListenError(config, error);
+    });
+  } catch (error) {
+    // A server that cannot listen (the port taken, an address not this host's) must end, not linger on
+    // the pool and the embedded database's lock with nothing to serve.
+    await app?.close();
+    await database.close();
+    throw error;
+  }
   const reaper = startReaper(database, config.maxCallDuration, app.log, now);
   const upkeepLoop = startUpkeep(database, app.log, upkeepIntervalMs);
   const deliverer = startCallbackDeliverer(database.db, {

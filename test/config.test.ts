@@ -73,6 +73,12 @@ describe('configuration from the environment', () => {
       trustProxy: '10.0.0.0/8, 127.0.0.1',
     });
     expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '::1/128, fd00::/8,192.168.1.7' }).trustProxy).toBe(
+      '::1/128, fd00::/8,192.168.1.7',
+    );
+    for (const host of ['0.0.0.0', '::', '::1', 'localhost', 'conclave.internal'])
+      expect(loadConfig({ HOST: host }).host).toBe(host);
+    expect(loadConfig({ HOST: '::1', PORT: '8080' }).publicUrl).toBe('http://[::1]:8080');
     // Twilio writes Sids in lower case, and the webhooks and the REST API look them up so.
     const upper = loadConfig({ TWILIO_ACCOUNT_SID: SID.toUpperCase(), TWILIO_AUTH_TOKEN: TOKEN });
     expect(upper.account).toEqual({ sid: SID, authToken: TOKEN });
@@ -85,9 +91,20 @@ describe('configuration from the environment', () => {
   it.each([
     [{ PORT: 'eighty' }, /^PORT is 'eighty': expected a whole number from 0 to 65535$/],
     [{ PORT: '70000' }, /^PORT .*0 to 65535/],
-    [{ FAILED_AUTH_LIMIT: '0' }, /^FAILED_AUTH_LIMIT is '0': expected a whole number of 1 or more/],
+    [{ FAILED_AUTH_LIMIT: '0' }, /^FAILED_AUTH_LIMIT is '0': expected a whole number from 1 to 999999/],
+    [
+      { FAILED_AUTH_LIMIT: '9999999' },
+      /^FAILED_AUTH_LIMIT is '9999999': expected a whole number from 1 to 999999/,
+    ],
     [{ FAILED_AUTH_WINDOW: '2d' }, /^FAILED_AUTH_WINDOW is '2d': expected a duration/],
     [{ TRUST_PROXY: 'yes please' }, /^TRUST_PROXY is 'yes please': expected true, false/],
+    [{ TRUST_PROXY: 'abc' }, /^TRUST_PROXY is 'abc': expected true, false/],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, /^TRUST_PROXY is '10.0.0.0\/33': expected/],
+    [{ TRUST_PROXY: '127.0.0.1, ::::' }, /^TRUST_PROXY is '127.0.0.1, ::::': expected/],
+    [{ TRUST_PROXY: '1.2.3.4/8/8' }, /^TRUST_PROXY is '1.2.3.4\/8\/8': expected/],
+    [{ HOST: '999.1.1.1' }, /^HOST is '999.1.1.1': expected an address to listen on/],
+    [{ HOST: 'not a host' }, /^HOST is 'not a host': expected an address to listen on/],
+    [{ HOST: 'http://0.0.0.0' }, /^HOST is 'http:\/\/0.0.0.0': expected an address to listen on/],
     [{ DATABASE_URL: 'mysql://x@y/z' }, /^DATABASE_URL has scheme 'mysql:': expected postgres:\/\//],
     [{ DATABASE_URL: 'not a url' }, /^DATABASE_URL is not a URL: expected postgres:\/\//],
     [
@@ -102,6 +119,10 @@ describe('configuration from the environment', () => {
     ],
     [{ PUBLIC_URL: 'ftp://example.com' }, /^PUBLIC_URL is 'ftp:\/\/example.com': expected an http\(s\) URL/],
     [{ PUBLIC_URL: 'https://example.com/?a=1' }, /^PUBLIC_URL .*no query or fragment/],
+    [
+      { PUBLIC_URL: 'https://admin:S3cret@example.com#x' },
+      /^PUBLIC_URL carries a user name or password: expected the URL alone, such as https:\/\/conclave.example.com$/,
+    ],
     [
       { LOG_LEVEL: 'loud' },
       /^LOG_LEVEL is 'loud': expected one of fatal, error, warn, info, debug, trace, silent$/,

@@ -76,11 +76,15 @@ describe('conclave commands on the embedded database', { timeout: 120_000 }, () 
     });
     expect(await runCli(['verify', '--limit', 'lots'])).toMatchObject({
       code: 2,
-      stderr: 'conclave verify: --limit takes a whole number of 1 or more\n',
+      stderr: 'conclave verify: --limit takes a whole number from 1 to 999999999\n',
     });
     const dataDir = tempDir();
     const refusals: [string[], string][] = [
-      [['verify', '--limit', '1e3'], 'conclave verify: --limit takes a whole number of 1 or more'],
+      [['verify', '--limit', '1e3'], 'conclave verify: --limit takes a whole number from 1 to 999999999'],
+      [
+        ['verify', '--limit', '99999999999'],
+        'conclave verify: --limit takes a whole number from 1 to 999999999',
+      ],
       // node's own message runs over three lines: it is told on one.
       [
         ['verify', '--limit', '-1'],

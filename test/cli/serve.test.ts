@@ -1,3 +1,5 @@
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { runCli, startCli, tempDir } from '../helpers/cli.js';
 
@@ -42,6 +44,29 @@ describe('conclave serve on the embedded database', { timeout: 60_000 }, () => {
     await server.stop();
     expect(server.output()).toContain(sid);
     expect(server.output()).not.toContain(token);
+  });
+
+  it('ends with one line when it cannot listen, releasing its data directory for the next start', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    const env = { DATA_DIR: tempDir(), PORT: String(port), LOG_LEVEL: 'warn' };
+    try {
+      // Twice on the same directory: a first run that lingered would hold its lock against the second.
+      for (const _ of [1, 2]) {
+        const started = Date.now();
+        const result = await runCli(['serve'], env);
+        expect(result.code).toBe(1);
+        expect(result.stderr.trim()).toMatch(
+          /^conclave serve: cannot listen on HOST 127.0.0.1, PORT \d+: .*EADDRINUSE.*$/,
+        );
+        expect(Date.now() - started).toBeLessThan(10_000);
+      }
+    } finally {
+      taken.close();
+    }
+    const server = await startCli({ ...env, PORT: '0' });
+    expect(await server.stop()).toBe(0);
   });
 
   it('stops with one line naming a bad variable', async () => {
