@@ -17,6 +17,12 @@ import type { Session } from './session.js';
 /** A browser this far behind is cut off; it reconnects and catches up from the log instead. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 const RECONNECT_MS = 2000;
+/**
+ * How often an open feed asks whether its session still holds. A logout, a changed token or the session's
+ * expiry ends the feed within this, as they refuse the cookie at once: a feed opened before a leaked
+ * token was changed must not go on showing the account's changes.
+ */
+const SESSION_CHECK_MS = 2000;
 
 /** The feed a page follows: its changes after the position the page was read at. */
 export function feedPath(after: FeedCursor, conferenceSid?: string): string {
@@ -44,6 +50,8 @@ export interface LiveOptions {
   /** Open streams, for ending them when the server closes. */
   streams: Set<ServerResponse>;
   slots: FeedSlots;
+  /** Whether the session the feed was opened with still holds. */
+  stillSignedIn: () => Promise<boolean>;
 }
 
 function badRequest(reply: FastifyReply, reason: string) {
@@ -54,7 +62,7 @@ export async function live(
   request: FastifyRequest<{ Querystring: Record<string, string | undefined> }>,
   reply: FastifyReply,
   { account, id: sessionId }: Session,
-  { hub, streams, slots }: LiveOptions,
+  { hub, streams, slots, stillSignedIn }: LiveOptions,
 ) {
   const lastEventId = request.headers['last-event-id'];
   const given = typeof lastEventId === 'string' && lastEventId !== '' ? lastEventId : request.query.after;
@@ -89,8 +97,18 @@ export async function live(
   streams.add(stream);
   let closed = false;
   let unsubscribe: (() => void) | undefined;
+  const sessionCheck = setInterval(() => {
+    // A check the database cannot answer keeps the feed: the next one decides.
+    stillSignedIn().then(
+      (holds) => {
+        if (!holds) stream.destroy();
+      },
+      () => {},
+    );
+  }, SESSION_CHECK_MS);
   stream.on('close', () => {
     closed = true;
+    clearInterval(sessionCheck);
     slot.release();
     streams.delete(stream);
     unsubscribe?.();

@@ -232,6 +232,7 @@ export const dashboard: FastifyPluginAsync<DashboardOptions> = async (
   app.get<Query>('/live', { schema: textQuery('after', 'conference') }, async (request, reply) => {
     const session = await sessionOf(request);
     if (!session) return reply.code(401).type('text/plain').send('Log in to follow the live feed');
-    return live(request, reply, session, { hub, streams, slots });
+    const stillSignedIn = async () => (await sessionOf(request))?.id === session.id;
+    return live(request, reply, session, { hub, streams, slots, stillSignedIn });
   });
 };

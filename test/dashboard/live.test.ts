@@ -3,6 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
+import { newAccount, saveAccount } from '../../src/store/accounts.js';
 import type { Database } from '../../src/store/database.js';
 import { parseCursor } from '../../src/store/feed.js';
 import { apply, conferenceSidOf, useTenants } from '../api/seed.js';
@@ -69,6 +70,28 @@ describe.each(databaseKinds)('the live feed on $name', (kind) => {
     const cursors = messages.map((m) => parseCursor(m.id ?? ''));
     expect(cursors.every((cursor) => cursor !== undefined)).toBe(true);
     expect(new Set(messages.map((m) => m.id)).size).toBe(4);
+  });
+
+  it("ends an open feed once its session is logged out or its account's token changes, and only then", async () => {
+    const kept = await openEventStream(`${address}/live`, { cookie });
+    const loggingOut = await logIn(t.app, t.account);
+    const first = await openEventStream(`${address}/live`, { cookie: loggingOut });
+    expect(first.status).toBe(200);
+    const logout = await t.app.inject({ method: 'POST', url: '/logout', headers: { cookie: loggingOut } });
+    expect(logout.statusCode).toBe(303);
+    await first.ended();
+    const rotating = newAccount('Rotating');
+    await saveAccount(t.database.db, rotating);
+    const second = await openEventStream(`${address}/live`, { cookie: await logIn(t.app, rotating) });
+    expect(second.status).toBe(200);
+    await saveAccount(t.database.db, { ...rotating, authToken: newAccount('new').authToken });
+    await second.ended();
+    // The feed whose session holds has been checked meanwhile (it opened first) and goes on.
+    const c = commands();
+    await apply(t.database, t.account.sid, [c.join(callSid(30), 'still followed')]);
+    const messages = await kept.waitFor((all) => changes(all).some((m) => m.room === 'still followed'));
+    kept.close();
+    expect(changes(messages).filter((m) => m.room === 'still followed').length).toBeGreaterThan(0);
   });
 
   it("resumes after Last-Event-ID with exactly what it missed, and shows no other account's changes", async () => {
