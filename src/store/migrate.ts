@@ -10,6 +10,16 @@ import type { Database } from './database.js';
 // An arbitrary constant that names Conclave's migration lock among the database's advisory locks.
 const MIGRATION_LOCK = 4_211_987_330_651_734n;
 
+/** The database was migrated by a newer build: this one would run on a schema it does not know. */
+export class NewerSchemaError extends Error {
+  constructor(unknown: string[]) {
+    super(
+      `the database has migrations this build does not know (${unknown.join(', ')}): a newer Conclave migrated it; run that version or a later one`,
+    );
+    this.name = 'NewerSchemaError';
+  }
+}
+
 export interface Migration {
   name: string;
   script: string;
@@ -25,7 +35,11 @@ export function loadMigrations(directory = join(packageRoot(), 'sql')): Migratio
     }));
 }
 
-/** Applies what is missing; returns the names applied by this call. */
+/**
+ * Applies what is missing; returns the names applied by this call. Refuses a database that holds
+ * migrations this build does not have (NewerSchemaError): rolled back to an older image, the server
+ * would otherwise write rows a newer schema no longer means.
+ */
 export async function migrate(database: Database, migrations = loadMigrations()): Promise<string[]> {
   return database.db.transaction().execute(async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(trx);
@@ -36,6 +50,9 @@ export async function migrate(database: Database, migrations = loadMigrations())
     const applied = new Set(
       (await trx.selectFrom('schema_migrations').select('name').execute()).map((r) => r.name),
     );
+    const known = new Set(migrations.map((m) => m.name));
+    const unknown = [...applied].filter((name) => !known.has(name)).sort();
+    if (unknown.length > 0) throw new NewerSchemaError(unknown);
     const pending = migrations.filter((m) => !applied.has(m.name));
     for (const migration of pending) {
       await database.runScript(trx, migration.script);

@@ -1,7 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { describe, expect, it } from 'vitest';
 import { type Database, pgliteDatabase } from '../../src/store/database.js';
-import { isMigrated, loadMigrations, migrate } from '../../src/store/migrate.js';
+import { isMigrated, loadMigrations, migrate, NewerSchemaError } from '../../src/store/migrate.js';
 import { databaseKinds, postgresKind } from '../helpers/databases.js';
 
 describe.each(databaseKinds)('migrations on $name', (kind) => {
@@ -16,6 +16,25 @@ describe.each(databaseKinds)('migrations on $name', (kind) => {
         .orderBy('name')
         .execute();
       expect(applied.map((r) => r.name)).toEqual(loadMigrations().map((m) => m.name));
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it('refuses a database a newer build migrated, changing nothing', async () => {
+    const database = await kind.create();
+    try {
+      await database.db.insertInto('schema_migrations').values({ name: '999_from_the_future' }).execute();
+      await expect(migrate(database)).rejects.toThrow(
+        'the database has migrations this build does not know (999_from_the_future): a newer Conclave migrated it; run that version or a later one',
+      );
+      // A build one migration behind the database names that one too.
+      const all = loadMigrations();
+      const newest = all.at(-1)?.name ?? '';
+      await expect(migrate(database, all.slice(0, -1))).rejects.toThrow(`(${newest}, 999_from_the_future)`);
+      await expect(migrate(database, all.slice(0, -1))).rejects.toThrow(NewerSchemaError);
+      const applied = await database.db.selectFrom('schema_migrations').select('name').execute();
+      expect(applied.length).toBe(all.length + 1);
     } finally {
       await database.drop();
     }
