@@ -241,10 +241,12 @@ function decideJoin(command: JoinConference, room: RoomState, call: CallState): 
   } else {
     conference = live;
     const present = Object.values(live.participants);
-    if (present.length >= live.maxParticipants) {
+    // A join the platform reports has happened (the platform holds the conference to maxParticipants
+    // itself; a leave it sent earlier may simply not have arrived yet): only our own TwiML is held to the
+    // cap and the label rule.
+    if (via === 'voice' && present.length >= live.maxParticipants) {
       return rejected(callSid, 'conference-full', live.sid, at);
     }
-    // A join the platform reports has happened: only our own TwiML is held to the label rule.
     if (via === 'voice' && attributes.label !== null && present.some((p) => p.label === attributes.label)) {
       return rejected(callSid, 'duplicate-label', live.sid, at, {
         code: 16025,

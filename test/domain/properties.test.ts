@@ -107,7 +107,6 @@ function checkInvariants(world: World, statuses: Map<string, Status>): void {
     const participants = Object.keys(live.participants);
     expect(participants.length, 'participants = joins - leaves').toBe(unended.joins - unended.leaves);
     expect(participants.sort()).toEqual([...unended.present.keys()].sort());
-    expect(participants.length).toBeLessThanOrEqual(live.maxParticipants);
     expect(live.status).toBe(unended.started ? 'in-progress' : 'init');
     if (live.status === 'init')
       expect(meetsStartRule(unended.present), 'started as soon as it may').toBe(false);
@@ -212,6 +211,24 @@ function checkStep(next: Action, before: World, result: Delivered): void {
   }
 }
 
+/**
+ * Conclave's own TwiML admits no one past maxParticipants. A join the platform reports has happened, and
+ * is recorded even when a leave the platform sent before it has not arrived yet.
+ */
+function checkCap({ command }: Delivery, before: World, result: Delivered): void {
+  if (command.type !== 'JoinConference' || command.data.via !== 'voice') return;
+  const live = before.rooms.get(command.data.friendlyName)?.live;
+  if (!live) return;
+  const admitted = result.appended.some(
+    ({ event }) => event.type === 'ParticipantJoined' && event.data.conferenceSid === live.sid,
+  );
+  if (admitted) {
+    expect(Object.keys(live.participants).length, 'admitted past maxParticipants').toBeLessThan(
+      live.maxParticipants,
+    );
+  }
+}
+
 function play(actions: Action[], seen: Set<string>): void {
   const build = commands();
   const made: Delivery[] = [];
@@ -225,6 +242,7 @@ function play(actions: Action[], seen: Set<string>): void {
       for (const { event } of result.appended) platformStarts.add(event);
     }
     checkStep(next, world, result);
+    checkCap(delivery, world, result);
     notice(seen, next, world, result);
     made.push(delivery);
     world = result.world;

@@ -294,6 +294,20 @@ describe('capacity and room settings', () => {
     expect(Object.keys(live(world)?.participants ?? {})).toEqual([A, B]);
   });
 
+  it('records a join the platform reports into an instance it believes full: a leave is on its way', () => {
+    const { join, leave } = commands();
+    const first = join(A, ROOM, { maxParticipants: 2 });
+    const world = given(first, join(B, ROOM))
+      .when(join(C, ROOM, {}, { via: 'callback', sequenceNumber: 5 }))
+      .then([{ type: 'ParticipantJoined', data: { callSid: C, conferenceSid: sidOf(first) } }]);
+    expect(Object.keys(live(world)?.participants ?? {}).sort()).toEqual([A, B, C].sort());
+    // The leave the platform sent first arrives, and the instance is back within its cap.
+    const after = given(first, join(B, ROOM), join(C, ROOM, {}, { via: 'callback', sequenceNumber: 5 }))
+      .when({ command: leave(B, 'left', 4), room: ROOM })
+      .then([{ type: 'ParticipantLeft', data: { callSid: B } }]);
+    expect(Object.keys(live(after)?.participants ?? {}).sort()).toEqual([A, C].sort());
+  });
+
   it('admits a join again once a participant has left a full instance', () => {
     const { join, leave } = commands();
     given(join(A, ROOM, { maxParticipants: 2 }), join(B, ROOM), leave(B))

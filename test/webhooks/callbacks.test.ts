@@ -389,6 +389,22 @@ describe.each(databaseKinds)('callbacks on $name', (kind) => {
       expect(await connectedCallSids(t, conference?.sid ?? '')).toContain(call);
     });
 
+    it('participant-join into a conference Conclave believes full still joins the call: a leave is on its way', async () => {
+      const room = 'callback capacity';
+      const [first, second, third] = [newCallSid(), newCallSid(), newCallSid()];
+      await client().voice(first, room, { maxParticipants: '2' });
+      await client().voice(second, room);
+      const response = await client().participant('participant-join', room, third, 5);
+      expect(response.statusCode).toBe(204);
+      const [conference] = await conferences(t, room);
+      expect((await connectedCallSids(t, conference?.sid ?? '')).sort()).toEqual(
+        [first, second, third].sort(),
+      );
+      // Conclave's own TwiML still turns the next caller away while the conference is over its cap.
+      const turnedAway = await client().voice(newCallSid(), room);
+      expect(turnedAway.body).toContain('<Hangup');
+    });
+
     const participantForm: Form = {
       CallSid: newCallSid(),
       SequenceNumber: '1',
