@@ -176,7 +176,11 @@ export function callbacksFor(
       const { data } = event;
       const view = next.participants[data.callSid];
       if (!view) break;
-      const reason = LEAVE_REASONS[data.reason];
+      // The platform's own words where its participant-leave gave them; otherwise what Conclave knows.
+      const reason = data.platform?.reasonParticipantLeft ?? LEAVE_REASONS[data.reason];
+      const callStatus =
+        data.platform?.participantCallStatus ??
+        (data.reason === 'hung-up' || data.reason === 'timed-out' ? 'completed' : 'in-progress');
       // The end names who ended it: one who ends it on leaving, or the last to leave. Anyone else gone is
       // forgotten once another leaves after them, which keeps a long conference's state, and the cost of each
       // event, to who is in it.
@@ -187,8 +191,7 @@ export function callbacksFor(
       next = { ...next, lastGone: view.endConferenceOnExit ? null : data.callSid };
       emit('leave', 'participant-leave', data.conferenceSid, data.at, {
         ...participantParams(data.callSid, view),
-        ParticipantCallStatus:
-          data.reason === 'hung-up' || data.reason === 'timed-out' ? 'completed' : 'in-progress',
+        ParticipantCallStatus: callStatus,
         ...(reason ? { ReasonParticipantLeft: reason } : {}),
       });
       break;

@@ -6,6 +6,7 @@ import type {
   AttributeWarning,
   JoinAttributes,
   ParticipantFlags,
+  PlatformLeave,
   ReasonConferenceEnded,
   RecordingReported,
   TerminalCallStatus,
@@ -64,6 +65,8 @@ export type LeaveConference = Command<
     reported?: Reported | null;
     /** For a call the platform reports in another room: that room. The call leaves only once it is there. */
     to?: string;
+    /** What the platform's participant-leave said of the call, if it said anything. */
+    platform?: PlatformLeave;
   }
 >;
 

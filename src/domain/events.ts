@@ -129,9 +129,42 @@ export type ParticipantUpdated = Event<
   ParticipantFlags & { conferenceSid: string; callSid: string; sequenceNumber: number | null; at: string }
 >;
 
+/** Twilio's ReasonParticipantLeft values (with their underscores). */
+export const PARTICIPANT_LEFT_REASONS = [
+  'conference_ended_via_api',
+  'moderator_ended_conference',
+  'participant_updated_via_api',
+  'participant_hung_up',
+  'participant_add_failed',
+] as const;
+
+/** Twilio's ParticipantCallStatus values on a participant-leave. */
+export const PARTICIPANT_CALL_STATUSES = [
+  'no-answer',
+  'busy',
+  'in-progress',
+  'failed',
+  'canceled',
+  'completed',
+] as const;
+
+/** What the platform's participant-leave said of the call, where it said it. */
+export interface PlatformLeave {
+  reasonParticipantLeft: (typeof PARTICIPANT_LEFT_REASONS)[number] | null;
+  participantCallStatus: (typeof PARTICIPANT_CALL_STATUSES)[number] | null;
+}
+
 export type ParticipantLeft = Event<
   'ParticipantLeft',
-  { conferenceSid: string; callSid: string; reason: LeaveReason; sequenceNumber: number | null; at: string }
+  {
+    conferenceSid: string;
+    callSid: string;
+    reason: LeaveReason;
+    sequenceNumber: number | null;
+    at: string;
+    /** Only on a leave the platform reported with either value. */
+    platform?: PlatformLeave;
+  }
 >;
 
 export type ConferenceEnded = Event<

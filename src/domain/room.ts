@@ -19,6 +19,7 @@ import type {
   JoinRejected,
   LeaveReason,
   ParticipantFlags,
+  PlatformLeave,
   ReasonConferenceEnded,
   RoomEvent,
 } from './events.js';
@@ -305,7 +306,10 @@ function decideLeave(command: LeaveConference, room: RoomState, call: CallState)
   const live = located.at === 'live' ? settled.room.live : null;
   if (located.at === 'live' && isStale(live, callSid, sequenceNumber)) return { events: settled.events };
   if (live?.participants[callSid]) {
-    return { events: [...settled.events, ...leave(live, callSid, reason, sequenceNumber, command.at)] };
+    const { platform } = command.data;
+    return {
+      events: [...settled.events, ...leave(live, callSid, reason, sequenceNumber, command.at, platform)],
+    };
   }
   if (reason === 'left' && call.room === null && located.at !== 'earlier') {
     const unknown: RoomEvent = { type: 'UnknownCallLeft', data: { callSid, sequenceNumber, at: command.at } };
@@ -421,11 +425,12 @@ function leave(
   reason: LeaveReason,
   sequenceNumber: number | null,
   at: string,
+  platform?: PlatformLeave,
 ): RoomEvent[] {
   const leaving = live.participants[callSid];
   const left: RoomEvent = {
     type: 'ParticipantLeft',
-    data: { conferenceSid: live.sid, callSid, reason, sequenceNumber, at },
+    data: { conferenceSid: live.sid, callSid, reason, sequenceNumber, at, ...(platform && { platform }) },
   };
   const others = Object.keys(live.participants).filter((sid) => sid !== callSid);
   if (leaving?.endConferenceOnExit) {

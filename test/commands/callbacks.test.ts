@@ -213,6 +213,52 @@ describe.each(databaseKinds)('callbacks to the app on $name', (kind) => {
     expect(sequenceNumbers(got)).toEqual([1, 2, 4, 5]);
   });
 
+  it("passes the platform's ParticipantCallStatus and ReasonParticipantLeft on to the app's participant-leave", async () => {
+    deliver();
+    const name = newRoom();
+    const [a, b, c] = [newCallSid(), newCallSid(), newCallSid()];
+    await client().voice(a, name, { statusCallback: `${receiver.url}/leaves`, statusCallbackEvent: 'leave' });
+    await client().voice(b, name);
+    await client().voice(c, name);
+    // Taken out through the platform's API, its call going on elsewhere; then one hangs up.
+    await client().participant(
+      'participant-leave',
+      name,
+      b,
+      3,
+      {},
+      {},
+      {
+        ReasonParticipantLeft: 'participant_updated_via_api',
+        ParticipantCallStatus: 'in-progress',
+      },
+    );
+    await client().participant(
+      'participant-leave',
+      name,
+      c,
+      4,
+      {},
+      {},
+      {
+        ReasonParticipantLeft: 'participant_hung_up',
+        ParticipantCallStatus: 'completed',
+      },
+    );
+    await eventually(() => forRoom(name).length === 2, 'the two leaves');
+    const [movedOn, hungUp] = forRoom(name);
+    expect(movedOn?.params).toMatchObject({
+      CallSid: b,
+      ParticipantCallStatus: 'in-progress',
+      ReasonParticipantLeft: 'participant_updated_via_api',
+    });
+    expect(hungUp?.params).toMatchObject({
+      CallSid: c,
+      ParticipantCallStatus: 'completed',
+      ReasonParticipantLeft: 'participant_hung_up',
+    });
+  });
+
   it('without a statusCallback in the voice URL, the app gets nothing; the TwiML still points at Conclave', async () => {
     deliver();
     const name = newRoom();

@@ -10,7 +10,12 @@ import {
   redactUrl,
   targetOf,
 } from '../../src/domain/callbacks.js';
-import type { LeaveReason, ReasonConferenceEnded, RoomEvent } from '../../src/domain/events.js';
+import type {
+  LeaveReason,
+  PlatformLeave,
+  ReasonConferenceEnded,
+  RoomEvent,
+} from '../../src/domain/events.js';
 import { rfc2822 } from '../../src/rfc2822.js';
 import { callSid } from '../helpers/commands.js';
 
@@ -226,6 +231,29 @@ describe('callbacks from events', () => {
       CallSidEndingConference: callSid(2),
       ParticipantLabelEndingConference: 'guest',
     });
+  });
+
+  it("passes on the platform's ParticipantCallStatus and ReasonParticipantLeft where its leave gave them", () => {
+    const leaving = (platform?: PlatformLeave): RoomEvent => {
+      const event = left(callSid(1), 'left');
+      return platform ? ({ ...event, data: { ...event.data, platform } } as RoomEvent) : event;
+    };
+    const paramsOf = (event: RoomEvent) => {
+      const { state } = fold([joined(callSid(1)), joined(callSid(2))]);
+      return callbacksFor(state, event, context).callbacks[0]?.params ?? {};
+    };
+    const told = paramsOf(
+      leaving({ reasonParticipantLeft: 'participant_hung_up', participantCallStatus: 'completed' }),
+    );
+    expect(told).toMatchObject({
+      CallSid: callSid(1),
+      ParticipantCallStatus: 'completed',
+      ReasonParticipantLeft: 'participant_hung_up',
+    });
+    // Without them, what Conclave knows: a call that left but goes on, for a reason Twilio has no name for.
+    const untold = paramsOf(leaving());
+    expect(untold).toMatchObject({ ParticipantCallStatus: 'in-progress' });
+    expect(untold).not.toHaveProperty('ReasonParticipantLeft');
   });
 
   it('masks the password of an app URL for showing, and leaves other URLs as they are', () => {

@@ -6,6 +6,11 @@
 
 import { mintCommandId } from '../../commands/command-id.js';
 import type { Reported as ReportedInstance, RoomCommand } from '../../domain/commands.js';
+import {
+  PARTICIPANT_CALL_STATUSES,
+  PARTICIPANT_LEFT_REASONS,
+  type PlatformLeave,
+} from '../../domain/events.js';
 import { DEFAULT_ATTRIBUTES, joinAttributes } from '../attributes.js';
 import { missing } from '../errors.js';
 import type { WebhookParams } from '../parameters.js';
@@ -54,11 +59,30 @@ function join({ params, friendlyName, instance, sequenceNumber, now }: Reported)
   };
 }
 
+/** Twilio's values only: one it may add later is left out rather than passed on unchecked. */
+function platformLeave(params: WebhookParams): PlatformLeave | undefined {
+  const known = <T extends string>(name: string, values: readonly T[]) => {
+    const value = params.text(name);
+    return values.find((v) => v === value) ?? null;
+  };
+  const reasonParticipantLeft = known('ReasonParticipantLeft', PARTICIPANT_LEFT_REASONS);
+  const participantCallStatus = known('ParticipantCallStatus', PARTICIPANT_CALL_STATUSES);
+  if (reasonParticipantLeft === null && participantCallStatus === null) return undefined;
+  return { reasonParticipantLeft, participantCallStatus };
+}
+
 function leave({ params, instance, sequenceNumber, now }: Reported): RoomCommand {
+  const platform = platformLeave(params);
   return {
     type: 'LeaveConference',
     ...mintCommandId(now),
-    data: { callSid: reportedCallSid(params), reason: 'left', sequenceNumber, reported: instance },
+    data: {
+      callSid: reportedCallSid(params),
+      reason: 'left',
+      sequenceNumber,
+      reported: instance,
+      ...(platform && { platform }),
+    },
   };
 }
 
