@@ -452,8 +452,15 @@ function endConference(
   remaining: string[],
   at: string,
 ): RoomEvent[] {
+  // The call the platform names as ending the conference leaves last, as it did: the platform names the
+  // last to go, and the app's conference-end then names it, with its label.
+  const ender = callSidEndingConference;
+  const ordered =
+    ender !== null && remaining.includes(ender)
+      ? [...remaining.filter((s) => s !== ender), ender]
+      : remaining;
   return [
-    ...remaining.map(
+    ...ordered.map(
       (callSid): RoomEvent => ({
         type: 'ParticipantLeft',
         data: { conferenceSid: live.sid, callSid, reason: 'conference-ended', sequenceNumber: null, at },

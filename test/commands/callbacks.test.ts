@@ -259,6 +259,37 @@ describe.each(databaseKinds)('callbacks to the app on $name', (kind) => {
     });
   });
 
+  it("names the platform's ender, with its label, when the platform's end comes before the leaves", async () => {
+    deliver();
+    const name = newRoom();
+    // The room's state is kept as jsonb, whose keys come back sorted: the ender sorts first here.
+    const [bee, ay] = [`CA0${newCallSid().slice(3)}`, `CAf${newCallSid().slice(3)}`];
+    await client().voice(bee, name, {
+      participantLabel: 'bee',
+      statusCallback: `${receiver.url}/ends`,
+      statusCallbackEvent: 'leave end',
+    });
+    await client().voice(ay, name, { participantLabel: 'ay' });
+    await client().conference('conference-end', name, {
+      SequenceNumber: '6',
+      ReasonConferenceEnded: 'last-participant-left',
+      CallSidEndingConference: bee,
+      ParticipantLabelEndingConference: 'bee',
+    });
+    await eventually(() => forRoom(name).length === 3, 'the leaves and the end');
+    const got = forRoom(name);
+    expect(got.map((c) => [c.params.StatusCallbackEvent, c.params.CallSid ?? null])).toEqual([
+      ['participant-leave', ay],
+      ['participant-leave', bee],
+      ['conference-end', null],
+    ]);
+    expect(got[2]?.params).toMatchObject({
+      ReasonConferenceEnded: 'last-participant-left',
+      CallSidEndingConference: bee,
+      ParticipantLabelEndingConference: 'bee',
+    });
+  });
+
   it('without a statusCallback in the voice URL, the app gets nothing; the TwiML still points at Conclave', async () => {
     deliver();
     const name = newRoom();

@@ -273,6 +273,16 @@ describe('completing', () => {
     });
   });
 
+  it('lets the call the platform names as ending the conference leave last, as it did', () => {
+    const { join, endConference } = commands();
+    given(join(B, ROOM), join(A, ROOM), join(C, ROOM))
+      .when({
+        command: endConference({ reason: 'last-participant-left', callSidEndingConference: B }),
+        room: ROOM,
+      })
+      .then(endOf([A, C, B], { reason: 'last-participant-left', callSidEndingConference: B }));
+  });
+
   it('ignores a platform end when no instance is live', () => {
     const { join, leave, endConference } = commands();
     given(join(A, ROOM), leave(A)).when({ command: endConference(), room: ROOM }).thenNothingHappens();
