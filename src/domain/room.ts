@@ -203,14 +203,14 @@ function decideJoin(command: JoinConference, room: RoomState, call: CallState): 
   if (located?.at === 'earlier' || located?.at === 'nowhere') {
     return { events: settle(located, room, at).events };
   }
-  // The platform reports joins of calls our TwiML placed too, with its Sid: only a call that is not in
-  // this room is new, unless the platform has moved on from the live instance it is in, or numbers this
-  // join after the leave it reported for the call (the call came back).
+  // The platform reports joins of calls our TwiML placed too, with its Sid: in the live instance, only a
+  // call that is not in this room is new, or one the platform numbers after the leave it reported for it
+  // (the call came back). A Sid new to the room is a conference the platform opened since: the call joins
+  // it, wherever it was.
   const inRoom = call.room === command.data.friendlyName;
   if (inRoom && located?.at === 'live' && !comesBack(located.live, callSid, sequenceNumber)) {
     return { events: settle(located, room, at).events };
   }
-  if (inRoom && located?.at === 'successor' && located.live === null) return none;
   const settled = located === null ? { events: [], room } : settle(located, room, at);
   const live = settled.room.live;
   if (failure !== null) {

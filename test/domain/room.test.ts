@@ -769,6 +769,21 @@ describe("the platform's facts", () => {
       .thenNothingHappens();
   });
 
+  it('opens the conference the platform reports a call joining after the one it was in ended', () => {
+    const build = commands();
+    const first = build.join(A, ROOM);
+    const ended = { command: build.endConference({ conferenceSid: P1 }), room: ROOM };
+    const again = reportedJoin(build, A, P2);
+    const world = given(first, reportedJoin(build, A, P1), build.join(B, ROOM), ended)
+      .when(again)
+      .then([
+        { type: 'ConferenceOpened', data: { conferenceSid: sidOf(again.command) } },
+        { type: 'ConferenceSidReported', data: { conferenceSid: sidOf(again.command), platformSid: P2 } },
+        { type: 'ParticipantJoined', data: { callSid: A } },
+      ]);
+    expect(live(world)).toMatchObject({ platformSid: P2, participants: { [A]: { callSid: A } } });
+  });
+
   it('completes the live instance and opens one with the new Sid when the platform names a Sid new to the room', () => {
     const build = commands();
     const first = build.join(A, ROOM);
