@@ -18,7 +18,7 @@ import { verify } from './reads/verify.js';
 import { verifyDeep } from './reads/verify-deep.js';
 import { announce, closeOnSignals, startServer } from './server.js';
 import { runSimulation } from './simulate/command.js';
-import { type SimulationOptions, simulationOptions } from './simulate/options.js';
+import { OptionError, type SimulationOptions, simulationOptions } from './simulate/options.js';
 import { simulationDefaults } from './simulate/target.js';
 import { listAccounts, newAccount, saveAccount } from './store/accounts.js';
 import { listCallbacks, retryFailed, setEventsUrl } from './store/callbacks.js';
@@ -354,7 +354,10 @@ Prints a summary; exits 1 if any request failed. With no flags it finds a local 
       try {
         options = simulationOptions(parsed.values, await simulationDefaults(parsed.values, process.env));
       } catch (error) {
-        throw new UsageError((error as Error).message);
+        // Only what the command line (or the lack of an account) got wrong is a usage error: a bad
+        // setting or a database that does not answer is told as every command tells it.
+        if (error instanceof OptionError) throw new UsageError(error.message);
+        throw error;
       }
       return runSimulation(options);
     },

@@ -43,7 +43,9 @@ export async function simulationDefaults(values: Record<string, unknown>, env: E
   });
   const defaults: Defaults = {
     url: `http://${reachable(host)}:${port}`,
-    publicUrl: env.PUBLIC_URL ? publicUrl : undefined,
+    // What the server checks signatures against: its PUBLIC_URL, or the one it derives from HOST and PORT
+    // (http://0.0.0.0:3000 for a wildcard HOST, though requests go to loopback).
+    publicUrl,
     accountSid: env.TWILIO_ACCOUNT_SID || undefined,
     authToken: env.TWILIO_AUTH_TOKEN || undefined,
   };

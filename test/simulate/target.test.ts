@@ -34,7 +34,7 @@ describe('the target of conclave simulate', () => {
     expect(statSync(developmentAccountPath(dataDir)).mode & 0o777).toBe(0o600);
     expect(await simulationDefaults({}, { PORT: '4100', HOST: '0.0.0.0', DATA_DIR: dataDir })).toEqual({
       url: 'http://127.0.0.1:4100',
-      publicUrl: undefined,
+      publicUrl: 'http://0.0.0.0:4100',
       accountSid: ACCOUNT.sid,
       authToken: ACCOUNT.authToken,
     });
@@ -74,14 +74,18 @@ describe('the target of conclave simulate', () => {
     // A fixed port, as `npm start` has: the server's PUBLIC_URL, which signatures are checked against,
     // is built from it.
     const port = String(await freePort());
-    const server = await startCli({ DATA_DIR: dataDir, PORT: port });
+    // On every address, as in a container: the server's PUBLIC_URL is then http://0.0.0.0:PORT.
+    const server = await startCli({ DATA_DIR: dataDir, PORT: port, HOST: '0.0.0.0' });
     try {
       const result = await runCli(['simulate', '--rooms', '1', '--callers', '2', '--duration', '0'], {
         DATA_DIR: dataDir,
         PORT: port,
+        HOST: '0.0.0.0',
       });
       expect(result.stdout).toMatch(
-        new RegExp(`^Simulated 1 rooms against http://127\\.0\\.0\\.1:${port} in`),
+        new RegExp(
+          `^Simulated 1 rooms against http://127\\.0\\.0\\.1:${port} as http://0\\.0\\.0\\.0:${port} in`,
+        ),
       );
       expect(result.stdout).toContain('failures:    none');
       expect(result.stdout).toMatch(/requests: +\d+ \(voice \d+, /);
@@ -90,6 +94,22 @@ describe('the target of conclave simulate', () => {
     } finally {
       await server.stop();
     }
+  });
+
+  it('says a bad setting or a database that does not answer as every command does: one line, exit 1', {
+    timeout: 60_000,
+  }, async () => {
+    const unreachable = await runCli(['simulate'], {
+      PORT: '4100',
+      DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}/nothing`,
+    });
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toMatch(
+      /^conclave simulate: the database does not answer \(.*ECONNREFUSED.*\)\n$/,
+    );
+    const badPort = await runCli(['simulate'], { PORT: 'eighty' });
+    expect(badPort.code).toBe(1);
+    expect(badPort.stderr).toBe("conclave: PORT is 'eighty': expected a whole number from 0 to 65535\n");
   });
 
   it('says in one line what is missing when there is no account to sign with', {
