@@ -493,6 +493,28 @@ describe.each(databaseKinds)('callbacks to the app on $name', (kind) => {
     expect(await metric('conclave_callback_lag_seconds')).toBe(0);
   });
 
+  it('signs a URL with a #fragment as the app receives it, without the fragment, by POST and by GET', async () => {
+    deliver();
+    const name = newRoom();
+    const [first, second] = [newCallSid(), newCallSid()];
+    await client().voice(first, name, {
+      statusCallback: `${receiver.url}/fragment?tenant=7#section`,
+      statusCallbackEvent: 'join',
+    });
+    await client().voice(second, name);
+    const byGet = newRoom();
+    await client().voice(newCallSid(), byGet, {
+      statusCallback: `${receiver.url}/fragment#section`,
+      statusCallbackMethod: 'GET',
+      statusCallbackEvent: 'join',
+    });
+    await eventually(() => forRoom(name).length === 2 && forRoom(byGet).length === 1, 'the joins');
+    for (const got of [...forRoom(name), ...forRoom(byGet)]) {
+      expect(got.path).toBe('/fragment');
+      expect(got.valid).toBe(true);
+    }
+  });
+
   it('sends the credentials of a user:password@ URL as HTTP Basic auth and signs the URL without them', async () => {
     deliver();
     const name = newRoom();

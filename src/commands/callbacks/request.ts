@@ -31,6 +31,9 @@ export function callbackRequest(callback: {
     url.username = '';
     url.password = '';
   }
+  // A fragment never leaves the client, so the app's validator, which rebuilds the URL it was asked for,
+  // cannot see one: it is neither sent nor signed.
+  url.hash = '';
   if (callback.method === 'GET') {
     for (const [name, value] of Object.entries(callback.params)) url.searchParams.append(name, value);
     headers['x-twilio-signature'] = computeSignature(callback.authToken, url.href, {});
