@@ -244,8 +244,11 @@ does this on its own every minute; several replicas take turns.`,
         return 0;
       }
       if (action === 'set-events-url' || action === 'clear-events-url') {
-        const [, sid, url = null] = parsed.positionals;
-        if (sid === undefined) throw new UsageError(`${action} needs the account's Sid`);
+        const [, given, url = null] = parsed.positionals;
+        if (given === undefined) throw new UsageError(`${action} needs the account's Sid`);
+        if (!isSid('AC', given))
+          throw new UsageError(`${action} takes an account Sid: AC followed by 32 hexadecimal digits`);
+        const sid = canonicalSid(given);
         if (action === 'set-events-url' && !isCallbackUrl(url ?? '')) {
           throw new UsageError('set-events-url needs an absolute http(s) URL after the Sid');
         }

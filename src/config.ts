@@ -252,12 +252,13 @@ function parseFailedAuth(limit: string | undefined, window: string | undefined):
   return { max, windowMs: windowSeconds * 1000 };
 }
 
-/** An IPv4 or IPv6 address, with or without a prefix length in its range. */
+/** An IPv4 or IPv6 address, alone or with a prefix length in its range (or, for IPv4, a netmask). */
 function isAddressOrRange(value: string): boolean {
   const [address = '', prefix, ...more] = value.split('/');
   const version = isIP(address);
   if (version === 0 || more.length > 0) return false;
   if (prefix === undefined) return true;
+  if (version === 4 && isIP(prefix) === 4) return true;
   return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
 }
 

@@ -150,14 +150,18 @@ export async function startServer(
   let address: string;
   try {
     app = await buildApp({ config, database, logger: loggerOptions(config.logLevel) });
+    await app.ready();
     address = await app.listen({ port: config.port, host: config.host }).catch((error: unknown) => {
       throw new ListenError(config, error);
     });
   } catch (error) {
     // A server that cannot listen (the port taken, an address not this host's) must end, not linger on
     // the pool and the embedded database's lock with nothing to serve.
-    await app?.close();
-    await database.close();
+    try {
+      await app?.close();
+    } finally {
+      await database.close();
+    }
     throw error;
   }
   const reaper = startReaper(database, config.maxCallDuration, app.log, now);

@@ -76,6 +76,7 @@ describe('configuration from the environment', () => {
     expect(loadConfig({ TRUST_PROXY: '::1/128, fd00::/8,192.168.1.7' }).trustProxy).toBe(
       '::1/128, fd00::/8,192.168.1.7',
     );
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/255.0.0.0' }).trustProxy).toBe('10.0.0.0/255.0.0.0');
     for (const host of ['0.0.0.0', '::', '::1', 'localhost', 'conclave.internal'])
       expect(loadConfig({ HOST: host }).host).toBe(host);
     expect(loadConfig({ HOST: '::1', PORT: '8080' }).publicUrl).toBe('http://[::1]:8080');

@@ -7,7 +7,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { callSidOf } from '../domain/events.js';
-import { isSid } from '../domain/ids.js';
+import { canonicalSid, isSid } from '../domain/ids.js';
 import { type FeedCursor, type FeedEvent, formatCursor, parseCursor } from '../reads/index.js';
 import { Narrator } from './describe.js';
 import type { FeedHub } from './feed-hub.js';
@@ -70,10 +70,11 @@ export async function live(
   if (after === undefined) {
     return badRequest(reply, 'Last-Event-ID and after take a cursor: transaction_id:global_position');
   }
-  const conferenceSid = request.query.conference ?? null;
-  if (conferenceSid !== null && !isSid('CF', conferenceSid)) {
+  const named = request.query.conference ?? null;
+  if (named !== null && !isSid('CF', named)) {
     return badRequest(reply, 'conference takes a conference Sid: CF followed by 32 hexadecimal digits');
   }
+  const conferenceSid = named === null ? null : canonicalSid(named);
 
   const slot = slots.take(account.sid, sessionId);
   if ('refused' in slot) {
@@ -97,18 +98,27 @@ export async function live(
   streams.add(stream);
   let closed = false;
   let unsubscribe: (() => void) | undefined;
-  const sessionCheck = setInterval(() => {
-    // A check the database cannot answer keeps the feed: the next one decides.
-    stillSignedIn().then(
-      (holds) => {
-        if (!holds) stream.destroy();
-      },
-      () => {},
-    );
-  }, SESSION_CHECK_MS);
+  // One check at a time, the next one SESSION_CHECK_MS after the last has answered: a slow database must
+  // not pile them up. A check the database cannot answer keeps the feed; the next one decides.
+  let sessionCheck: NodeJS.Timeout;
+  const checkSession = () => {
+    sessionCheck = setTimeout(() => {
+      stillSignedIn().then(
+        (holds) => {
+          if (closed) return;
+          if (holds) checkSession();
+          else stream.destroy();
+        },
+        () => {
+          if (!closed) checkSession();
+        },
+      );
+    }, SESSION_CHECK_MS);
+  };
+  checkSession();
   stream.on('close', () => {
     closed = true;
-    clearInterval(sessionCheck);
+    clearTimeout(sessionCheck);
     slot.release();
     streams.delete(stream);
     unsubscribe?.();

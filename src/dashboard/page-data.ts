@@ -1,7 +1,7 @@
 // What each dashboard page shows, put together from the read models and, for a timeline, the event log.
 
 import type { RoomEvent } from '../domain/events.js';
-import { isSid } from '../domain/ids.js';
+import { canonicalSid, isSid } from '../domain/ids.js';
 import { type ConferenceSummary, participantBars, type Reads } from '../reads/index.js';
 import { Narrator } from './describe.js';
 import { type ChartsView, PERIODS, type Period } from './views/charts-page.js';
@@ -57,13 +57,14 @@ function phoneNumberIn(text: string): string | undefined {
 export async function search(reads: Reads, accountSid: string, text: string): Promise<Listed[]> {
   const page = { size: FOUND_SHOWN, cursor: null };
   const phoneNumber = phoneNumberIn(text);
+  const sid = canonicalSid(text);
   const found = await Promise.all([
     reads.conferencesNamed(accountSid, text, FOUND_SHOWN),
-    isSid('CA', text) ? reads.conferences(accountSid, { callSid: text }, page).then((p) => p.items) : [],
+    isSid('CA', text) ? reads.conferences(accountSid, { callSid: sid }, page).then((p) => p.items) : [],
     phoneNumber === undefined
       ? []
       : reads.conferences(accountSid, { phoneNumber }, page).then((p) => p.items),
-    isSid('CF', text) ? reads.conference(accountSid, text).then((c) => (c ? [c] : [])) : [],
+    isSid('CF', text) ? reads.conference(accountSid, sid).then((c) => (c ? [c] : [])) : [],
   ]);
   const bySid = new Map<string, ConferenceSummary>();
   for (const conference of found.flat()) bySid.set(conference.sid, conference);

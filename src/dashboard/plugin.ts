@@ -11,7 +11,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import type { Config } from '../config.js';
 import type { Account } from '../domain/account.js';
-import { isSid } from '../domain/ids.js';
+import { canonicalSid, isSid } from '../domain/ids.js';
 import { failureLimit } from '../failure-limit.js';
 import type { Reads } from '../reads/index.js';
 import { ASSETS_DIRECTORY, ASSETS_PREFIX } from './assets.js';
@@ -214,7 +214,7 @@ export const dashboard: FastifyPluginAsync<DashboardOptions> = async (
   app.get<Query & { Params: { sid: string } }>(
     '/conferences/:sid',
     withAccount(async (account, request, reply) => {
-      const { sid } = request.params;
+      const sid = canonicalSid(request.params.sid);
       const head = await reads.feedHead();
       const view = isSid('CF', sid) ? await readConference(reads, account.sid, sid) : undefined;
       if (!view) return sendPage(reply, notFoundPage(account), 404);

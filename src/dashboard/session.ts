@@ -7,7 +7,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { Account } from '../domain/account.js';
-import { isSid } from '../domain/ids.js';
+import { canonicalSid, isSid } from '../domain/ids.js';
 import type { Reads } from '../reads/index.js';
 
 /** Sessions check the account as it is now: a changed token ends them at once. */
@@ -45,7 +45,7 @@ export async function logIn(
   token: string,
 ): Promise<Account | undefined> {
   if (!isSid('AC', sid)) return undefined;
-  const account = await currentAccount(sid);
+  const account = await currentAccount(canonicalSid(sid));
   return account && timingSafeEqual(tokenProof(account.authToken), tokenProof(token)) ? account : undefined;
 }
 

@@ -178,9 +178,9 @@ export function callbacksFor(
       if (!view) break;
       // The platform's own words where its participant-leave gave them; otherwise what Conclave knows.
       const reason = data.platform?.reasonParticipantLeft ?? LEAVE_REASONS[data.reason];
-      const callStatus =
-        data.platform?.participantCallStatus ??
-        (data.reason === 'hung-up' || data.reason === 'timed-out' ? 'completed' : 'in-progress');
+      const hungUp =
+        data.reason === 'hung-up' || data.reason === 'timed-out' || reason === 'participant_hung_up';
+      const callStatus = data.platform?.participantCallStatus ?? (hungUp ? 'completed' : 'in-progress');
       // The end names who ended it: one who ends it on leaving, or the last to leave. Anyone else gone is
       // forgotten once another leaves after them, which keeps a long conference's state, and the cost of each
       // event, to who is in it.

@@ -452,13 +452,16 @@ function endConference(
   remaining: string[],
   at: string,
 ): RoomEvent[] {
-  // The call the platform names as ending the conference leaves last, as it did: the platform names the
-  // last to go, and the app's conference-end then names it, with its label.
+  // The call the platform names as ending the conference leaves when it did: last when it was the last to
+  // go (and the app's conference-end then names it, with its label), first when its leaving ended it.
   const ender = callSidEndingConference;
+  const others = remaining.filter((s) => s !== ender);
   const ordered =
-    ender !== null && remaining.includes(ender)
-      ? [...remaining.filter((s) => s !== ender), ender]
-      : remaining;
+    ender === null || others.length === remaining.length
+      ? remaining
+      : reason === 'participant-with-end-conference-on-exit-left'
+        ? [ender, ...others]
+        : [...others, ender];
   return [
     ...ordered.map(
       (callSid): RoomEvent => ({

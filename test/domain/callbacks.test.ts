@@ -250,6 +250,11 @@ describe('callbacks from events', () => {
       ParticipantCallStatus: 'completed',
       ReasonParticipantLeft: 'participant_hung_up',
     });
+    // A hang-up the platform gave without the call's status: the call is over.
+    const reasonOnly = paramsOf(
+      leaving({ reasonParticipantLeft: 'participant_hung_up', participantCallStatus: null }),
+    );
+    expect(reasonOnly).toMatchObject({ ParticipantCallStatus: 'completed' });
     // Without them, what Conclave knows: a call that left but goes on, for a reason Twilio has no name for.
     const untold = paramsOf(leaving());
     expect(untold).toMatchObject({ ParticipantCallStatus: 'in-progress' });

@@ -273,7 +273,7 @@ describe('completing', () => {
     });
   });
 
-  it('lets the call the platform names as ending the conference leave last, as it did', () => {
+  it('lets the call the platform names as ending the conference leave when it did: last, or first', () => {
     const { join, endConference } = commands();
     given(join(B, ROOM), join(A, ROOM), join(C, ROOM))
       .when({
@@ -281,6 +281,11 @@ describe('completing', () => {
         room: ROOM,
       })
       .then(endOf([A, C, B], { reason: 'last-participant-left', callSidEndingConference: B }));
+    // Its leaving ended it: it went first.
+    const reason = 'participant-with-end-conference-on-exit-left';
+    given(join(B, ROOM), join(A, ROOM), join(C, ROOM))
+      .when({ command: endConference({ reason, callSidEndingConference: C }), room: ROOM })
+      .then(endOf([C, B, A], { reason, callSidEndingConference: C }));
   });
 
   it('ignores a platform end when no instance is live', () => {

@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { RestClient } from '../api/client.js';
+import { logIn } from '../dashboard/helpers.js';
 import { useApp } from '../helpers/app.js';
 import { databaseKinds } from '../helpers/databases.js';
 import { newCallSid, newConferenceSid, platformTime, webhookClient } from './client.js';
@@ -97,6 +98,26 @@ for (const kind of databaseKinds) {
         `${account}/Conferences.json?CallSid=${upper(first)}`,
       );
       expect(byCall.body.conferences.map((c) => c.sid)).toEqual([conference?.sid]);
+
+      // A coach named in upper case coaches the call it names.
+      const coach = newCallSid();
+      const coaching = await hooks.voice(coach, room, { coach: upper(first) });
+      expect(coaching.body).not.toContain('<Hangup');
+      const coachRow = await rest.json<{ call_sid_to_coach: string }>(
+        `${account}/Conferences/${platform}/Participants/${coach}.json`,
+      );
+      expect(coachRow.body.call_sid_to_coach).toBe(first);
+
+      // The dashboard: a login, a search and a conference page by Sids in upper case.
+      const cookie = await logIn(t.app, { ...t.account, sid: upper(t.account.sid) });
+      const found = await t.app.inject({ url: `/?q=${upper(first)}`, headers: { cookie } });
+      expect(found.statusCode).toBe(200);
+      expect(found.body).toContain(conference?.sid ?? 'a conference');
+      const page = await t.app.inject({
+        url: `/conferences/${upper(conference?.sid ?? '')}`,
+        headers: { cookie },
+      });
+      expect(page.statusCode).toBe(200);
     });
   });
 }
