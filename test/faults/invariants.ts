@@ -21,12 +21,14 @@ const RULES: Record<string, RawBuilder<unknown>> = {
     SELECT c.sid FROM conferences c WHERE c.status <> 'completed' AND NOT EXISTS (
       SELECT 1 FROM participants p
       WHERE p.account_sid = c.account_sid AND p.conference_sid = c.sid AND p.status = 'connected')`,
-  'a live instance holds no more than its maxParticipants': sql`
-    SELECT c.sid, count(*) AS present, (r.state -> 'live' ->> 'maxParticipants')::int AS max
+  // Conclave's own TwiML seats a caller only below the cap; a join the platform reports (it has no From)
+  // has happened, and may take a conference past it until a leave on its way arrives.
+  'a live instance seats no more than its maxParticipants itself': sql`
+    SELECT c.sid, count(*) AS seated, (r.state -> 'live' ->> 'maxParticipants')::int AS max
     FROM conferences c
     JOIN rooms r ON r.account_sid = c.account_sid AND r.friendly_name = c.friendly_name
     JOIN participants p ON p.account_sid = c.account_sid AND p.conference_sid = c.sid AND p.status = 'connected'
-    WHERE c.status <> 'completed'
+    WHERE c.status <> 'completed' AND p.from_number IS NOT NULL
     GROUP BY c.sid, r.state HAVING count(*) > (r.state -> 'live' ->> 'maxParticipants')::int`,
   'an init instance does not meet the start rule': sql`
     SELECT c.sid FROM conferences c
