@@ -74,14 +74,7 @@ export type EndCall = Command<'EndCall', { callSid: string; callStatus: Terminal
 
 export type UpdateParticipant = Command<
   'UpdateParticipant',
-  {
-    callSid: string;
-    flags: ParticipantFlags;
-    sequenceNumber: number | null;
-    reported?: Reported | null;
-    /** The participant-join this report implies: a callback about a participant says it is there. */
-    joining?: JoinConference['data'];
-  }
+  { callSid: string; flags: ParticipantFlags; sequenceNumber: number | null; reported?: Reported | null }
 >;
 
 /** The platform's conference-start: the instance is in progress, whatever Conclave predicted. */

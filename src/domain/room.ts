@@ -83,7 +83,7 @@ export function decide(command: RoomCommand, room: RoomState, call: CallState): 
     case 'EndCall':
       return decideEndCall(command, room, call);
     case 'UpdateParticipant':
-      return decideUpdate(command, room, call);
+      return decideUpdate(command, room);
     case 'EndConference':
       return decideEndConference(command, room);
     case 'TimeOutParticipant':
@@ -325,17 +325,12 @@ function decideEndCall(command: EndCall, room: RoomState, call: CallState): Deci
   return { events: [...left, { type: 'CallEnded', data: { callSid, callStatus, at: command.at } }] };
 }
 
-function decideUpdate(command: UpdateParticipant, room: RoomState, call: CallState): Decision {
-  const { callSid, flags, sequenceNumber, joining } = command.data;
+function decideUpdate(command: UpdateParticipant, room: RoomState): Decision {
+  const { callSid, flags, sequenceNumber } = command.data;
   const located = locate(room, command.data.reported ?? null);
   const settled = settle(located, room, command.at);
   const live = located.at === 'live' ? settled.room.live : null;
   const current = live?.participants[callSid];
-  // A report about a call that is in no room yet (added through the platform's API, its join still on
-  // the way) says it is there, with these flags: it joins so, and its late join changes nothing.
-  if (live && !current && joining && sequenceNumber !== null && call.room === null && !call.ended) {
-    return decideJoin({ type: 'JoinConference', id: command.id, at: command.at, data: joining }, room, call);
-  }
   if (!live || !current || isStale(live, callSid, sequenceNumber)) return { events: settled.events };
   // A report that the participant is coaching but names no one to coach does not end the coaching: it
   // goes on with the call it coached. Only a report that it stopped coaching clears that call.

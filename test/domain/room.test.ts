@@ -602,27 +602,6 @@ describe('participant updates', () => {
       .then([{ type: 'ParticipantUpdated', data: { callSid: A, muted: true } }]);
   });
 
-  it('joins a call in no room yet that the platform reports a change of, with the reported flags', () => {
-    const { join, update } = commands();
-    // Added through the platform's API: its mute came before its join.
-    const early = update(C, { muted: true }, 3);
-    const reported = {
-      ...early,
-      data: {
-        ...early.data,
-        joining: join(C, ROOM, { muted: true }, { via: 'callback', sequenceNumber: 3 }).data,
-      },
-    };
-    const world = given(join(A, ROOM), join(B, ROOM))
-      .when({ command: reported, room: ROOM })
-      .then([{ type: 'ParticipantJoined', data: { callSid: C, muted: true, sequenceNumber: 3 } }]);
-    expect(live(world)?.participants[C]).toMatchObject({ muted: true });
-    // Its join, numbered before the mute, arrives late and changes nothing.
-    given(join(A, ROOM), join(B, ROOM), { command: reported, room: ROOM })
-      .when(join(C, ROOM, { muted: false }, { via: 'callback', sequenceNumber: 2 }))
-      .thenNothingHappens();
-  });
-
   it('ignores an update for a call that is not a participant', () => {
     const { join, leave, update } = commands();
     given(join(A, ROOM), join(B, ROOM), leave(B))

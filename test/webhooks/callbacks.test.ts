@@ -389,20 +389,6 @@ describe.each(databaseKinds)('callbacks on $name', (kind) => {
       expect(await connectedCallSids(t, conference?.sid ?? '')).toContain(call);
     });
 
-    it('a participant-mute that comes before the join of a call added through the API joins it muted', async () => {
-      const room = 'callback early mute';
-      const [placed, added] = [newCallSid(), newCallSid()];
-      await client().voice(placed, room);
-      await client().participant('participant-join', room, placed, 1);
-      expect(
-        (await client().participant('participant-mute', room, added, 3, { muted: true })).statusCode,
-      ).toBe(204);
-      expect((await client().participant('participant-join', room, added, 2)).statusCode).toBe(204);
-      const [conference] = await conferences(t, room);
-      const rows = await participants(t, conference?.sid ?? '');
-      expect(rows.find((p) => p.call_sid === added)).toMatchObject({ status: 'connected', muted: true });
-    });
-
     it('participant-join into a conference Conclave believes full still joins the call: a leave is on its way', async () => {
       const room = 'callback capacity';
       const [first, second, third] = [newCallSid(), newCallSid(), newCallSid()];

@@ -5,7 +5,7 @@
 // record (speech, announcements) are acknowledged and dropped.
 
 import { mintCommandId } from '../../commands/command-id.js';
-import type { JoinConference, Reported as ReportedInstance, RoomCommand } from '../../domain/commands.js';
+import type { Reported as ReportedInstance, RoomCommand } from '../../domain/commands.js';
 import {
   PARTICIPANT_CALL_STATUSES,
   PARTICIPANT_LEFT_REASONS,
@@ -32,31 +32,31 @@ function reportedCallSid(params: WebhookParams): string {
 // from another room joins here; for a call our TwiML placed, the room already has it and the join only
 // tells the platform's Sid. A coaching participant always names whom it coaches: without a CallSidToCoach
 // the join is taken as not coaching.
-function joinData({ params, friendlyName, instance, sequenceNumber }: Reported): JoinConference['data'] {
+function join({ params, friendlyName, instance, sequenceNumber, now }: Reported): RoomCommand {
   const d = DEFAULT_ATTRIBUTES;
   const coach = params.boolean('Coaching') ? (params.sid('CallSidToCoach', 'CA') ?? null) : null;
   return {
-    callSid: reportedCallSid(params),
-    friendlyName,
-    from: null,
-    to: null,
-    attributes: joinAttributes({
-      ...d,
-      participantLabel: params.name('ParticipantLabel') ?? d.participantLabel,
-      muted: params.boolean('Muted') ?? d.muted,
-      startConferenceOnEnter: params.boolean('StartConferenceOnEnter') ?? d.startConferenceOnEnter,
-      endConferenceOnExit: params.boolean('EndConferenceOnExit') ?? d.endConferenceOnExit,
-      coach,
-    }),
-    via: 'callback',
-    hold: params.boolean('Hold') ?? false,
-    sequenceNumber,
-    reported: instance,
+    type: 'JoinConference',
+    ...mintCommandId(now),
+    data: {
+      callSid: reportedCallSid(params),
+      friendlyName,
+      from: null,
+      to: null,
+      attributes: joinAttributes({
+        ...d,
+        participantLabel: params.name('ParticipantLabel') ?? d.participantLabel,
+        muted: params.boolean('Muted') ?? d.muted,
+        startConferenceOnEnter: params.boolean('StartConferenceOnEnter') ?? d.startConferenceOnEnter,
+        endConferenceOnExit: params.boolean('EndConferenceOnExit') ?? d.endConferenceOnExit,
+        coach,
+      }),
+      via: 'callback',
+      hold: params.boolean('Hold') ?? false,
+      sequenceNumber,
+      reported: instance,
+    },
   };
-}
-
-function join(reported: Reported): RoomCommand {
-  return { type: 'JoinConference', ...mintCommandId(reported.now), data: joinData(reported) };
 }
 
 /** Twilio's values only: one it may add later is left out rather than passed on unchecked. */
@@ -86,13 +86,8 @@ function leave({ params, instance, sequenceNumber, now }: Reported): RoomCommand
   };
 }
 
-/**
- * Each flag is required: one left out and taken as false would silently undo an earlier change. A
- * participant event carries all a join does, so the update also says how the call would join, for a call
- * whose join has not arrived yet.
- */
-function update(reported: Reported): RoomCommand {
-  const { params, instance, sequenceNumber, now } = reported;
+/** Each flag is required: one left out and taken as false would silently undo an earlier change. */
+function update({ params, instance, sequenceNumber, now }: Reported): RoomCommand {
   return {
     type: 'UpdateParticipant',
     ...mintCommandId(now),
@@ -107,7 +102,6 @@ function update(reported: Reported): RoomCommand {
       },
       sequenceNumber,
       reported: instance,
-      joining: joinData(reported),
     },
   };
 }
