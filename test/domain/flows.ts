@@ -206,7 +206,14 @@ export function deliveryFor(next: Action, world: World, made: Delivery[], build:
         next.call,
         next.room,
         { callSidToCoach: next.coach },
-        { via: 'callback', sequenceNumber: next.sequenceNumber, hold: next.coach !== null },
+        // As the conference-status webhook makes it: the platform's participant-join names no From or To.
+        {
+          via: 'callback',
+          sequenceNumber: next.sequenceNumber,
+          hold: next.coach !== null,
+          from: null,
+          to: null,
+        },
       );
       return {
         command: { ...command, data: { ...command.data, reported: reported(next) } },
