@@ -13,7 +13,8 @@ import {
 } from '../domain/callbacks.js';
 import type { AttributeFailure } from '../domain/commands.js';
 import type { AttributeWarning, Beep, JoinAttributes, Record as RecordMode, Trim } from '../domain/events.js';
-import { canonicalSid, isSid } from '../domain/ids.js';
+import { isSid } from '../domain/ids.js';
+import { sidValue } from '../parameters.js';
 import type { WebhookParams } from './parameters.js';
 
 const BEEPS: readonly Beep[] = ['true', 'false', 'onEnter', 'onExit'];
@@ -140,7 +141,7 @@ export function parseConferenceAttributes(params: WebhookParams, publicUrl: stri
     endConferenceOnExit: warned('endConferenceOnExit', bool, 13231, d.endConferenceOnExit),
     maxParticipants: failed('maxParticipants', maxParticipants, 16002, d.maxParticipants),
     participantLabel: failed('participantLabel', label, 16023, d.participantLabel),
-    coach: failed('coach', (value) => (isSid('CA', value) ? canonicalSid(value) : undefined), 13240, d.coach),
+    coach: failed('coach', sidValue('CA').read, 13240, d.coach),
     // An empty waitUrl asks for silence, so it is read as sent.
     waitUrl: params.raw('waitUrl') === '' ? '' : warned('waitUrl', waitUrl(publicUrl), 13233, d.waitUrl),
     waitMethod: warned('waitMethod', method, 13234, d.waitMethod),

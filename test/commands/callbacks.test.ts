@@ -213,6 +213,8 @@ describe.each(databaseKinds)('callbacks to the app on $name', (kind) => {
     expect(sequenceNumbers(got)).toEqual([1, 2, 4, 5]);
   });
 
+  // Twilio's participant-leave carries ParticipantCallStatus and ReasonParticipantLeft, with underscores
+  // (../shared/reference/twilio-conference-api.md §11, statusCallback parameters).
   it("passes the platform's ParticipantCallStatus and ReasonParticipantLeft on to the app's participant-leave", async () => {
     deliver();
     const name = newRoom();

@@ -273,6 +273,8 @@ describe('completing', () => {
     });
   });
 
+  // Twilio ends a conference `last-participant-left` when its last participant leaves, and on an
+  // end-on-exit participant's leaving (../shared/reference/twilio-conference-api.md, conference status).
   it('lets the call the platform names as ending the conference leave when it did: last, or first', () => {
     const { join, endConference } = commands();
     given(join(B, ROOM), join(A, ROOM), join(C, ROOM))
