@@ -73,16 +73,9 @@ describe.each(databaseKinds)('live feed limits on $name', (kind) => {
     ]);
     await apply(t.database, t.account.sid, history.flat());
     const cookie = await logIn(t.app, t.account);
-
-    const stream = await openEventStream(feed, { cookie, 'last-event-id': '0:0' });
-    const [reset] = await stream.until(1);
-    stream.close();
-    expect(reset?.event).toBe('reset');
-    expect(parseCursor(reset?.id ?? '')).toBeDefined();
-
-    // From close behind the head, it resumes with exactly what it missed.
     // The feed shows a transaction once every older one on the server has ended (other test files'
-    // databases share the server): wait until it shows the history's last event.
+    // databases share the server): wait until it shows the history's last event, so that the head a
+    // resume is measured against is past the history.
     const log = await vi.waitFor(
       async () => {
         const events = await readFeed(t.database.db, { after: FEED_START, limit: 1000 });
@@ -92,6 +85,13 @@ describe.each(databaseKinds)('live feed limits on $name', (kind) => {
       },
       { timeout: 10_000 },
     );
+
+    const stream = await openEventStream(feed, { cookie, 'last-event-id': '0:0' });
+    const [reset] = await stream.until(1);
+    stream.close();
+    expect(reset?.event).toBe('reset');
+    expect(parseCursor(reset?.id ?? '')).toBeDefined();
+
     // A cursor close to the head by position but before every transaction (no event was ever at it)
     // would replay the whole history: it gets a reset too.
     const head = log.at(-1)?.cursor ?? FEED_START;
@@ -103,6 +103,7 @@ describe.each(databaseKinds)('live feed limits on $name', (kind) => {
     crafted.close();
     expect(first?.event).toBe('reset');
 
+    // From close behind the head, it resumes with exactly what it missed.
     const behind = log.at(-3)?.cursor ?? FEED_START;
     await apply(t.database, t.account.sid, [c.leave(callSid(1))]);
     const near = await openEventStream(feed, { cookie, 'last-event-id': formatCursor(behind) });
