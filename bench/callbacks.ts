@@ -12,9 +12,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { newAccount } from '../src/store/accounts.js';
 import { measure } from './load.js';
+import { parseOptions, wholeNumber } from './options.js';
 import { createScratch } from './postgres.js';
 import { freePort, startProcess, stopAll } from './processes.js';
 
@@ -120,13 +120,19 @@ export async function measureCallbackLag(
 }
 
 async function main() {
-  const { values } = parseArgs({
-    options: {
-      seconds: { type: 'string', default: '10' },
-      connections: { type: 'string', default: '64' },
-      database: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+  const usage = 'npx tsx bench/callbacks.ts [--seconds S] [--connections N] [--database URL]';
+  const { values } = parseOptions(
+    {
+      options: {
+        seconds: { type: 'string', default: '10' },
+        connections: { type: 'string', default: '64' },
+        database: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+      },
     },
-  });
+    usage,
+  );
+  const seconds = wholeNumber('seconds', values.seconds, 1, usage);
+  const connections = wholeNumber('connections', values.connections, 1, usage);
   const account = newAccount('Callback benchmark');
   const database = await createScratch(values.database, 'callbacks');
   const sink = await startSink();
@@ -152,8 +158,8 @@ async function main() {
     const report = await measureCallbackLag(
       { url: `http://127.0.0.1:${port}`, accountSid: account.sid, authToken: account.authToken },
       sink,
-      Number(values.seconds),
-      Number(values.connections),
+      seconds,
+      connections,
     );
     console.log(JSON.stringify(report, null, 2));
     await server.stop();

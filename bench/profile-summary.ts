@@ -4,7 +4,7 @@
 //   npx tsx bench/profile-summary.ts bench/profiles/ingest.cpuprofile [--top N]
 
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseOptions, usageError, wholeNumber } from './options.js';
 
 interface ProfileNode {
   id: number;
@@ -18,11 +18,13 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: { top: { type: 'string', default: '25' } },
-});
-const top = Number(values.top);
+const USAGE = 'npx tsx bench/profile-summary.ts FILE.cpuprofile... [--top N]';
+const { values, positionals } = parseOptions(
+  { allowPositionals: true, options: { top: { type: 'string', default: '25' } } },
+  USAGE,
+);
+const top = wholeNumber('top', values.top, 1, USAGE);
+if (positionals.length === 0) usageError('name at least one .cpuprofile file', USAGE);
 
 /** A package under node_modules, a file of this repository, or what V8 calls the rest (GC, idle…). */
 function areaOf(url: string, functionName: string): string {

@@ -13,7 +13,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { newAccount } from '../src/store/accounts.js';
 import { measureCallbackLag, startSink } from './callbacks.js';
@@ -21,6 +20,7 @@ import type { Target } from './flows.js';
 import type { Flow } from './generator.js';
 import { type Measured, measure } from './load.js';
 import { describeMachine } from './machine.js';
+import { parseOptions, usageError, wholeNumber } from './options.js';
 import { checkpoint, createScratch, pgbench, type ScratchDatabase, serverVersion } from './postgres.js';
 import { freePort, type Running, runProcess, startProcess, stopAll } from './processes.js';
 import { type Check, fixed, type PhaseCpu, type Report, renderResults } from './results.js';
@@ -39,22 +39,30 @@ const PAGE_SIZE = 50;
 const DEEP_PAGE = 10_000;
 const PAGE_SAMPLES = 200;
 
-const { values: options } = parseArgs({
-  options: {
-    seconds: { type: 'string', default: '10' },
-    conferences: { type: 'string', default: '1000000' },
-    events: { type: 'string', default: '1000000' },
-    profile: { type: 'boolean', default: false },
-    only: { type: 'string', default: 'ingest,reads,rebuild,embedded' },
-    render: { type: 'boolean', default: false },
-    database: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+const USAGE =
+  'npm run bench [-- --seconds S] [--conferences N] [--events N] [--profile] [--only GROUPS] [--database URL] [--render]';
+const GROUPS = ['ingest', 'reads', 'rebuild', 'embedded'];
+const { values: options } = parseOptions(
+  {
+    options: {
+      seconds: { type: 'string', default: '10' },
+      conferences: { type: 'string', default: '1000000' },
+      events: { type: 'string', default: '1000000' },
+      profile: { type: 'boolean', default: false },
+      only: { type: 'string', default: GROUPS.join(',') },
+      render: { type: 'boolean', default: false },
+      database: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+    },
   },
-});
-const seconds = Number(options.seconds);
-const conferenceCount = Number(options.conferences);
-const eventCount = Number(options.events);
+  USAGE,
+);
+const seconds = wholeNumber('seconds', options.seconds, 1, USAGE);
+const conferenceCount = wholeNumber('conferences', options.conferences, 1, USAGE);
+const eventCount = wholeNumber('events', options.events, 1, USAGE);
 const adminUrl = options.database;
 const groups = new Set(options.only.split(','));
+for (const group of groups)
+  if (!GROUPS.includes(group)) usageError(`--only takes some of ${GROUPS.join(', ')}, not "${group}"`, USAGE);
 
 const account = newAccount('Benchmark account');
 const checks: Check[] = [];

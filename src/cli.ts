@@ -269,14 +269,19 @@ does this on its own every minute; several replicas take turns.`,
   },
   callbacks: {
     summary: `List the callbacks sent to apps and account sinks, newest first, or put failed ones back in line.
-  conclave callbacks list [--failed] [--account AC…] [--limit N]
+  conclave callbacks list [--failed] [--account AC…] [--conference CF…] [--limit N]
   conclave callbacks retry [ID] [--account AC…]`,
     usage: 'Usage: conclave callbacks list|retry [options]',
     async run(args) {
       const parsed = helpOr(
         args,
         this,
-        { failed: { type: 'boolean' }, account: { type: 'string' }, limit: { type: 'string' } },
+        {
+          failed: { type: 'boolean' },
+          account: { type: 'string' },
+          conference: { type: 'string' },
+          limit: { type: 'string' },
+        },
         2,
       );
       if (!parsed) return 0;
@@ -285,18 +290,23 @@ does this on its own every minute; several replicas take turns.`,
       if (given !== undefined && !isSid('AC', given))
         throw new UsageError('--account must be AC followed by 32 hexadecimal digits');
       const accountSid = given && canonicalSid(given);
+      const conference = parsed.values.conference as string | undefined;
+      if (conference !== undefined && !isSid('CF', conference))
+        throw new UsageError('--conference must be CF followed by 32 hexadecimal digits');
+      const conferenceSid = conference && canonicalSid(conference);
       if (action === 'list') {
         const limit = limitOf(parsed.values.limit, 50);
         const status = parsed.values.failed ? 'failed' : undefined;
         const rows = await withDatabase(async (database) => {
           await migrate(database);
-          return listCallbacks(database.db, { accountSid, status, limit });
+          return listCallbacks(database.db, { accountSid, conferenceSid, status, limit });
         });
         if (rows.length === 0) console.log(status ? 'No failed callbacks' : 'No callbacks');
         for (const row of rows) console.log(formatCallback(row));
         return 0;
       }
       if (action === 'retry') {
+        if (conferenceSid) throw new UsageError('--conference narrows only callbacks list');
         if (id !== undefined && !/^\d{1,18}$/.test(id)) throw new UsageError(`'${id}' is not a callback id`);
         const count = await withDatabase(async (database) => {
           await migrate(database);

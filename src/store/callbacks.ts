@@ -289,36 +289,48 @@ export interface CallbackFilter {
   limit: number;
 }
 
-/** Callbacks, newest first. */
+/**
+ * Callbacks, newest first. A conference is named as its app knows it: by the platform's Sid once the
+ * platform has reported one (what each try after the report carries), else by the Sid Conclave minted; the
+ * conference filter takes either.
+ */
 export async function listCallbacks(executor: Executor, filter: CallbackFilter): Promise<CallbackRecord[]> {
   let query = executor
-    .selectFrom('callbacks')
+    .selectFrom('callbacks as c')
+    .leftJoin('conferences as f', (join) =>
+      join.onRef('f.account_sid', '=', 'c.account_sid').onRef('f.sid', '=', 'c.conference_sid'),
+    )
     .select([
-      'account_sid',
-      'id',
-      'conference_sid',
-      'target',
-      'sequence_number',
-      'status_callback_event',
-      'url',
-      'method',
-      'status',
-      'attempts',
-      'recorded_at',
-      'last_attempt_at',
-      'next_attempt_at',
-      'last_status',
-      'last_error',
-      'delivered_at',
+      'c.account_sid',
+      'c.id',
+      'c.conference_sid',
+      'f.platform_sid',
+      'c.target',
+      'c.sequence_number',
+      'c.status_callback_event',
+      'c.url',
+      'c.method',
+      'c.status',
+      'c.attempts',
+      'c.recorded_at',
+      'c.last_attempt_at',
+      'c.next_attempt_at',
+      'c.last_status',
+      'c.last_error',
+      'c.delivered_at',
     ]);
-  if (filter.accountSid !== undefined) query = query.where('account_sid', '=', filter.accountSid);
-  if (filter.conferenceSid !== undefined) query = query.where('conference_sid', '=', filter.conferenceSid);
-  if (filter.status !== undefined) query = query.where('status', '=', filter.status);
-  const rows = await query.orderBy('id', 'desc').limit(filter.limit).execute();
+  if (filter.accountSid !== undefined) query = query.where('c.account_sid', '=', filter.accountSid);
+  const { conferenceSid } = filter;
+  if (conferenceSid !== undefined)
+    query = query.where((eb) =>
+      eb.or([eb('c.conference_sid', '=', conferenceSid), eb('f.platform_sid', '=', conferenceSid)]),
+    );
+  if (filter.status !== undefined) query = query.where('c.status', '=', filter.status);
+  const rows = await query.orderBy('c.id', 'desc').limit(filter.limit).execute();
   return rows.map((row) => ({
     accountSid: row.account_sid,
     id: String(row.id),
-    conferenceSid: row.conference_sid,
+    conferenceSid: row.platform_sid ?? row.conference_sid,
     target: row.target,
     sequenceNumber: row.sequence_number,
     statusCallbackEvent: row.status_callback_event,

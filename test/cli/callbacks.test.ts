@@ -13,6 +13,7 @@ import { callSid, commands } from '../helpers/commands.js';
 
 const ACCOUNT = `AC${'c'.repeat(32)}`;
 const TOKEN = 'd'.repeat(32);
+const PLATFORM_SID = `CF${'e'.repeat(32)}`;
 
 describe('conclave callbacks on the embedded database', { timeout: 120_000 }, () => {
   it('sets the account sink, lists the retry schedule and failures, and retries', async () => {
@@ -47,11 +48,20 @@ describe('conclave callbacks on the embedded database', { timeout: 120_000 }, ()
         receiver.received.filter((r) => r.params.StatusCallbackEvent === 'participant-join').length;
       const options = { firstRetryMs: 50, maxRetryMs: 200, pollMs: 20 };
       const database = await openDatabase({ kind: 'pglite', dataDir: env.DATA_DIR });
+      let mintedSid: string;
       try {
         const c = commands();
+        // The platform's conference-end, after the leave, names the conference by the platform's Sid.
+        const platformEnd = c.endConference({
+          conferenceSid: PLATFORM_SID,
+          reason: 'last-participant-left',
+          callSidEndingConference: callSid(1),
+        });
         for (const [i, command] of [c.join(callSid(1), 'sales'), c.hangUp(callSid(1))].entries()) {
           await deliver(database.db, { accountSid: ACCOUNT, key: `k${i}`, command, room: null });
         }
+        await deliver(database.db, { accountSid: ACCOUNT, key: 'k2', command: platformEnd, room: 'sales' });
+        mintedSid = (await database.db.selectFrom('conferences').select('sid').executeTakeFirstOrThrow()).sid;
         // The app refuses: the conference's first callback is tried again and again, the others wait.
         const deliverer = startCallbackDeliverer(database.db, { retryForMs: 60_000, ...options });
         await eventually(async () => joins() >= 2, 'a retry').finally(() => deliverer.stop());
@@ -65,6 +75,21 @@ describe('conclave callbacks on the embedded database', { timeout: 120_000 }, ()
         ),
       );
       expect(pending.stdout).toMatch(/seq 3 {2}conference-end .* pending, next try \S+Z {2}0 attempts\n/);
+      // Listed under the Sid the app is sent, found by either.
+      const pendingLines = pending.stdout.trim().split('\n');
+      expect(pendingLines).toHaveLength(3);
+      expect(pendingLines.every((line) => line.includes(`  ${PLATFORM_SID}  `))).toBe(true);
+      for (const sid of [PLATFORM_SID, mintedSid, PLATFORM_SID.toUpperCase()])
+        expect((await runCli(['callbacks', 'list', '--conference', sid], env)).stdout, sid).toBe(
+          pending.stdout,
+        );
+      expect((await runCli(['callbacks', 'list', '--conference', `CF${'0'.repeat(32)}`], env)).stdout).toBe(
+        'No callbacks\n',
+      );
+      expect(await runCli(['callbacks', 'list', '--conference', 'CA1'], env)).toMatchObject({
+        code: 2,
+        stderr: 'conclave callbacks: --conference must be CF followed by 32 hexadecimal digits\n',
+      });
 
       // With a retry window already over, each callback is given up after its next try.
       const again = await openDatabase({ kind: 'pglite', dataDir: env.DATA_DIR });
@@ -82,7 +107,7 @@ describe('conclave callbacks on the embedded database', { timeout: 120_000 }, ()
       expect(lines).toHaveLength(3);
       expect(lines[2]).toMatch(
         new RegExp(
-          `^#\\d+  CF[0-9a-f]{32}  seq 1  participant-join  account sink  POST ${receiver.url}/events  failed  \\d+ attempts  last try \\S+Z  last error: HTTP 500$`,
+          `^#\\d+  ${PLATFORM_SID}  seq 1  participant-join  account sink  POST ${receiver.url}/events  failed  \\d+ attempts  last try \\S+Z  last error: HTTP 500$`,
         ),
       );
 
