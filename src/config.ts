@@ -3,6 +3,7 @@
 
 import { isIP } from 'node:net';
 import { DEFAULT_CALLBACK_CONCURRENCY } from './commands/callbacks/deliverer.js';
+import { redactUrlLike } from './domain/callbacks.js';
 import { canonicalSid, isAuthToken, isSid } from './domain/ids.js';
 import type { DatabaseTarget } from './store/database.js';
 
@@ -135,15 +136,16 @@ function parsePublicUrl(value: string | undefined, host: string, port: number): 
       'carries a user name or password: expected the URL alone, such as https://conclave.example.com',
     );
   }
+  const shown = redactUrlLike(value);
   const parsed = parseUrl(
     'PUBLIC_URL',
     value,
-    `is '${value}': expected an http(s) URL such as https://conclave.example.com`,
+    `is '${shown}': expected an http(s) URL such as https://conclave.example.com`,
   );
   if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.search || parsed.hash) {
     throw new ConfigError(
       'PUBLIC_URL',
-      `is '${value}': expected an http(s) URL with no query or fragment, such as https://conclave.example.com`,
+      `is '${shown}': expected an http(s) URL with no query or fragment, such as https://conclave.example.com`,
     );
   }
   return value.replace(/\/+$/, '');

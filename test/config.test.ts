@@ -124,6 +124,11 @@ describe('configuration from the environment', () => {
       { PUBLIC_URL: 'https://admin:S3cret@example.com#x' },
       /^PUBLIC_URL carries a user name or password: expected the URL alone, such as https:\/\/conclave.example.com$/,
     ],
+    // Its scheme left out, the URL reads as one of scheme `admin:`, with no password to find: masked all the same.
+    [
+      { PUBLIC_URL: 'admin:S3cret@example.com' },
+      /^PUBLIC_URL is 'admin:\*\*\*@example.com': expected an http\(s\) URL/,
+    ],
     [
       { LOG_LEVEL: 'loud' },
       /^LOG_LEVEL is 'loud': expected one of fatal, error, warn, info, debug, trace, silent$/,

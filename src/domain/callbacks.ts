@@ -329,6 +329,17 @@ export function redactUrl(text: string): string {
   return url.href;
 }
 
+/**
+ * `text`, which was meant as a URL but may not read as one, with anything that could be credentials masked:
+ * what `redactUrl` masks, and else whatever stands before an '@' where a host would be (a URL whose scheme
+ * was left out, `user:secret@host`, reads as the scheme `user:`, with no user name or password).
+ */
+export function redactUrlLike(text: string): string {
+  const redacted = redactUrl(text);
+  if (redacted !== text) return redacted;
+  return text.replace(/^((?:[a-z][a-z\d+.-]*:)?\/*)[^/?#@]*@/i, '$1***@');
+}
+
 /** The app's callbacks with any password in their URLs masked, for showing. */
 export function redactCallbacks(callbacks: AppCallbacks): AppCallbacks {
   const redact = <T extends { url: string }>(target: T | null): T | null =>

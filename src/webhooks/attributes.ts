@@ -9,6 +9,7 @@ import {
   type CallbackTarget,
   isCallbackUrl,
   RECORDING_STATUS_CALLBACK_EVENTS,
+  redactUrlLike,
   STATUS_CALLBACK_SUBSCRIPTIONS,
 } from '../domain/callbacks.js';
 import type { AttributeFailure } from '../domain/commands.js';
@@ -122,7 +123,8 @@ export function parseConferenceAttributes(params: WebhookParams, publicUrl: stri
     if (value === undefined) return fallback;
     const parsed = parse(value);
     if (parsed !== undefined) return parsed;
-    warnings.push({ attribute: name, value, code });
+    // Kept with the join, logged and served by the Events API: a mistyped waitUrl's credentials are not.
+    warnings.push({ attribute: name, value: redactUrlLike(value), code });
     return fallback;
   };
   // A value with which Twilio fails the join: the first such one is the reason given.

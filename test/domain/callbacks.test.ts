@@ -8,6 +8,7 @@ import {
   callbacksFor,
   NEW_CALLBACK_CONFERENCE,
   redactUrl,
+  redactUrlLike,
   targetOf,
 } from '../../src/domain/callbacks.js';
 import type {
@@ -265,5 +266,14 @@ describe('callbacks from events', () => {
     expect(redactUrl('https://app:hunter2@example.com/cb?x=1')).toBe('https://app:***@example.com/cb?x=1');
     expect(redactUrl('https://example.com/cb?x=1')).toBe('https://example.com/cb?x=1');
     expect(redactUrl('https://tok3n@example.com/cb')).toBe('https://***@example.com/cb');
+  });
+
+  it('masks what could be credentials in a value meant as a URL that does not read as one', () => {
+    expect(redactUrlLike('app:hunter2@example.com/cb')).toBe('app:***@example.com/cb');
+    expect(redactUrlLike('//app:hunter2@example.com/cb')).toBe('//***@example.com/cb');
+    expect(redactUrlLike('x:app:hunter2@example.com/cb')).toBe('x:***@example.com/cb');
+    expect(redactUrlLike('https://app:hunter2@example.com/cb')).toBe('https://app:***@example.com/cb');
+    expect(redactUrlLike('ftp://example.com/a@b')).toBe('ftp://example.com/a@b');
+    expect(redactUrlLike('yes')).toBe('yes');
   });
 });

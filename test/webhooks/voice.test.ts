@@ -291,13 +291,16 @@ describe.each(databaseKinds)('voice webhook on $name', (kind) => {
     ['waitMethod', 'PUT', 13234, 'POST'],
     ['waitUrl', 'ftp://music.example.com/', 13233, undefined],
     ['waitUrl', 'http://[oops/', 13233, undefined],
+    // Kept, logged and served without its credentials.
+    ['waitUrl', 'ftp://music:S3cret@example.com/', 13233, undefined, 'ftp://music:***@example.com/'],
+    ['waitUrl', 'music:S3cret@example.com/hold', 13233, undefined, 'music:***@example.com/hold'],
     ['trim', 'yes', 13239, 'trim-silence'],
     ['record', 'always', null, 'do-not-record'],
     ['region', 'eu1', null, undefined],
     ['jitterBufferSize', 'huge', null, 'large'],
   ])(
     'joins with the default for %s=%j, which Twilio only warns about, and keeps the warning',
-    async (name, value, code, echoed) => {
+    async (name, value, code, echoed, kept = value) => {
       const room = `warned ${name} ${value}`;
       const call = newCallSid();
       const response = await client().voice(call, room, { [name]: value });
@@ -312,7 +315,7 @@ describe.each(databaseKinds)('voice webhook on $name', (kind) => {
         .where('type', '=', 'ParticipantJoined')
         .where('friendly_name', '=', room)
         .executeTakeFirstOrThrow();
-      expect(joined.data).toMatchObject({ warnings: [{ attribute: name, value, code }] });
+      expect(joined.data).toMatchObject({ warnings: [{ attribute: name, value: kept, code }] });
       const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
       expect(metrics.body).toMatch(
         new RegExp(`conclave_attribute_warnings_total\\{attribute="${name}"\\} [1-9]`),
