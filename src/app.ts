@@ -10,7 +10,7 @@ import Fastify, {
   type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify';
-import { twilioNotFoundHandler } from './api/errors.js';
+import { isTwilioError, sendTwilioError, twilioErrorFor, twilioNotFoundHandler } from './api/errors.js';
 import api, { API_PREFIX } from './api/plugin.js';
 import { commandsOf } from './commands/index.js';
 import type { Config } from './config.js';
@@ -43,6 +43,35 @@ const CONTENTION: Record<Exclude<UnavailableCause, 'outage'>, string> = {
   deadlock: 'Service unavailable: deadlock detected (40P01), try again shortly',
   'lock-timeout': 'Service unavailable: lock wait timed out (55P03), try again shortly',
 };
+
+/**
+ * The status and message for `error`, logged and counted as its cause asks; headers such as Retry-After
+ * set on `reply`. A database away or contended is a 503 the sender may retry; a 5xx of any other cause is
+ * a fault of Conclave's, logged and answered without its details.
+ */
+function answerTo(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  metrics: FastifyInstance['metrics'],
+): { status: number; message: string } {
+  const cause = unavailableCause(error);
+  if (cause !== null) {
+    metrics.unavailable(cause);
+    if (cause === 'outage') {
+      unavailable(request, reply, error);
+      return { status: 503, message: UNAVAILABLE_MESSAGE };
+    }
+    // Contention is Conclave's own fault, not the database's absence: logged as an error, apart.
+    request.log.error({ err: error, cause }, 'lock contention');
+    reply.header('retry-after', '1');
+    return { status: 503, message: CONTENTION[cause] };
+  }
+  const status = error.statusCode ?? 500;
+  if (status < 500) return { status, message: error.message };
+  request.log.error({ err: error }, 'request failed');
+  return { status: 500, message: 'Internal error' };
+}
 
 /**
  * A path Fastify cannot route (a percent sign not followed by a character's code, a segment longer than any
@@ -91,22 +120,14 @@ export async function buildApp({
 
   app.server.maxConnections = maxConnections;
 
+  // The one error handler: it chooses the status, logs and counts; the REST side gives the answer
+  // Twilio's shape, the other surfaces plain text.
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const cause = unavailableCause(error);
-    if (cause !== null) {
-      app.metrics.unavailable(cause);
-      if (cause === 'outage')
-        return unavailable(request, reply, error).type('text/plain').send(UNAVAILABLE_MESSAGE);
-      // Contention is Conclave's own fault, not the database's absence: logged as an error, apart.
-      request.log.error({ err: error, cause }, 'lock contention');
-      return reply.code(503).header('retry-after', '1').type('text/plain').send(CONTENTION[cause]);
-    }
-    const status = error.statusCode ?? 500;
-    if (status >= 500) {
-      request.log.error({ err: error }, 'request failed');
-      return reply.code(500).type('text/plain').send('Internal error');
-    }
-    return reply.code(status).type('text/plain').send(error.message);
+    const api = request.url.startsWith(`${API_PREFIX}/`);
+    if (api && isTwilioError(error)) return sendTwilioError(request, reply, error);
+    const { status, message } = answerTo(error, request, reply, app.metrics);
+    if (api) return sendTwilioError(request, reply, twilioErrorFor(status, message));
+    return reply.code(status).type('text/plain').send(message);
   });
 
   await app.register(metricsPlugin, { database, token: config.metricsToken, clock });

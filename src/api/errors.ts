@@ -1,14 +1,13 @@
 // Twilio's error bodies: `code`, `message`, `more_info` and `status`, as JSON or inside <RestException>.
-// Every failure of the REST side ends here, so that no client ever sees Fastify's own error shape, a stack
-// trace or a 500 for input it got wrong.
+// Every failure of the REST side is answered in this shape (the central error handler in app.ts chooses
+// the status), so that no client ever sees Fastify's own error shape, a stack trace or a 500 for input it
+// got wrong.
 
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { isDatabaseUnavailable } from '../reads/index.js';
-import { UNAVAILABLE_MESSAGE, unavailable } from '../refusals.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { formatOf, pathOf } from './format.js';
 import { xmlResource } from './representation-xml.js';
 
-class TwilioError extends Error {
+export class TwilioError extends Error {
   constructor(
     readonly status: number,
     readonly code: number,
@@ -54,23 +53,23 @@ export function tooManyFailures(retryAfter: number): TwilioError {
   );
 }
 
-function internal(): TwilioError {
-  return new TwilioError(500, 20500, 'Internal server error');
+/** Whether `error` is one the REST side raised itself, already in Twilio's terms. */
+export function isTwilioError(error: unknown): error is TwilioError {
+  return error instanceof TwilioError;
 }
 
-function toTwilioError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): TwilioError {
-  if (error instanceof TwilioError) return error;
-  if (isDatabaseUnavailable(error)) {
-    unavailable(request, reply, error);
-    return new TwilioError(503, 20503, UNAVAILABLE_MESSAGE);
-  }
-  const status = error.statusCode ?? 500;
-  if (status < 500) return new TwilioError(status, 20001, error.message);
-  request.log.error({ err: error }, 'request failed');
-  return internal();
+/** The answer the central error handler chose, with Twilio's code for its status. */
+export function twilioErrorFor(status: number, message: string): TwilioError {
+  if (status === 503) return new TwilioError(503, 20503, message);
+  if (status >= 500) return new TwilioError(500, 20500, 'Internal server error');
+  return new TwilioError(status, 20001, message);
 }
 
-function sendError(request: FastifyRequest, reply: FastifyReply, error: TwilioError): FastifyReply {
+export function sendTwilioError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error: TwilioError,
+): FastifyReply {
   if (error.status === 401) reply.header('www-authenticate', 'Basic realm="Twilio API"');
   if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter));
   reply.code(error.status);
@@ -79,10 +78,6 @@ function sendError(request: FastifyRequest, reply: FastifyReply, error: TwilioEr
   return reply.type('application/xml; charset=utf-8').send(xmlResource('RestException', error.body()));
 }
 
-export function twilioErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  return sendError(request, reply, toTwilioError(error, request, reply));
-}
-
 export function twilioNotFoundHandler(request: FastifyRequest, reply: FastifyReply) {
-  return sendError(request, reply, notFound(pathOf(request.url)));
+  return sendTwilioError(request, reply, notFound(pathOf(request.url)));
 }

@@ -8,7 +8,7 @@ import { failureLimit } from '../failure-limit.js';
 import type { Reads } from '../reads/index.js';
 import { authenticate } from './auth.js';
 import { conferenceRoutes } from './conferences.js';
-import { twilioErrorHandler, twilioNotFoundHandler } from './errors.js';
+import { twilioNotFoundHandler } from './errors.js';
 import { eventRoutes } from './events.js';
 import { participantRoutes } from './participants.js';
 import { recordingRoutes } from './recordings.js';
@@ -22,7 +22,6 @@ const api: FastifyPluginAsync<{ reads: Reads; failedAuth: Config['failedAuth'] }
   const limit = failureLimit(app, 'rest', failedAuth);
   await app.register(
     async (scope) => {
-      scope.setErrorHandler(twilioErrorHandler);
       scope.setNotFoundHandler(twilioNotFoundHandler);
       scope.addHook('onRequest', authenticate(reads, limit));
       conferenceRoutes(scope, reads);
