@@ -16,6 +16,7 @@ import { commandsOf } from './commands/index.js';
 import type { Config } from './config.js';
 import { dashboard } from './dashboard/plugin.js';
 import { health } from './health.js';
+import { OneLinePerRequest } from './logging.js';
 import { metricsPlugin } from './metrics.js';
 import { readsOf } from './reads/index.js';
 import { UNAVAILABLE_MESSAGE, unavailable } from './refusals.js';
@@ -116,6 +117,7 @@ export async function buildApp({
     // (and scheme) behind a proxy, which the limits on failed logins count by.
     trustProxy: config.trustProxy,
     frameworkErrors: unroutable,
+    logController: new OneLinePerRequest(),
   });
 
   app.server.maxConnections = maxConnections;

@@ -4,7 +4,7 @@
 // plain line on stderr and a non-zero exit, never a stack trace.
 
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { KEYS_HELP, type KeyOptions, KeysUsageError, keysCommand } from './cli/keys.js';
+import { KEYS_HELP, type KeyOptions, KeysUsageError, keysRequest, runKeys } from './cli/keys.js';
 import { formatCallback } from './commands/callbacks/report.js';
 import { reap } from './commands/reaper.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -20,11 +20,12 @@ import { announce, closeOnSignals, startServer } from './server.js';
 import { runSimulation } from './simulate/command.js';
 import { OptionError, type SimulationOptions, simulationOptions } from './simulate/options.js';
 import { simulationDefaults } from './simulate/target.js';
-import { listAccounts, newAccount, saveAccount } from './store/accounts.js';
+import { addOrUpdateAccount, listAccounts, newAccount } from './store/accounts.js';
 import { listCallbacks, retryFailed, setEventsUrl } from './store/callbacks.js';
 import { type Database, openDatabase } from './store/database.js';
 import { isDatabaseUnavailable } from './store/errors.js';
-import { migrate } from './store/migrate.js';
+import { holdsConclaveTables, migrate } from './store/migrate.js';
+import { holdsDatabase } from './store/pglite-template.js';
 
 class UsageError extends Error {}
 
@@ -56,10 +57,25 @@ function parse(args: string[], options: ParseArgsConfig['options'] = {}): Parsed
   }
 }
 
-async function withDatabase<T>(run: (database: Database) => Promise<T>): Promise<T> {
-  const database = await openDatabase(loadConfig().database);
+/**
+ * Runs `run` on Conclave's database, migrated. Only `migrate` and `accounts add` make a database where
+ * there is none: any other command pointed at the wrong directory or database would otherwise fill it with
+ * Conclave's tables, and report on them as if they had always been there.
+ */
+async function withDatabase<T>(
+  run: (database: Database, migrations: string[]) => Promise<T>,
+  { create = false }: { create?: boolean } = {},
+): Promise<T> {
+  const target = loadConfig().database;
+  if (!create && target.kind === 'pglite' && target.dataDir !== null && !holdsDatabase(target.dataDir))
+    throw new Error(`no database in DATA_DIR ${target.dataDir}: start the server there first (npm start)`);
+  const database = await openDatabase(target);
   try {
-    return await run(database);
+    if (!create && !(await holdsConclaveTables(database)))
+      throw new Error(
+        `${target.kind === 'postgres' ? 'DATABASE_URL' : 'DATA_DIR'} holds a database without Conclave's tables: run conclave migrate there first`,
+      );
+    return await run(database, await migrate(database));
   } finally {
     await database.close();
   }
@@ -83,6 +99,31 @@ function helpOr(
   const extra = parsed.positionals[positionals];
   if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'; ${command.usage}`);
   return parsed;
+}
+
+/** What each action of a command takes: how many words, its own name included, and which options. */
+type Actions = Record<string, { words: number; options: string[] }>;
+
+/**
+ * The action named by the first word, once the rest of the command line is what it takes: a word or an
+ * option it would ignore is a mistake (an operator who typed it meant something by it), not noise.
+ */
+function actionOf(parsed: Parsed, actions: Actions): string {
+  const [action] = parsed.positionals;
+  const takes = action !== undefined && Object.hasOwn(actions, action) ? actions[action] : undefined;
+  if (action === undefined || takes === undefined) {
+    const names = Object.keys(actions).map((name) => `'${name}'`);
+    throw new UsageError(
+      `expected ${names.slice(0, -1).join(', ')} or ${names.at(-1)}, got ${action === undefined ? 'nothing' : `'${action}'`}`,
+    );
+  }
+  const extra = parsed.positionals[takes.words];
+  if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}' after ${action}`);
+  const stray = Object.keys(parsed.values).find(
+    (name) => name !== 'help' && parsed.values[name] !== undefined && !takes.options.includes(name),
+  );
+  if (stray !== undefined) throw new UsageError(`${action} does not take --${stray}`);
+  return action;
 }
 
 /** A --limit value: digits only, 1 to 999,999,999. */
@@ -113,7 +154,7 @@ const commands: Record<string, Command> = {
     usage: 'Usage: conclave migrate',
     async run(args) {
       if (!helpOr(args, this)) return 0;
-      const applied = await withDatabase((database) => migrate(database));
+      const applied = await withDatabase(async (_, migrations) => migrations, { create: true });
       console.log(
         applied.length === 0 ? 'Migrations: up to date' : `Migrations applied: ${applied.join(', ')}`,
       );
@@ -127,7 +168,6 @@ const commands: Record<string, Command> = {
       if (!helpOr(args, this)) return 0;
       const display = progressDisplay(process.stderr);
       const summary = await withDatabase(async (database) => {
-        await migrate(database);
         return rebuild(database, foldProgress(display, 'rebuild'));
       }).finally(() => display.end());
       console.log(`Rebuilt from ${summary.events} events: ${summary.rooms} rooms, ${summary.calls} calls`);
@@ -144,7 +184,6 @@ const commands: Record<string, Command> = {
       const limit = limitOf(parsed.values.limit, 100);
       const display = progressDisplay(process.stderr);
       const result = await withDatabase(async (database) => {
-        await migrate(database);
         const folded = await verify(database, limit, foldProgress(display, 'verify'));
         if (!parsed.values.deep) return folded;
         const deep = await verifyDeep(database, limit);
@@ -172,7 +211,6 @@ does this on its own every minute; several replicas take turns.`,
       if (!helpOr(args, this)) return 0;
       const config = loadConfig();
       const reaped = await withDatabase(async (database) => {
-        await migrate(database);
         return reap(database, { now: Date.now(), maxCallDuration: config.maxCallDuration });
       });
       if (reaped === null) {
@@ -205,10 +243,14 @@ does this on its own every minute; several replicas take turns.`,
         3,
       );
       if (!parsed) return 0;
-      const [action] = parsed.positionals;
+      const action = actionOf(parsed, {
+        list: { words: 1, options: ['show-tokens'] },
+        add: { words: 1, options: ['name', 'sid', 'token'] },
+        'set-events-url': { words: 3, options: [] },
+        'clear-events-url': { words: 2, options: [] },
+      });
       if (action === 'list') {
         const accounts = await withDatabase(async (database) => {
-          await migrate(database);
           return listAccounts(database.db);
         });
         if (accounts.length === 0) console.log('No accounts');
@@ -222,28 +264,32 @@ does this on its own every minute; several replicas take turns.`,
         return 0;
       }
       if (action === 'add') {
-        const name =
-          parsed.values.name === undefined ? 'Account' : listedName.read(String(parsed.values.name));
-        if (name === undefined) throw new UsageError(`--name takes ${listedName.expected}`);
-        const generated = newAccount(name);
-        const account = {
-          ...generated,
-          sid: String(parsed.values.sid ?? generated.sid),
-          authToken: String(parsed.values.token ?? generated.authToken),
-        };
-        if (!isSid('AC', account.sid))
-          throw new UsageError('--sid must be AC followed by 32 hexadecimal digits');
-        if (!isAuthToken(account.authToken)) throw new UsageError('--token must be 32 hexadecimal digits');
-        account.sid = canonicalSid(account.sid);
-        await withDatabase(async (database) => {
-          await migrate(database);
-          await saveAccount(database.db, account);
-        });
+        const given = parsed.values.name;
+        const friendlyName = given === undefined ? undefined : listedName.read(String(given));
+        if (given !== undefined && friendlyName === undefined)
+          throw new UsageError(`--name takes ${listedName.expected}`);
+        const token = parsed.values.token as string | undefined;
+        if (token !== undefined && !isAuthToken(token))
+          throw new UsageError('--token must be 32 hexadecimal digits');
+        const fresh = newAccount('Account');
+        const sid = String(parsed.values.sid ?? fresh.sid);
+        if (!isSid('AC', sid)) throw new UsageError('--sid must be AC followed by 32 hexadecimal digits');
+        const { account, created } = await withDatabase(
+          (database) =>
+            addOrUpdateAccount(database.db, canonicalSid(sid), { authToken: token, friendlyName }, fresh),
+          { create: true },
+        );
+        if (!created) {
+          console.log(
+            `Account updated: ${account.sid} (${token === undefined ? 'its auth token unchanged' : 'the auth token given'})`,
+          );
+          return 0;
+        }
         console.log(`Account saved: ${account.sid}`);
-        if (parsed.values.token === undefined) console.log(`Auth token: ${account.authToken}`);
+        if (token === undefined) console.log(`Auth token: ${account.authToken}`);
         return 0;
       }
-      if (action === 'set-events-url' || action === 'clear-events-url') {
+      {
         const [, given, url = null] = parsed.positionals;
         if (given === undefined) throw new UsageError(`${action} needs the account's Sid`);
         if (!isSid('AC', given))
@@ -253,7 +299,6 @@ does this on its own every minute; several replicas take turns.`,
           throw new UsageError('set-events-url needs an absolute http(s) URL after the Sid');
         }
         const found = await withDatabase(async (database) => {
-          await migrate(database);
           return setEventsUrl(database.db, sid, url);
         });
         if (!found) throw new UsageError(`no account ${sid}`);
@@ -262,9 +307,6 @@ does this on its own every minute; several replicas take turns.`,
         );
         return 0;
       }
-      throw new UsageError(
-        `expected 'list', 'add', 'set-events-url' or 'clear-events-url', got ${action === undefined ? 'nothing' : `'${action}'`}`,
-      );
     },
   },
   callbacks: {
@@ -285,7 +327,11 @@ does this on its own every minute; several replicas take turns.`,
         2,
       );
       if (!parsed) return 0;
-      const [action, id] = parsed.positionals;
+      const action = actionOf(parsed, {
+        list: { words: 1, options: ['failed', 'account', 'conference', 'limit'] },
+        retry: { words: 2, options: ['account'] },
+      });
+      const [, id] = parsed.positionals;
       const given = parsed.values.account as string | undefined;
       if (given !== undefined && !isSid('AC', given))
         throw new UsageError('--account must be AC followed by 32 hexadecimal digits');
@@ -298,26 +344,24 @@ does this on its own every minute; several replicas take turns.`,
         const limit = limitOf(parsed.values.limit, 50);
         const status = parsed.values.failed ? 'failed' : undefined;
         const rows = await withDatabase(async (database) => {
-          await migrate(database);
           return listCallbacks(database.db, { accountSid, conferenceSid, status, limit });
         });
         if (rows.length === 0) console.log(status ? 'No failed callbacks' : 'No callbacks');
         for (const row of rows) console.log(formatCallback(row));
         return 0;
       }
-      if (action === 'retry') {
-        if (conferenceSid) throw new UsageError('--conference narrows only callbacks list');
+      {
         if (id !== undefined && !/^\d{1,18}$/.test(id)) throw new UsageError(`'${id}' is not a callback id`);
         const count = await withDatabase(async (database) => {
-          await migrate(database);
           return retryFailed(database.db, { accountSid, id });
         });
+        if (id !== undefined && count === 0)
+          throw new UsageError(
+            `no failed callback #${id}${accountSid ? ` of ${accountSid}` : ''}: see conclave callbacks list --failed`,
+          );
         console.log(`${count} failed callback${count === 1 ? '' : 's'} put back in line`);
         return 0;
       }
-      throw new UsageError(
-        `expected 'list' or 'retry', got ${action === undefined ? 'nothing' : `'${action}'`}`,
-      );
     },
   },
   keys: {
@@ -326,12 +370,19 @@ does this on its own every minute; several replicas take turns.`,
     async run(args) {
       const parsed = helpOr(args, this, { name: { type: 'string' }, account: { type: 'string' } }, 2);
       if (!parsed) return 0;
-      const lines = await withDatabase(async (database) => {
-        await migrate(database);
-        return keysCommand(database.db, parsed.positionals, parsed.values as KeyOptions, process.env);
-      }).catch((error: unknown) => {
-        throw error instanceof KeysUsageError ? new UsageError(error.message) : error;
+      actionOf(parsed, {
+        create: { words: 1, options: ['name', 'account'] },
+        list: { words: 1, options: ['account'] },
+        revoke: { words: 2, options: [] },
       });
+      let lines: string[];
+      try {
+        const defaultAccount = process.env.TWILIO_ACCOUNT_SID || undefined;
+        const request = keysRequest(parsed.positionals, parsed.values as KeyOptions, defaultAccount);
+        lines = await withDatabase((database) => runKeys(database.db, request));
+      } catch (error) {
+        throw error instanceof KeysUsageError ? new UsageError(error.message) : error;
+      }
       console.log(lines.join('\n'));
       return 0;
     },
@@ -386,11 +437,13 @@ function usage(): string {
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
+  if (name === 'help' && args[0] !== undefined && Object.hasOwn(commands, args[0]))
+    return main([args[0], '--help']);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());
     return name === undefined ? 2 : 0;
   }
-  const command = commands[name];
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!command) {
     console.error(`conclave: unknown command '${name}'. Run 'conclave --help' for the list.`);
     return 2;

@@ -1,7 +1,7 @@
 // Pino options for the server's JSON logs: one line per request with its id (Fastify adds reqId to every
 // line logged through request.log), and secrets censored wherever a header or account object is logged.
 
-import type { FastifyRequest, FastifyServerOptions } from 'fastify';
+import { type FastifyReply, type FastifyRequest, type FastifyServerOptions, LogController } from 'fastify';
 import type { LogLevel } from './config.js';
 import { redactUrl } from './domain/callbacks.js';
 
@@ -43,4 +43,23 @@ function request(req: FastifyRequest) {
 
 export function loggerOptions(level: LogLevel): Exclude<FastifyServerOptions['logger'], boolean | undefined> {
   return { level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, serializers: { req: request } };
+}
+
+/**
+ * Fastify logs a request twice, as it arrives and as it is answered; once, as it is answered, with what was
+ * asked beside what came of it, says all of it in half the lines.
+ */
+export class OneLinePerRequest extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    if (this.isLogDisabled(request)) return;
+    const line = { req: request, res: reply, responseTime: reply.elapsedTime };
+    if (error) reply.log.error({ ...line, err: error }, 'request errored');
+    else reply.log.info(line, 'request completed');
+  }
 }

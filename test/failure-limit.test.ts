@@ -66,6 +66,13 @@ for (const kind of databaseKinds) {
       });
       // The right credentials are refused too while the address is held back: guessing on teaches nothing.
       expect((await good()).statusCode).toBe(429);
+      // A request that brings none guesses nothing, and is told to authenticate.
+      const bare = await t.app.inject({
+        method: 'GET',
+        url: `/2010-04-01/Accounts/${t.account.sid}/Conferences.json`,
+        remoteAddress: '10.0.0.1',
+      });
+      expect(bare.statusCode).toBe(401);
       // Another address is not held back.
       expect((await rest(t, '10.0.0.2', basic(t.account.sid, t.account.authToken))).statusCode).toBe(200);
       expect((await eventually(good, 200)).statusCode).toBe(200);

@@ -41,13 +41,16 @@ async function accountOf(
   return account && sameSecret(account.authToken, password) ? account : undefined;
 }
 
-/** Authenticates; an address that has failed too often is refused (429) before its credentials are read. */
+/**
+ * Authenticates; an address that has failed too often is refused (429) before its credentials are checked.
+ * A request that brings none is told to authenticate (401) even then: it guesses nothing.
+ */
 export function authenticate(reads: Pick<Reads, 'account' | 'apiKeyAccount'>, limit: FailureLimit) {
   return async (request: FastifyRequest): Promise<void> => {
-    const wait = await limit.blockedFor(request);
-    if (wait !== undefined) throw tooManyFailures(wait);
     const credentials = parseBasic(request.headers.authorization);
     if (!credentials) throw authenticationRequired();
+    const wait = await limit.blockedFor(request);
+    if (wait !== undefined) throw tooManyFailures(wait);
     const account = await accountOf(reads, credentials);
     if (!account) {
       // Only credentials that were tried and wrong count: a client that sends none yet is not guessing.

@@ -36,28 +36,54 @@ export interface KeyOptions {
 
 const day = (date: Date) => date.toISOString().replace(/\.\d+Z$/, 'Z');
 
-export async function keysCommand(
-  executor: Executor,
-  [action, ...rest]: string[],
+/** A `keys` command line, checked whole before the database is opened. */
+export type KeysRequest =
+  | { action: 'create'; account: string | undefined; name: string }
+  | { action: 'list'; account: string | undefined }
+  | { action: 'revoke'; keySid: string };
+
+/**
+ * What `[action, key Sid]` and the options ask for; the account defaults to `defaultAccount`
+ * (TWILIO_ACCOUNT_SID), named as such when it is what is wrong.
+ */
+export function keysRequest(
+  [action, given]: string[],
   values: KeyOptions,
-  env: Record<string, string | undefined>,
-): Promise<string[]> {
-  const given = values.account ?? (env.TWILIO_ACCOUNT_SID || undefined);
-  if (given !== undefined && !isSid('AC', given))
-    throw new KeysUsageError('--account must be AC followed by 32 hexadecimal digits');
-  const account = given && canonicalSid(given);
-  if (values.name !== undefined && listedName.read(values.name) === undefined)
-    throw new KeysUsageError(`--name takes ${listedName.expected}`);
+  defaultAccount: string | undefined,
+): KeysRequest {
+  const accountText = values.account ?? defaultAccount;
+  if (accountText !== undefined && !isSid('AC', accountText))
+    throw new KeysUsageError(
+      `${values.account === undefined ? 'TWILIO_ACCOUNT_SID' : '--account'} must be AC followed by 32 hexadecimal digits`,
+    );
+  const account = accountText && canonicalSid(accountText);
   if (action === 'create') {
-    const accountSid = await accountFor(executor, account);
-    const { key, secret } = await createApiKey(executor, accountSid, values.name ?? 'API key');
+    const name = values.name === undefined ? 'API key' : listedName.read(values.name);
+    if (name === undefined) throw new KeysUsageError(`--name takes ${listedName.expected}`);
+    return { action, account, name };
+  }
+  if (action === 'list') return { action, account };
+  if (action === 'revoke') {
+    if (given === undefined || !isSid('SK', given))
+      throw new KeysUsageError('revoke takes the key Sid: SK followed by 32 hexadecimal digits');
+    return { action, keySid: canonicalSid(given) };
+  }
+  throw new KeysUsageError(
+    `expected 'create', 'list' or 'revoke', got ${action === undefined ? 'nothing' : `'${action}'`}`,
+  );
+}
+
+export async function runKeys(executor: Executor, request: KeysRequest): Promise<string[]> {
+  if (request.action === 'create') {
+    const accountSid = await accountFor(executor, request.account);
+    const { key, secret } = await createApiKey(executor, accountSid, request.name);
     return [
       `API key ${key.sid} created for ${accountSid}`,
       `Secret (shown this once, keep it now): ${secret}`,
     ];
   }
-  if (action === 'list') {
-    const keys = await listApiKeys(executor, values.account);
+  if (request.action === 'list') {
+    const keys = await listApiKeys(executor, request.account);
     if (keys.length === 0) return ['No API keys'];
     return keys.map((key) =>
       [
@@ -69,16 +95,7 @@ export async function keysCommand(
       ].join('  '),
     );
   }
-  if (action === 'revoke') {
-    const [given] = rest;
-    if (given === undefined || !isSid('SK', given))
-      throw new KeysUsageError('revoke takes the key Sid: SK followed by 32 hexadecimal digits');
-    const sid = canonicalSid(given);
-    const key = await revokeApiKey(executor, sid);
-    if (!key) throw new KeysUsageError(`no API key ${sid}`);
-    return [`API key ${sid} revoked; a running server refuses it within 2 s`];
-  }
-  throw new KeysUsageError(
-    `expected 'create', 'list' or 'revoke', got ${action === undefined ? 'nothing' : `'${action}'`}`,
-  );
+  const key = await revokeApiKey(executor, request.keySid);
+  if (!key) throw new KeysUsageError(`no API key ${request.keySid}`);
+  return [`API key ${request.keySid} revoked; a running server refuses it within 2 s`];
 }

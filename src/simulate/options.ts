@@ -1,6 +1,6 @@
 // What `conclave simulate` is asked to do, checked before anything is sent.
 
-import { isSid } from '../domain/ids.js';
+import { isAuthToken, isSid } from '../domain/ids.js';
 
 export interface SimulationOptions {
   /** Where requests go, e.g. http://127.0.0.1:3000. */
@@ -34,12 +34,9 @@ function numeric(values: Values, name: string, fallback: number, max: number, wh
   if (value === undefined) return fallback;
   const n = Number(value);
   const min = whole ? 1 : 0;
-  if (
-    typeof value !== 'string' ||
-    value.trim() === '' ||
-    !(n >= min && n <= max) ||
-    (whole && !Number.isInteger(n))
-  ) {
+  // Digits only for a whole number: 1e3 or 0x10 are numbers to JavaScript, not to whoever reads the help.
+  const written = whole ? /^\d+$/ : /^\d+(\.\d+)?$/;
+  if (typeof value !== 'string' || !written.test(value) || !(n >= min && n <= max)) {
     throw new OptionError(`--${name} takes ${whole ? 'a whole number' : 'a number'} from ${min} to ${max}`);
   }
   return n;
@@ -55,6 +52,10 @@ function httpUrl(name: string, value: string): string {
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw new OptionError(`--${name} must be an http(s) URL`);
   }
+  // Said without the URL, which would show the password; requests prove themselves by their signature.
+  if (parsed.username !== '' || parsed.password !== '') {
+    throw new OptionError(`--${name} must not carry a user name or password: requests are signed instead`);
+  }
   return value.replace(/\/+$/, '');
 }
 
@@ -69,9 +70,18 @@ export interface Defaults {
 /** Reads the options; what they leave out comes from `defaults`, found from the server's own settings. */
 export function simulationOptions(values: Values, defaults: Defaults): SimulationOptions {
   const url = httpUrl('url', text(values, 'url', defaults.url));
+  // A value the command line did not give came from the environment (or the development account file).
+  const from = (option: string, variable: string) =>
+    values[option] === undefined ? variable : `--${option}`;
   const accountSid = text(values, 'account', defaults.accountSid);
   if (!isSid('AC', accountSid)) {
-    throw new OptionError('--account must be AC followed by 32 hexadecimal digits');
+    throw new OptionError(
+      `${from('account', 'TWILIO_ACCOUNT_SID')} must be AC followed by 32 hexadecimal digits`,
+    );
+  }
+  const authToken = text(values, 'token', defaults.authToken);
+  if (!isAuthToken(authToken)) {
+    throw new OptionError(`${from('token', 'TWILIO_AUTH_TOKEN')} must be 32 hexadecimal digits`);
   }
   return {
     url,
@@ -80,7 +90,7 @@ export function simulationOptions(values: Values, defaults: Defaults): Simulatio
       text(values, 'public-url', values.url === undefined ? (defaults.publicUrl ?? url) : url),
     ),
     accountSid,
-    authToken: text(values, 'token', defaults.authToken),
+    authToken,
     rooms: numeric(values, 'rooms', DEFAULTS.rooms, 10_000, true),
     callers: numeric(values, 'callers', DEFAULTS.callers, 250, true),
     duration: numeric(values, 'duration', DEFAULTS.duration, 3600, false),

@@ -55,6 +55,38 @@ export async function saveAccount(executor: Executor, account: Account): Promise
     .execute();
 }
 
+/**
+ * Creates account `sid` with the token and name given, else `fresh`'s; or, if it exists, changes only what
+ * is given: an operator renaming an account must not void the token every sender signs with.
+ */
+export async function addOrUpdateAccount(
+  executor: Executor,
+  sid: string,
+  given: { authToken?: string; friendlyName?: string },
+  fresh: { authToken: string; friendlyName: string },
+): Promise<{ account: Account; created: boolean }> {
+  const row = await executor
+    .insertInto('accounts')
+    .values({
+      account_sid: sid,
+      auth_token: given.authToken ?? fresh.authToken,
+      friendly_name: given.friendlyName ?? fresh.friendlyName,
+    })
+    .onConflict((oc) =>
+      oc.column('account_sid').doUpdateSet((eb) => ({
+        auth_token: given.authToken ?? eb.ref('accounts.auth_token'),
+        friendly_name: given.friendlyName ?? eb.ref('accounts.friendly_name'),
+      })),
+    )
+    // A row inserted rather than updated has no deleting transaction yet.
+    .returning(['auth_token', 'friendly_name', sql<boolean>`xmax = 0`.as('created')])
+    .executeTakeFirstOrThrow();
+  return {
+    account: { sid, authToken: row.auth_token, friendlyName: row.friendly_name },
+    created: row.created,
+  };
+}
+
 /** A new account with a random Sid and a Twilio-style token of 32 hex digits. */
 export function newAccount(friendlyName: string): Account {
   return {

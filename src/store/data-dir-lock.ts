@@ -10,6 +10,11 @@ import { join } from 'node:path';
 
 const LOCK_FILE = 'conclave.lock';
 
+/** Whether `entry` of a data directory is a lock file, or one being written. */
+export function isLockFile(entry: string): boolean {
+  return entry === LOCK_FILE || entry.startsWith(`${LOCK_FILE}.`);
+}
+
 /** Directories this process holds: a second open in the same process is as wrong as one in another. */
 const held = new Set<string>();
 

@@ -5,9 +5,10 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
-import { lockDataDir } from './data-dir-lock.js';
+import { isLockFile, lockDataDir } from './data-dir-lock.js';
+import { DEVELOPMENT_ACCOUNT_FILE } from './development-account-file.js';
 import { preparingQueries } from './pglite-prepared.js';
-import { holdsDatabase, loadTemplate, unpackTemplate } from './pglite-template.js';
+import { holdsDatabase, loadTemplate, strangersIn, unpackTemplate } from './pglite-template.js';
 import { preparedName } from './prepared.js';
 import type { DB } from './schema.js';
 
@@ -106,16 +107,58 @@ async function openPglite(dataDir: string | null): Promise<Database> {
     await pglite.waitReady;
     return pgliteDatabase(pglite);
   }
-  const unlock = lockDataDir(dataDir);
+  const unlock = inDataDir(dataDir, () => lockDataDir(dataDir));
   try {
-    if (!holdsDatabase(dataDir)) unpackTemplate(dataDir);
+    if (!holdsDatabase(dataDir)) {
+      const strangers = strangersIn(
+        dataDir,
+        (entry) => isLockFile(entry) || entry === DEVELOPMENT_ACCOUNT_FILE,
+      );
+      if (strangers.length > 0)
+        throw new DataDirError(
+          dataDir,
+          `holds other files (${strangers.slice(0, 3).join(', ')}${strangers.length > 3 ? ', …' : ''}) and no database: point DATA_DIR at a new or empty directory`,
+        );
+      inDataDir(dataDir, () => unpackTemplate(dataDir));
+    }
     const pglite = new PGlite(dataDir);
-    await pglite.waitReady;
+    await pglite.waitReady.catch((error: unknown) => {
+      throw new DataDirError(dataDir, `holds a database PGlite could not open (${(error as Error).message})`);
+    });
     const database = pgliteDatabase(pglite);
     return { ...database, close: () => database.close().finally(unlock) };
   } catch (error) {
     unlock();
     throw error;
+  }
+}
+
+/** The embedded database's directory cannot be used; the message names DATA_DIR and why. */
+export class DataDirError extends Error {
+  constructor(dataDir: string, problem: string) {
+    super(`DATA_DIR ${dataDir} ${problem}`);
+    this.name = 'DataDirError';
+  }
+}
+
+// What the file system says, in words an operator acts on.
+const FILE_SYSTEM_PROBLEMS: Record<string, string> = {
+  EEXIST: 'is a file, not a directory',
+  ENOTDIR: 'is a file, not a directory',
+  EACCES: 'cannot be written: permission denied',
+  EPERM: 'cannot be written: operation not permitted',
+  EROFS: 'is on a read-only file system',
+  ENOSPC: 'is on a full disk',
+};
+
+/** Runs `work` on the data directory, telling a file system refusal as a DataDirError. */
+function inDataDir<T>(dataDir: string, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    const problem = FILE_SYSTEM_PROBLEMS[(error as NodeJS.ErrnoException).code ?? ''];
+    if (problem === undefined) throw error;
+    throw new DataDirError(dataDir, problem);
   }
 }
 

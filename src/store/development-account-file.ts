@@ -6,10 +6,10 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Account } from '../domain/account.js';
 
-const FILE = 'development-account.env';
+export const DEVELOPMENT_ACCOUNT_FILE = 'development-account.env';
 
 export function developmentAccountPath(dataDir: string): string {
-  return join(dataDir, FILE);
+  return join(dataDir, DEVELOPMENT_ACCOUNT_FILE);
 }
 
 /** Writes TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN lines, which a shell can also `source`. */

@@ -35,6 +35,14 @@ export function loadMigrations(directory = join(packageRoot(), 'sql')): Migratio
     }));
 }
 
+/** Whether Conclave has ever migrated this database. */
+export async function holdsConclaveTables(database: Database): Promise<boolean> {
+  const { rows } = await sql<{
+    found: boolean;
+  }>`SELECT to_regclass('schema_migrations') IS NOT NULL AS found`.execute(database.db);
+  return rows[0]?.found === true;
+}
+
 /**
  * Applies what is missing; returns the names applied by this call. Refuses a database that holds
  * migrations this build does not have (NewerSchemaError): rolled back to an older image, the server
@@ -64,10 +72,7 @@ export async function migrate(database: Database, migrations = loadMigrations())
 
 /** True when every migration has been applied: the readiness condition. */
 export async function isMigrated(database: Database, migrations = loadMigrations()): Promise<boolean> {
-  const exists = await sql<{
-    present: boolean;
-  }>`SELECT to_regclass('schema_migrations') IS NOT NULL AS present`.execute(database.db);
-  if (!exists.rows[0]?.present) return false;
+  if (!(await holdsConclaveTables(database))) return false;
   const applied = new Set(
     (await database.db.selectFrom('schema_migrations').select('name').execute()).map((r) => r.name),
   );

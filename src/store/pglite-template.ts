@@ -24,6 +24,20 @@ export function holdsDatabase(dataDir: string): boolean {
   return existsSync(join(dataDir, VERSION_FILE));
 }
 
+// What PostgreSQL keeps in a data directory, which a cut-short unpack may have left without its version file.
+const CLUSTER_ENTRY =
+  /^(PG_VERSION|base|global|pg_[a-z_]+|postgresql(\.auto)?\.conf|postmaster\.(opts|pid))$/;
+
+/**
+ * The entries of `dataDir`, which holds no database yet, that neither PostgreSQL nor Conclave put there
+ * (`own` tells Conclave's): a directory of other files is not one to make a database in.
+ */
+export function strangersIn(dataDir: string, own: (entry: string) => boolean): string[] {
+  return readdirSync(dataDir).filter(
+    (entry) => entry !== '.template' && !CLUSTER_ENTRY.test(entry) && !own(entry),
+  );
+}
+
 /**
  * Unpacks the template into `dataDir` with native file writes, in a fraction of the time PGlite's own
  * loader takes to write the same files through its WebAssembly file system; without a template, nothing

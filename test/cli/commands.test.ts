@@ -1,3 +1,4 @@
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deliver } from '../../src/commands/deliver.js';
@@ -63,6 +64,76 @@ describe('conclave commands on the embedded database', { timeout: 120_000 }, () 
     expect(listed.stdout.trim()).toBe(`${sid}  Support line`);
     const withTokens = await runCli(['accounts', 'list', '--show-tokens'], env);
     expect(withTokens.stdout.trim()).toBe(`${sid}  ${token}  Support line`);
+
+    // Renaming keeps the token every sender signs with; only --token changes it, and keeps the name.
+    expect(await runCli(['accounts', 'add', '--sid', sid ?? '', '--name', 'Renamed'], env)).toMatchObject({
+      code: 0,
+      stdout: `Account updated: ${sid} (its auth token unchanged)\n`,
+    });
+    const other = 'f'.repeat(32);
+    expect((await runCli(['accounts', 'add', '--sid', sid ?? '', '--token', other], env)).stdout).toBe(
+      `Account updated: ${sid} (the auth token given)\n`,
+    );
+    expect((await runCli(['accounts', 'list', '--show-tokens'], env)).stdout.trim()).toBe(
+      `${sid}  ${other}  Renamed`,
+    );
+  });
+
+  it('makes no database where a command that reads or changes one is pointed at none', async () => {
+    const missing = join(tempDir(), 'data');
+    for (const args of [['accounts', 'list'], ['callbacks', 'list'], ['keys', 'list'], ['verify']]) {
+      expect(await runCli(args, { DATA_DIR: missing }), args.join(' ')).toMatchObject({
+        code: 1,
+        stderr: `conclave ${args[0]}: no database in DATA_DIR ${missing}: start the server there first (npm start)\n`,
+      });
+    }
+    expect(existsSync(missing)).toBe(false);
+
+    // A directory of someone else's files is not one to make a database in, whatever the command.
+    const foreign = tempDir();
+    writeFileSync(join(foreign, 'notes.txt'), 'mine');
+    expect(await runCli(['accounts', 'add'], { DATA_DIR: foreign })).toMatchObject({
+      code: 1,
+      stderr: `conclave accounts: DATA_DIR ${foreign} holds other files (notes.txt) and no database: point DATA_DIR at a new or empty directory\n`,
+    });
+    expect(readdirSync(foreign)).toEqual(['notes.txt']);
+    const file = join(foreign, 'notes.txt');
+    expect(await runCli(['migrate'], { DATA_DIR: file })).toMatchObject({
+      code: 1,
+      stderr: `conclave migrate: DATA_DIR ${file} is a file, not a directory\n`,
+    });
+  });
+
+  it('takes for each action only the words and options it uses', async () => {
+    const env = { DATA_DIR: join(tempDir(), 'data') };
+    const sid = /AC[0-9a-f]{32}/.exec((await runCli(['accounts', 'add'], env)).stdout)?.[0] ?? '';
+    const refusals: [string[], string][] = [
+      [['accounts', 'list', 'a'], "conclave accounts: unexpected argument 'a' after list"],
+      [
+        ['accounts', 'clear-events-url', sid, 'https://example.com/events'],
+        "conclave accounts: unexpected argument 'https://example.com/events' after clear-events-url",
+      ],
+      [['accounts', 'list', '--name', 'x'], 'conclave accounts: list does not take --name'],
+      [['keys', 'create', 'extra'], "conclave keys: unexpected argument 'extra' after create"],
+      [['keys', 'list', '--name', 'x'], 'conclave keys: list does not take --name'],
+      [
+        ['keys', 'revoke', `SK${'0'.repeat(32)}`, '--account', sid],
+        'conclave keys: revoke does not take --account',
+      ],
+      [['keys', 'rotate'], "conclave keys: expected 'create', 'list' or 'revoke', got 'rotate'"],
+      [['callbacks', 'list', '5'], "conclave callbacks: unexpected argument '5' after list"],
+      [
+        ['callbacks', 'retry', '--conference', `CF${'0'.repeat(32)}`],
+        'conclave callbacks: retry does not take --conference',
+      ],
+      [
+        ['callbacks', 'retry', '12'],
+        'conclave callbacks: no failed callback #12: see conclave callbacks list --failed',
+      ],
+    ];
+    for (const [args, line] of refusals) {
+      expect(await runCli(args, env), args.join(' ')).toMatchObject({ code: 2, stderr: `${line}\n` });
+    }
   });
 
   it('answers mistakes with one plain line', async () => {
@@ -120,11 +191,15 @@ describe('conclave commands on the embedded database', { timeout: 120_000 }, () 
     expect(unreachable.stderr.split('\n')).toHaveLength(2);
   });
 
-  it('explains every command with --help', async () => {
-    for (const command of ['serve', 'migrate', 'rebuild', 'verify', 'accounts']) {
+  it('explains every command with --help, or with help and its name', async () => {
+    for (const command of ['serve', 'migrate', 'rebuild', 'verify', 'accounts', 'keys']) {
       const help = await runCli([command, '--help']);
       expect(help.code).toBe(0);
       expect(help.stdout).toMatch(new RegExp(`^Usage: conclave ${command}`));
+      expect(await runCli(['help', command])).toEqual(help);
     }
+    expect((await runCli(['toString'])).stderr).toBe(
+      "conclave: unknown command 'toString'. Run 'conclave --help' for the list.\n",
+    );
   });
 });

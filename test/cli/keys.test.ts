@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/database.js';
@@ -7,6 +8,16 @@ describe('conclave keys on the embedded database', { timeout: 120_000 }, () => {
   it('creates a key with its secret shown once, lists it without the secret, and revokes it', async () => {
     const dataDir = join(tempDir(), 'data');
     const env = { DATA_DIR: dataDir };
+    // Pointed at a directory with no database, it makes none.
+    const nowhere = await runCli(['keys', 'create'], env);
+    expect(nowhere).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: `conclave keys: no database in DATA_DIR ${dataDir}: start the server there first (npm start)\n`,
+    });
+    expect(existsSync(dataDir)).toBe(false);
+
+    expect((await runCli(['migrate'], env)).code).toBe(0);
     const none = await runCli(['keys', 'create'], env);
     expect(none).toMatchObject({ code: 2, stdout: '' });
     expect(none.stderr.trim()).toBe(
@@ -24,6 +35,9 @@ describe('conclave keys on the embedded database', { timeout: 120_000 }, () => {
     const listed = await runCli(['keys', 'list'], env);
     expect(listed.stdout).toMatch(new RegExp(`^${sid}  ${account}  created \\S+  active  Billing app$`, 'm'));
     expect(listed.stdout).not.toContain(secret);
+    expect((await runCli(['keys', 'list', '--account', account.toUpperCase()], env)).stdout).toBe(
+      listed.stdout,
+    );
 
     expect((await runCli(['keys', 'revoke', sid ?? ''], env)).code).toBe(0);
     expect((await runCli(['keys', 'list'], env)).stdout).toMatch(

@@ -4,7 +4,8 @@
 
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +13,15 @@ import { loadMigrations } from '../../src/store/migrate.js';
 import { basic } from '../api/client.js';
 import { CLI, type RunningServer, startCli } from '../helpers/cli.js';
 import { createEmptyPostgres, type EmptyDatabase } from '../helpers/databases.js';
-import { type ComposeService, dockerfileCommand, ROOT, readComposeServices, readEnvFile } from './compose.js';
+import {
+  type ComposeService,
+  dockerfileCommand,
+  dockerfileCopySources,
+  inBuildContext,
+  ROOT,
+  readComposeServices,
+  readEnvFile,
+} from './compose.js';
 
 const run = promisify(execFile);
 const adminUrl = process.env.TEST_DATABASE_URL;
@@ -30,6 +39,19 @@ async function untilReady(address: string, timeoutMs = 10_000): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
+
+describe("the image's build context", () => {
+  it('holds every file the Dockerfile copies, and the build copies everything the compiler is told to build', () => {
+    const copied = dockerfileCopySources();
+    expect(copied.filter((path) => !inBuildContext(path))).toEqual([]);
+    const { include } = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as {
+      include: string[];
+    };
+    expect(include.filter((path) => !copied.includes(path))).toEqual([]);
+    // The allow-list keeps out what must never reach a builder.
+    expect(['.env', 'data', 'node_modules', 'test'].filter(inBuildContext)).toEqual([]);
+  });
+});
 
 describe.skipIf(!adminUrl)('the docker-compose start-up sequence, as plain processes on PostgreSQL', () => {
   const account = { sid: `AC${randomBytes(16).toString('hex')}`, authToken: randomBytes(16).toString('hex') };

@@ -67,3 +67,32 @@ export function dockerfileCommand(instruction: 'CMD' | 'HEALTHCHECK'): string[] 
   if (!json) throw new Error(`no exec-form ${instruction} in the Dockerfile`);
   return JSON.parse(json) as string[];
 }
+
+/** What the Dockerfile's COPY instructions take from the build context (not from another stage). */
+export function dockerfileCopySources(): string[] {
+  const lines = readFileSync(join(ROOT, 'Dockerfile'), 'utf8').replace(/\\\n/g, ' ').split('\n');
+  return lines
+    .filter((line) => line.startsWith('COPY ') && !/\s--from=/.test(line))
+    .flatMap((line) => line.trim().split(/\s+/).slice(1, -1));
+}
+
+/**
+ * Whether the build context holds `path` under .dockerignore: the last pattern that matches decides, and a
+ * pattern matches a path or any path below it. Only the forms the file uses are read (a lone `*`, plain
+ * names, each maybe negated); any other throws, so that the file cannot outgrow this reading unseen.
+ */
+export function inBuildContext(path: string): boolean {
+  const patterns = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+  let included = true;
+  for (const pattern of patterns) {
+    const negated = pattern.startsWith('!');
+    const name = negated ? pattern.slice(1) : pattern;
+    if (name !== '*' && /[*?[\]\\]/.test(name))
+      throw new Error(`unsupported .dockerignore pattern ${pattern}`);
+    if (name === '*' || path === name || path.startsWith(`${name}/`)) included = negated;
+  }
+  return included;
+}

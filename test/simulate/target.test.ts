@@ -122,4 +122,34 @@ describe('the target of conclave simulate', () => {
       'conclave simulate: no account to sign with: run `npm start` once (it creates a development account), set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or give --account and --token\n',
     );
   });
+
+  it('refuses in one line, and without echoing it, what the command line or the environment got wrong', {
+    timeout: 60_000,
+  }, async () => {
+    const signer = { TWILIO_ACCOUNT_SID: ACCOUNT.sid, TWILIO_AUTH_TOKEN: ACCOUNT.authToken };
+    const refusals: [string[], Record<string, string>, string][] = [
+      [
+        ['--url', 'http://user:S3cret@127.0.0.1:4100'],
+        signer,
+        '--url must not carry a user name or password: requests are signed instead',
+      ],
+      [['--token', 'bad'], signer, '--token must be 32 hexadecimal digits'],
+      [[], { ...signer, TWILIO_AUTH_TOKEN: 'short' }, 'TWILIO_AUTH_TOKEN must be 32 hexadecimal digits'],
+      [
+        [],
+        { ...signer, TWILIO_ACCOUNT_SID: 'AC1' },
+        'TWILIO_ACCOUNT_SID must be AC followed by 32 hexadecimal digits',
+      ],
+      [['--rooms', '1e3'], signer, '--rooms takes a whole number from 1 to 10000'],
+      [['--duration', '0x10'], signer, '--duration takes a number from 0 to 3600'],
+    ];
+    for (const [args, env, line] of refusals) {
+      const result = await runCli(['simulate', ...args], env);
+      expect(result, args.join(' ')).toMatchObject({
+        code: 2,
+        stdout: '',
+        stderr: `conclave simulate: ${line}\n`,
+      });
+    }
+  });
 });
