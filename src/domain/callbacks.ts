@@ -177,7 +177,11 @@ export function callbacksFor(
       const view = next.participants[data.callSid];
       if (!view) break;
       // The platform's own words where its participant-leave gave them; otherwise what Conclave knows.
-      const reason = data.platform?.reasonParticipantLeft ?? LEAVE_REASONS[data.reason];
+      const reason =
+        data.platform?.reasonParticipantLeft ??
+        (data.reason === 'conference-ended' && data.endReason === 'conference-ended-via-api'
+          ? 'conference_ended_via_api'
+          : LEAVE_REASONS[data.reason]);
       const hungUp =
         data.reason === 'hung-up' || data.reason === 'timed-out' || reason === 'participant_hung_up';
       const callStatus = data.platform?.participantCallStatus ?? (hungUp ? 'completed' : 'in-progress');
@@ -262,10 +266,15 @@ function recordingParams(
   };
 }
 
-/** Twilio's ReasonParticipantLeft where Conclave knows it; the other ways of leaving have no exact match. */
+/**
+ * Twilio's ReasonParticipantLeft where Conclave knows it: a call hung up, a conference ended by a moderator
+ * (through the API, `conference_ended_via_api`, above), a call moved elsewhere by an update of the call
+ * through the API. Leaving by the end of the <Dial> or by a lost leave (timed out) has no value of Twilio's.
+ */
 const LEAVE_REASONS: { [reason: string]: string | undefined } = {
   'hung-up': 'participant_hung_up',
   'conference-ended': 'moderator_ended_conference',
+  moved: 'participant_updated_via_api',
 };
 
 function flagsOf(flags: ParticipantFlags): ParticipantFlags {

@@ -164,6 +164,8 @@ export type ParticipantLeft = Event<
     at: string;
     /** Only on a leave the platform reported with either value. */
     platform?: PlatformLeave;
+    /** Only on a leave the conference's end made (`conference-ended`): why it ended, as its end says. */
+    endReason?: ReasonConferenceEnded | null;
   }
 >;
 

@@ -466,7 +466,14 @@ function endConference(
     ...ordered.map(
       (callSid): RoomEvent => ({
         type: 'ParticipantLeft',
-        data: { conferenceSid: live.sid, callSid, reason: 'conference-ended', sequenceNumber: null, at },
+        data: {
+          conferenceSid: live.sid,
+          callSid,
+          reason: 'conference-ended',
+          sequenceNumber: null,
+          at,
+          endReason: reason,
+        },
       }),
     ),
     { type: 'ConferenceEnded', data: { conferenceSid: live.sid, reason, callSidEndingConference, at } },

@@ -262,6 +262,31 @@ describe('callbacks from events', () => {
     expect(untold).not.toHaveProperty('ReasonParticipantLeft');
   });
 
+  // Twilio's values: https://www.twilio.com/docs/voice/twiml/conference (ReasonParticipantLeft), on every
+  // participant-leave since https://twilio.com/en-us/changelog/participantcallstatus-and-reasonparticipantleft-attributes-added
+  it("says why a participant left in Twilio's words: a conference ended through the API, a call moved", () => {
+    const paramsOf = (event: RoomEvent) => {
+      const { state } = fold([joined(callSid(1)), joined(callSid(2))]);
+      return callbacksFor(state, event, context).callbacks[0]?.params ?? {};
+    };
+    const droppedBy = (endReason: ReasonConferenceEnded | null): RoomEvent => {
+      const event = left(callSid(1), 'conference-ended');
+      return { ...event, data: { ...event.data, endReason } } as RoomEvent;
+    };
+    expect(paramsOf(droppedBy('conference-ended-via-api'))).toMatchObject({
+      ReasonParticipantLeft: 'conference_ended_via_api',
+      ParticipantCallStatus: 'in-progress',
+    });
+    for (const endReason of ['participant-with-end-conference-on-exit-left', null])
+      expect(paramsOf(droppedBy(endReason))).toMatchObject({
+        ReasonParticipantLeft: 'moderator_ended_conference',
+      });
+    expect(paramsOf(left(callSid(1), 'moved'))).toMatchObject({
+      ReasonParticipantLeft: 'participant_updated_via_api',
+      ParticipantCallStatus: 'in-progress',
+    });
+  });
+
   it('masks the password of an app URL for showing, and leaves other URLs as they are', () => {
     expect(redactUrl('https://app:hunter2@example.com/cb?x=1')).toBe('https://app:***@example.com/cb?x=1');
     expect(redactUrl('https://example.com/cb?x=1')).toBe('https://example.com/cb?x=1');

@@ -22,7 +22,12 @@ function endOf(remaining: string[], ended: Partial<ConferenceEnded['data']>): Ex
     ...remaining.map(
       (call): ExpectedEvent => ({
         type: 'ParticipantLeft',
-        data: { callSid: call, reason: 'conference-ended' },
+        // Each leave says why the conference ended, for the app's ReasonParticipantLeft.
+        data: {
+          callSid: call,
+          reason: 'conference-ended',
+          ...('reason' in ended && { endReason: ended.reason }),
+        },
       }),
     ),
     { type: 'ConferenceEnded', data: ended },
