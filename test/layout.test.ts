@@ -1,6 +1,7 @@
 // The one-way layout of DESIGN §3, checked on the source itself: the pure domain imports nothing of ours
-// but itself, and the HTTP plugins reach the database only through commands/ (webhooks) or reads/ (api,
-// dashboard), never through store/, Kysely or a row type, and never through each other.
+// but itself, the HTTP plugins reach the database only through commands/ (webhooks) or reads/ (api,
+// dashboard), never through store/, Kysely or a row type, and never through each other; and nothing under
+// them (commands/, reads/, store/, the simulator) reaches up into a plugin.
 
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -81,6 +82,15 @@ describe('the layout', () => {
     );
     expect(shared.size).toBeGreaterThan(0);
     expect(leaks).toEqual([]);
+  });
+
+  it('keeps the write side, the read side and the infrastructure apart from the HTTP plugins', () => {
+    const plugin = (target: string) => ['webhooks/', 'api/', 'dashboard/'].some((p) => target.startsWith(p));
+    for (const folder of ['commands', 'reads', 'store', 'simulate'])
+      expect(
+        offending(folder, (target) => !plugin(target)),
+        folder,
+      ).toEqual([]);
   });
 
   it('keeps row types inside store/, commands/ and reads/', () => {

@@ -68,7 +68,7 @@ export const initialRoomState: RoomState = { live: null };
  * How many completed instances a room remembers. The platform runs one conference per room at a time and
  * its callbacks come within seconds: a callback about an instance older than this many is not expected.
  */
-export const EARLIER_KEPT = 8;
+const EARLIER_KEPT = 8;
 
 export type Decision = { events: RoomEvent[] };
 

@@ -148,18 +148,16 @@ export function readsOf(db: Kysely<DB>): Reads {
 export type { CallbackCounts } from '../store/callbacks.js';
 export { isDatabaseUnavailable } from '../store/errors.js';
 export type { FeedCursor, FeedEvent } from '../store/feed.js';
-export { compareCursors, FEED_START, formatCursor, parseCursor } from '../store/feed.js';
-export type { Bucket, Distribution, LoadPoint, ParticipantBar, Span, Stretch } from './charts.js';
+export { compareCursors, formatCursor, parseCursor } from '../store/feed.js';
+export type { Bucket, Distribution, LoadPoint, ParticipantBar, Span } from './charts.js';
 export { participantBars } from './charts.js';
 export type { ConferenceSummary, ParticipantSummary } from './dashboard.js';
 export type {
   Conference,
   ConferenceEvent,
   ConferenceFilter,
-  ConferenceStatus,
   Cursor,
   Page,
-  PageRequest,
   ParticipantFilter,
   ParticipantKey,
   ParticipantRecord,

@@ -3,7 +3,7 @@
 // must be answered exactly as the first one was.
 
 import { randomUUID } from 'node:crypto';
-import { computeSignature } from '../webhooks/signature.js';
+import { computeSignature } from '../signature.js';
 import type { SimulationOptions } from './options.js';
 
 export type Form = Record<string, string>;

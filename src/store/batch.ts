@@ -3,14 +3,14 @@
 // kind in one statement; everything the batch decided is then written by one statement. Rows travel as one
 // JSON document per statement, so that the statement texts never change with the size of the batch.
 
-import { type Insertable, sql } from 'kysely';
+import { type Insertable, sql, type Transaction } from 'kysely';
 import type { CallState } from '../domain/call.js';
 import type { RoomEvent } from '../domain/events.js';
 import { initialRoomState, type RoomState } from '../domain/room.js';
 import { insertRows, type RowsOf, rowsToJoin, upsertRows } from './bulk-write.js';
 import type { Executor } from './executor.js';
 import { type LockedRoom, transactionSettings, type VisitState } from './locks.js';
-import type { CallsTable, CallVisitsTable, EventsTable, InboxTable, RoomsTable } from './schema.js';
+import type { CallsTable, CallVisitsTable, DB, EventsTable, InboxTable, RoomsTable } from './schema.js';
 
 /** A call or a room of one account; calls and rooms of several accounts may share a batch. */
 export interface Owned {
@@ -39,7 +39,7 @@ export interface LockedCall {
  * statement; `lockTimeout` bounds every lock wait of the transaction.
  */
 export async function lockCalls(
-  executor: Executor,
+  executor: Transaction<DB>,
   calls: Owned[],
   withVisits: Set<string>,
   lockTimeout: string,
@@ -125,7 +125,7 @@ export interface RoomsAndOutcomes {
 
 /** Locks `rooms` (creating their rows) in sorted order, and reads what the inbox holds for `keys`. */
 export async function lockRoomsAndReadInbox(
-  executor: Executor,
+  executor: Transaction<DB>,
   rooms: Owned[],
   keys: Owned[],
 ): Promise<RoomsAndOutcomes> {
@@ -205,7 +205,7 @@ export interface PositionedEvent {
 }
 
 /** The rows `appendEvents` takes for `events`. */
-export const eventRows = (events: PositionedEvent[]): Insertable<EventsTable>[] =>
+const eventRows = (events: PositionedEvent[]): Insertable<EventsTable>[] =>
   events.map(({ accountSid, room, position, id, event }) => ({
     account_sid: accountSid,
     friendly_name: room,
@@ -246,7 +246,7 @@ interface AdvancedRoomRow {
 }
 
 /** The rows of `advanceRooms` for the rooms that had events before the batch. */
-export const advancedRoomRows = (appends: RoomAppend[]): AdvancedRoomRow[] =>
+const advancedRoomRows = (appends: RoomAppend[]): AdvancedRoomRow[] =>
   appends
     .filter((a) => a.expectedVersion > 0)
     .map((a) => ({
@@ -258,7 +258,7 @@ export const advancedRoomRows = (appends: RoomAppend[]): AdvancedRoomRow[] =>
     }));
 
 /** The rows of `advanceRooms` for the rooms new to the log. */
-export const createdRoomRows = (appends: RoomAppend[]): Insertable<RoomsTable>[] =>
+const createdRoomRows = (appends: RoomAppend[]): Insertable<RoomsTable>[] =>
   appends
     .filter((a) => a.expectedVersion === 0)
     .map((a) => ({
@@ -325,7 +325,7 @@ export function storeCalls(executor: Executor, rows: RowsOf<Insertable<CallsTabl
 }
 
 /** The rows `storeVisits` takes for `visits`. */
-export const visitRows = (
+const visitRows = (
   visits: { accountSid: string; callSid: string; visits: VisitState }[],
 ): Insertable<CallVisitsTable>[] =>
   visits.map((v) => ({
@@ -348,7 +348,7 @@ export function storeVisits(executor: Executor, rows: RowsOf<Insertable<CallVisi
 }
 
 /** The rows `recordOutcomes` takes for `outcomes`. */
-export const outcomeRows = (
+const outcomeRows = (
   outcomes: { accountSid: string; key: string; outcome: unknown }[],
 ): Insertable<InboxTable>[] =>
   outcomes.map((o) => ({ account_sid: o.accountSid, key: o.key, outcome: JSON.stringify(o.outcome) }));

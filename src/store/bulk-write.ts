@@ -31,8 +31,7 @@ export class Placeholder<Row> {
 export type RowsOf<Row> = Row[] | Placeholder<Row>;
 
 /** The parameter that carries `rows`: their JSON document, or the placeholder standing for it. */
-export const rowsParameter = <Row>(rows: RowsOf<Row>) =>
-  rows instanceof Placeholder ? rows : JSON.stringify(rows);
+const rowsParameter = <Row>(rows: RowsOf<Row>) => (rows instanceof Placeholder ? rows : JSON.stringify(rows));
 
 /**
  * `rows` as the relation `alias` of `columns` (`name type, …`), for a statement that joins them to a table.

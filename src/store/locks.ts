@@ -6,10 +6,10 @@
 // was: on a conflict it waits for the row, locks it and returns its newest values, so that concurrent first
 // users queue on it instead of failing, in one round trip instead of an insert and a SELECT … FOR UPDATE.
 
-import { type RawBuilder, sql } from 'kysely';
+import { type RawBuilder, sql, type Transaction } from 'kysely';
 import { type CallState, initialCallState } from '../domain/call.js';
 import { initialRoomState, type RoomState } from '../domain/room.js';
-import type { Executor } from './executor.js';
+import type { DB } from './schema.js';
 
 /**
  * The settings every webhook transaction makes in its first statement. `lockTimeout` bounds each lock wait.
@@ -53,7 +53,7 @@ export interface Locked {
  * which it is. `lockTimeout` bounds every lock wait of the transaction, this statement's included.
  */
 export async function claimAndLock(
-  executor: Executor,
+  executor: Transaction<DB>,
   delivery: { accountSid: string; key: string | null; callSid: string | null; withVisits: boolean },
   placeholder: unknown,
   rooms: string[],
@@ -135,7 +135,7 @@ function lockedRoom(row: { name: string; version: number | string; state: RoomSt
 
 /** Locks rooms in sorted order, in one statement. */
 export async function lockRooms(
-  executor: Executor,
+  executor: Transaction<DB>,
   accountSid: string,
   names: string[],
 ): Promise<LockedRoom[]> {

@@ -4,9 +4,9 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Commands } from '../commands/index.js';
+import { type FormParams, isValidSignature } from '../signature.js';
 import { missing, WebhookError } from './errors.js';
 import { WebhookParams } from './parameters.js';
-import { type FormParams, isValidSignature } from './signature.js';
 
 // What a signature naming an account that does not exist is checked against: a token no one holds, so that
 // no signature matches it and the check does all the work a wrong signature costs.

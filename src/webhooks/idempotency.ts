@@ -18,7 +18,7 @@ const MAX_TOKEN_LENGTH = 256;
 // requests apart as well; keys of this length or less are kept as they are.
 const MAX_KEY_BYTES = 1024;
 
-export function deliveryKey(
+function deliveryKey(
   route: string,
   token: string | string[] | undefined,
   fields: readonly (string | number | null | undefined)[],

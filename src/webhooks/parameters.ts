@@ -3,8 +3,8 @@
 
 import type { SidPrefix } from '../domain/ids.js';
 import { booleanValue, type Check, sidValue, wholeNumber } from '../parameters.js';
+import type { FormParams } from '../signature.js';
 import { badRequest } from './errors.js';
-import type { FormParams } from './signature.js';
 
 /** Quotes a value the sender gave, cut short: an error message is no place to echo a whole body. */
 function quote(value: string): string {

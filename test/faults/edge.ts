@@ -6,10 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as pause } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
+import { computeSignature } from '../../src/signature.js';
 import type { SimulationOptions } from '../../src/simulate/options.js';
 import { type FlowCounts, NO_COUNTS, runRoom } from '../../src/simulate/room-flow.js';
 import { type Answer, Sender, Tally } from '../../src/simulate/sender.js';
-import { computeSignature } from '../../src/webhooks/signature.js';
 import type { Delivery, Form, Ledger, Request } from './ledger.js';
 
 /** Sends one attempt; null when no answer came. */

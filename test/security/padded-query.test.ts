@@ -4,7 +4,7 @@
 
 import twilio from 'twilio';
 import { describe, expect, it } from 'vitest';
-import { isValidSignature } from '../../src/webhooks/signature.js';
+import { isValidSignature } from '../../src/signature.js';
 import { PUBLIC_URL, useApp } from '../helpers/app.js';
 import { databaseKinds } from '../helpers/databases.js';
 import { newCallSid, webhookClient } from '../webhooks/client.js';

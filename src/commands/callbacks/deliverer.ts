@@ -54,7 +54,7 @@ export interface Deliverer {
 }
 
 /** The delay before the next try after `attempt` failed ones: doubling, capped, with ±20% jitter. */
-export function retryDelay(attempt: number, firstMs: number, maxMs: number, random = Math.random): number {
+function retryDelay(attempt: number, firstMs: number, maxMs: number, random = Math.random): number {
   const base = Math.min(maxMs, firstMs * 2 ** Math.min(attempt - 1, 40));
   return Math.round(base * (0.8 + 0.4 * random()));
 }

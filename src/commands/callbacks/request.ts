@@ -2,7 +2,7 @@
 // in the query (GET), signed with the account's auth token over the URL as requested (and, for POST, the
 // form parameters in name order), so that an app validating Twilio's signature accepts it unchanged.
 
-import { computeSignature } from '../../webhooks/signature.js';
+import { computeSignature } from '../../signature.js';
 
 export interface CallbackRequest {
   url: string;

@@ -1,6 +1,6 @@
 import twilio from 'twilio';
 import { describe, expect, it } from 'vitest';
-import { computeSignature, isValidSignature, urlSpellings } from '../../src/webhooks/signature.js';
+import { computeSignature, isValidSignature, urlSpellings } from '../src/signature.js';
 
 const token = '0123456789abcdef0123456789abcdef';
 const url = 'https://conclave.test/webhooks/voice?FriendlyName=R%26D+room&muted=true';
