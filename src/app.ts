@@ -147,7 +147,7 @@ export async function buildApp({
     failedAuth: config.failedAuth,
     endedSessions: {
       end: (accountSid, sessionId, expiresAt) =>
-        endSession(database.db, accountSid, sessionId, expiresAt, new Date()),
+        endSession(database.db, accountSid, sessionId, expiresAt, new Date(clock())),
       isEnded: (accountSid, sessionId) => isSessionEnded(database.db, accountSid, sessionId),
     },
     feedCaps: { perSession: liveFeedsPerSession, perAccount: liveFeedsPerAccount },

@@ -277,6 +277,10 @@ export interface CallbackRecord {
   recordedAt: Date;
   lastAttemptAt: Date | null;
   nextAttemptAt: Date | null;
+  /** Pending and being tried by a deliverer now. */
+  sending: boolean;
+  /** Pending behind this earlier callback of its stream, which must be delivered or given up first. */
+  waitingFor: string | null;
   lastStatus: number | null;
   lastError: string | null;
   deliveredAt: Date | null;
@@ -318,6 +322,13 @@ export async function listCallbacks(executor: Executor, filter: CallbackFilter):
       'c.last_status',
       'c.last_error',
       'c.delivered_at',
+      sql<boolean>`c.status = 'pending' AND c.lease_until > now()`.as('sending'),
+      // The callback of its stream that it waits behind, as the deliverer sends a stream in order.
+      sql<string | null>`(SELECT min(p.id) FROM callbacks p
+        WHERE p.account_sid = c.account_sid AND p.conference_sid = c.conference_sid AND p.target = c.target
+          AND p.sequence_number < c.sequence_number AND p.status = 'pending' AND c.status = 'pending')`.as(
+        'waiting_for',
+      ),
     ]);
   if (filter.accountSid !== undefined) query = query.where('c.account_sid', '=', filter.accountSid);
   const { conferenceSid } = filter;
@@ -341,6 +352,8 @@ export async function listCallbacks(executor: Executor, filter: CallbackFilter):
     recordedAt: row.recorded_at,
     lastAttemptAt: row.last_attempt_at,
     nextAttemptAt: row.status === 'pending' ? row.next_attempt_at : null,
+    sending: row.sending === true,
+    waitingFor: row.waiting_for === null ? null : String(row.waiting_for),
     lastStatus: row.last_status,
     lastError: row.last_error,
     deliveredAt: row.delivered_at,

@@ -1,5 +1,6 @@
 // One callback as `conclave callbacks list` shows it: where it goes, what became of it, and when it is
-// tried next, so that the retry schedule can be read off the list.
+// tried next (or which earlier callback of its conference it waits behind, or that it is being sent now),
+// so that the retry schedule can be read off the list.
 
 import { redactUrl } from '../../domain/callbacks.js';
 import type { CallbackRecord } from '../../store/callbacks.js';
@@ -10,7 +11,11 @@ export function formatCallback(c: CallbackRecord): string {
       ? `delivered ${c.deliveredAt?.toISOString()}`
       : c.status === 'failed'
         ? 'failed'
-        : `pending, next try ${c.nextAttemptAt?.toISOString()}`;
+        : c.sending
+          ? 'pending, being sent'
+          : c.waitingFor !== null
+            ? `pending, after #${c.waitingFor}`
+            : `pending, next try ${c.nextAttemptAt?.toISOString()}`;
   return [
     `#${c.id}`,
     c.conferenceSid,
