@@ -74,13 +74,19 @@ function answerTo(
   return { status: 500, message: 'Internal error' };
 }
 
+/** Whether `url` (its query included) is the REST API's: its prefix alone, or anything under it. */
+function isApiPath(url: string): boolean {
+  const after = url.charAt(API_PREFIX.length);
+  return url.startsWith(API_PREFIX) && (after === '' || after === '/' || after === '?');
+}
+
 /**
  * A path Fastify cannot route (a percent sign not followed by a character's code, a segment longer than any
  * Sid or name) names nothing: the REST API answers it as any unknown path, in Twilio's shape; the other
  * surfaces in plain text, without echoing the path.
  */
 function unroutable(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  if (request.url.startsWith(`${API_PREFIX}/`)) return twilioNotFoundHandler(request, reply);
+  if (isApiPath(request.url)) return twilioNotFoundHandler(request, reply);
   return reply
     .code(error.statusCode ?? 400)
     .type('text/plain')
@@ -125,10 +131,10 @@ export async function buildApp({
   // The one error handler: it chooses the status, logs and counts; the REST side gives the answer
   // Twilio's shape, the other surfaces plain text.
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const api = request.url.startsWith(`${API_PREFIX}/`);
-    if (api && isTwilioError(error)) return sendTwilioError(request, reply, error);
+    // An error the REST side raised is in Twilio's terms already, wherever the path stops.
+    if (isTwilioError(error)) return sendTwilioError(request, reply, error);
     const { status, message } = answerTo(error, request, reply, app.metrics);
-    if (api) return sendTwilioError(request, reply, twilioErrorFor(status, message));
+    if (isApiPath(request.url)) return sendTwilioError(request, reply, twilioErrorFor(status, message));
     return reply.code(status).type('text/plain').send(message);
   });
 

@@ -95,6 +95,12 @@ export function protocolSuite(shared: TestApp): void {
         const anonymous = client.as(null);
         expect((await anonymous.request('GET', `${base}/Calls.json`)).statusCode).toBe(401);
         expect((await anonymous.request('POST', `${base}/Conferences.json`)).statusCode).toBe(401);
+        // The API's root itself, with or without a query (a hostile-input run once found it answered 500).
+        for (const path of ['/2010-04-01', '/2010-04-01?x=1']) {
+          const root = await anonymous.request('GET', path);
+          expect(root.statusCode, path).toBe(401);
+          expect(root.body, path).toContain('<Code>20003</Code>');
+        }
       });
 
       it('answers a path naming another account like a missing one', async () => {
