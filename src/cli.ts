@@ -102,21 +102,22 @@ function helpOr(
 }
 
 /** What each action of a command takes: how many words, its own name included, and which options. */
-type Actions = Record<string, { words: number; options: string[] }>;
+type Actions<Action extends string> = Record<Action, { words: number; options: string[] }>;
 
 /**
  * The action named by the first word, once the rest of the command line is what it takes: a word or an
  * option it would ignore is a mistake (an operator who typed it meant something by it), not noise.
  */
-function actionOf(parsed: Parsed, actions: Actions): string {
-  const [action] = parsed.positionals;
-  const takes = action !== undefined && Object.hasOwn(actions, action) ? actions[action] : undefined;
-  if (action === undefined || takes === undefined) {
+function actionOf<Action extends string>(parsed: Parsed, actions: Actions<Action>): Action {
+  const [word] = parsed.positionals;
+  const action = word !== undefined && Object.hasOwn(actions, word) ? (word as Action) : undefined;
+  if (action === undefined) {
     const names = Object.keys(actions).map((name) => `'${name}'`);
     throw new UsageError(
-      `expected ${names.slice(0, -1).join(', ')} or ${names.at(-1)}, got ${action === undefined ? 'nothing' : `'${action}'`}`,
+      `expected ${names.slice(0, -1).join(', ')} or ${names.at(-1)}, got ${word === undefined ? 'nothing' : `'${word}'`}`,
     );
   }
+  const takes = actions[action];
   const extra = parsed.positionals[takes.words];
   if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}' after ${action}`);
   const stray = Object.keys(parsed.values).find(
@@ -167,9 +168,9 @@ const commands: Record<string, Command> = {
     async run(args) {
       if (!helpOr(args, this)) return 0;
       const display = progressDisplay(process.stderr);
-      const summary = await withDatabase(async (database) => {
-        return rebuild(database, foldProgress(display, 'rebuild'));
-      }).finally(() => display.end());
+      const summary = await withDatabase((database) =>
+        rebuild(database, foldProgress(display, 'rebuild')),
+      ).finally(() => display.end());
       console.log(`Rebuilt from ${summary.events} events: ${summary.rooms} rooms, ${summary.calls} calls`);
       return 0;
     },
@@ -210,9 +211,9 @@ does this on its own every minute; several replicas take turns.`,
     async run(args) {
       if (!helpOr(args, this)) return 0;
       const config = loadConfig();
-      const reaped = await withDatabase(async (database) => {
-        return reap(database, { now: Date.now(), maxCallDuration: config.maxCallDuration });
-      });
+      const reaped = await withDatabase((database) =>
+        reap(database, { now: Date.now(), maxCallDuration: config.maxCallDuration }),
+      );
       if (reaped === null) {
         console.log('Another replica is sweeping now: nothing done');
         return 0;
@@ -250,9 +251,7 @@ does this on its own every minute; several replicas take turns.`,
         'clear-events-url': { words: 2, options: [] },
       });
       if (action === 'list') {
-        const accounts = await withDatabase(async (database) => {
-          return listAccounts(database.db);
-        });
+        const accounts = await withDatabase((database) => listAccounts(database.db));
         if (accounts.length === 0) console.log('No accounts');
         for (const a of accounts) {
           console.log(
@@ -289,24 +288,18 @@ does this on its own every minute; several replicas take turns.`,
         if (token === undefined) console.log(`Auth token: ${account.authToken}`);
         return 0;
       }
-      {
-        const [, given, url = null] = parsed.positionals;
-        if (given === undefined) throw new UsageError(`${action} needs the account's Sid`);
-        if (!isSid('AC', given))
-          throw new UsageError(`${action} takes an account Sid: AC followed by 32 hexadecimal digits`);
-        const sid = canonicalSid(given);
-        if (action === 'set-events-url' && !isCallbackUrl(url ?? '')) {
-          throw new UsageError('set-events-url needs an absolute http(s) URL after the Sid');
-        }
-        const found = await withDatabase(async (database) => {
-          return setEventsUrl(database.db, sid, url);
-        });
-        if (!found) throw new UsageError(`no account ${sid}`);
-        console.log(
-          url === null ? `Events URL of ${sid} cleared` : `Events of ${sid} go to ${redactUrl(url)}`,
-        );
-        return 0;
+      const [, given, url = null] = parsed.positionals;
+      if (given === undefined) throw new UsageError(`${action} needs the account's Sid`);
+      if (!isSid('AC', given))
+        throw new UsageError(`${action} takes an account Sid: AC followed by 32 hexadecimal digits`);
+      const sid = canonicalSid(given);
+      if (action === 'set-events-url' && !isCallbackUrl(url ?? '')) {
+        throw new UsageError('set-events-url needs an absolute http(s) URL after the Sid');
       }
+      const found = await withDatabase((database) => setEventsUrl(database.db, sid, url));
+      if (!found) throw new UsageError(`no account ${sid}`);
+      console.log(url === null ? `Events URL of ${sid} cleared` : `Events of ${sid} go to ${redactUrl(url)}`);
+      return 0;
     },
   },
   callbacks: {
@@ -343,25 +336,21 @@ does this on its own every minute; several replicas take turns.`,
       if (action === 'list') {
         const limit = limitOf(parsed.values.limit, 50);
         const status = parsed.values.failed ? 'failed' : undefined;
-        const rows = await withDatabase(async (database) => {
-          return listCallbacks(database.db, { accountSid, conferenceSid, status, limit });
-        });
+        const rows = await withDatabase((database) =>
+          listCallbacks(database.db, { accountSid, conferenceSid, status, limit }),
+        );
         if (rows.length === 0) console.log(status ? 'No failed callbacks' : 'No callbacks');
         for (const row of rows) console.log(formatCallback(row));
         return 0;
       }
-      {
-        if (id !== undefined && !/^\d{1,18}$/.test(id)) throw new UsageError(`'${id}' is not a callback id`);
-        const count = await withDatabase(async (database) => {
-          return retryFailed(database.db, { accountSid, id });
-        });
-        if (id !== undefined && count === 0)
-          throw new UsageError(
-            `no failed callback #${id}${accountSid ? ` of ${accountSid}` : ''}: see conclave callbacks list --failed`,
-          );
-        console.log(`${count} failed callback${count === 1 ? '' : 's'} put back in line`);
-        return 0;
-      }
+      if (id !== undefined && !/^\d{1,18}$/.test(id)) throw new UsageError(`'${id}' is not a callback id`);
+      const count = await withDatabase((database) => retryFailed(database.db, { accountSid, id }));
+      if (id !== undefined && count === 0)
+        throw new UsageError(
+          `no failed callback #${id}${accountSid ? ` of ${accountSid}` : ''}: see conclave callbacks list --failed`,
+        );
+      console.log(`${count} failed callback${count === 1 ? '' : 's'} put back in line`);
+      return 0;
     },
   },
   keys: {
@@ -370,7 +359,7 @@ does this on its own every minute; several replicas take turns.`,
     async run(args) {
       const parsed = helpOr(args, this, { name: { type: 'string' }, account: { type: 'string' } }, 2);
       if (!parsed) return 0;
-      actionOf(parsed, {
+      const action = actionOf(parsed, {
         create: { words: 1, options: ['name', 'account'] },
         list: { words: 1, options: ['account'] },
         revoke: { words: 2, options: [] },
@@ -378,7 +367,12 @@ does this on its own every minute; several replicas take turns.`,
       let lines: string[];
       try {
         const defaultAccount = process.env.TWILIO_ACCOUNT_SID || undefined;
-        const request = keysRequest(parsed.positionals, parsed.values as KeyOptions, defaultAccount);
+        const request = keysRequest(
+          action,
+          parsed.positionals[1],
+          parsed.values as KeyOptions,
+          defaultAccount,
+        );
         lines = await withDatabase((database) => runKeys(database.db, request));
       } catch (error) {
         throw error instanceof KeysUsageError ? new UsageError(error.message) : error;

@@ -43,11 +43,12 @@ export type KeysRequest =
   | { action: 'revoke'; keySid: string };
 
 /**
- * What `[action, key Sid]` and the options ask for; the account defaults to `defaultAccount`
- * (TWILIO_ACCOUNT_SID), named as such when it is what is wrong.
+ * What `action`, the key Sid `given` after it and the options ask for; the account defaults to
+ * `defaultAccount` (TWILIO_ACCOUNT_SID), named as such when it is what is wrong.
  */
 export function keysRequest(
-  [action, given]: string[],
+  action: KeysRequest['action'],
+  given: string | undefined,
   values: KeyOptions,
   defaultAccount: string | undefined,
 ): KeysRequest {
@@ -63,14 +64,9 @@ export function keysRequest(
     return { action, account, name };
   }
   if (action === 'list') return { action, account };
-  if (action === 'revoke') {
-    if (given === undefined || !isSid('SK', given))
-      throw new KeysUsageError('revoke takes the key Sid: SK followed by 32 hexadecimal digits');
-    return { action, keySid: canonicalSid(given) };
-  }
-  throw new KeysUsageError(
-    `expected 'create', 'list' or 'revoke', got ${action === undefined ? 'nothing' : `'${action}'`}`,
-  );
+  if (given === undefined || !isSid('SK', given))
+    throw new KeysUsageError('revoke takes the key Sid: SK followed by 32 hexadecimal digits');
+  return { action, keySid: canonicalSid(given) };
 }
 
 export async function runKeys(executor: Executor, request: KeysRequest): Promise<string[]> {
