@@ -4,7 +4,7 @@
 // the callbacks per conference as Twilio's SequenceNumber does, and yields each callback's parameters.
 // Adding an event type is one more case here.
 
-import type { ParticipantFlags, RecordingReported, RoomEvent } from './events.js';
+import type { ParticipantFlags, RecordingReported, ReportedTime, RoomEvent } from './events.js';
 import { withEntry, withoutEntry } from './records.js';
 
 /** The names `statusCallbackEvent` takes in TwiML, each standing for one or two callback events. */
@@ -143,11 +143,17 @@ export function callbacksFor(
       }
       next = { ...next, participants: withEntry(next.participants, data.callSid, view) };
       if (next.lastGone === data.callSid) next = { ...next, lastGone: null };
-      emit('join', 'participant-join', data.conferenceSid, data.at, participantParams(data.callSid, view));
+      emit(
+        'join',
+        'participant-join',
+        data.conferenceSid,
+        timeOf(data),
+        participantParams(data.callSid, view),
+      );
       break;
     }
     case 'ConferenceStarted':
-      emit('start', 'conference-start', event.data.conferenceSid, event.data.at, {});
+      emit('start', 'conference-start', event.data.conferenceSid, timeOf(event.data), {});
       break;
     case 'ParticipantUpdated': {
       const { data } = event;
@@ -156,7 +162,7 @@ export function callbacksFor(
       const after: ParticipantView = { ...before, ...flagsOf(data) };
       next = { ...next, participants: withEntry(next.participants, data.callSid, after) };
       const params = participantParams(data.callSid, after);
-      const at = data.at;
+      const at = timeOf(data);
       if (after.muted !== before.muted) {
         emit('mute', after.muted ? 'participant-mute' : 'participant-unmute', data.conferenceSid, at, params);
       }
@@ -193,7 +199,7 @@ export function callbacksFor(
         next = { ...next, participants: withoutEntry(next.participants, forgotten) };
       }
       next = { ...next, lastGone: view.endConferenceOnExit ? null : data.callSid };
-      emit('leave', 'participant-leave', data.conferenceSid, data.at, {
+      emit('leave', 'participant-leave', data.conferenceSid, timeOf(data), {
         ...participantParams(data.callSid, view),
         ParticipantCallStatus: callStatus,
         ...(reason ? { ReasonParticipantLeft: reason } : {}),
@@ -204,7 +210,7 @@ export function callbacksFor(
       const { data } = event;
       const ender = data.callSidEndingConference;
       const label = ender ? next.participants[ender]?.label : null;
-      emit('end', 'conference-end', data.conferenceSid, data.at, {
+      emit('end', 'conference-end', data.conferenceSid, timeOf(data), {
         ...(data.reason ? { ReasonConferenceEnded: data.reason } : {}),
         ...(ender ? { CallSidEndingConference: ender } : {}),
         ...(label ? { ParticipantLabelEndingConference: label } : {}),
@@ -276,6 +282,11 @@ const LEAVE_REASONS: { [reason: string]: string | undefined } = {
   'conference-ended': 'moderator_ended_conference',
   moved: 'participant_updated_via_api',
 };
+
+/** Twilio's Timestamp is the platform's time: where the platform reported the event, its own. */
+function timeOf(data: { at: string } & ReportedTime): string {
+  return data.reportedAt ?? data.at;
+}
 
 function flagsOf(flags: ParticipantFlags): ParticipantFlags {
   return {

@@ -70,7 +70,15 @@ export type LeaveConference = Command<
   }
 >;
 
-export type EndCall = Command<'EndCall', { callSid: string; callStatus: TerminalCallStatus }>;
+export type EndCall = Command<
+  'EndCall',
+  {
+    callSid: string;
+    callStatus: TerminalCallStatus;
+    /** The platform's own time for the call's end, when its status callback sent one. */
+    reportedAt?: string | null;
+  }
+>;
 
 export type UpdateParticipant = Command<
   'UpdateParticipant',

@@ -1,6 +1,7 @@
 // The facts Conclave records, in the past tense. Every event carries the time it was recorded (`at`,
 // ISO 8601 UTC) so that read models never consult a clock, and the provider's SequenceNumber where the
-// platform sent one, so that late callbacks can be recognised.
+// platform sent one, so that late callbacks can be recognised. What a platform callback reported also
+// carries the platform's own time for it (`reportedAt`), which the app's callbacks pass on as Twilio would.
 
 import type { AppCallbacks } from './callbacks.js';
 
@@ -71,6 +72,11 @@ export interface ParticipantFlags {
 
 type Event<Type extends string, Data> = { type: Type; data: Data };
 
+/** Present on what a platform callback reported, where it sent a Timestamp: the platform's time for it. */
+export interface ReportedTime {
+  reportedAt?: string;
+}
+
 export type ConferenceOpened = Event<
   'ConferenceOpened',
   {
@@ -99,7 +105,7 @@ export type ParticipantJoined = Event<
     warnings?: AttributeWarning[];
     at: string;
     callbacks?: AppCallbacks;
-  }
+  } & ReportedTime
 >;
 
 /**
@@ -122,11 +128,19 @@ export type ConferenceEndCorrected = Event<
   }
 >;
 
-export type ConferenceStarted = Event<'ConferenceStarted', { conferenceSid: string; at: string }>;
+export type ConferenceStarted = Event<
+  'ConferenceStarted',
+  { conferenceSid: string; at: string } & ReportedTime
+>;
 
 export type ParticipantUpdated = Event<
   'ParticipantUpdated',
-  ParticipantFlags & { conferenceSid: string; callSid: string; sequenceNumber: number | null; at: string }
+  ParticipantFlags & {
+    conferenceSid: string;
+    callSid: string;
+    sequenceNumber: number | null;
+    at: string;
+  } & ReportedTime
 >;
 
 /** Twilio's ReasonParticipantLeft values (with their underscores). */
@@ -166,7 +180,7 @@ export type ParticipantLeft = Event<
     platform?: PlatformLeave;
     /** Only on a leave the conference's end made (`conference-ended`): why it ended, as its end says. */
     endReason?: ReasonConferenceEnded | null;
-  }
+  } & ReportedTime
 >;
 
 export type ConferenceEnded = Event<
@@ -176,7 +190,7 @@ export type ConferenceEnded = Event<
     reason: ReasonConferenceEnded | null;
     callSidEndingConference: string | null;
     at: string;
-  }
+  } & ReportedTime
 >;
 
 export type CallEnded = Event<'CallEnded', { callSid: string; callStatus: TerminalCallStatus; at: string }>;

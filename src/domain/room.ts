@@ -75,6 +75,44 @@ export type Decision = { events: RoomEvent[] };
 const none: Decision = { events: [] };
 
 export function decide(command: RoomCommand, room: RoomState, call: CallState): Decision {
+  const decision = decideCommand(command, room, call);
+  const reportedAt = reportedTimeOf(command);
+  if (reportedAt === null) return decision;
+  return { events: decision.events.map((event) => withReportedTime(event, reportedAt)) };
+}
+
+/** The platform's time for what a command reports: the Timestamp of the callback it came from. */
+function reportedTimeOf(command: RoomCommand): string | null {
+  switch (command.type) {
+    case 'EndConference':
+    case 'EndCall':
+      return command.data.reportedAt ?? null;
+    case 'TimeOutParticipant':
+      return null;
+    default:
+      return command.data.reported?.at ?? null;
+  }
+}
+
+/**
+ * The event with the platform's time, where the app's callbacks are made from it: what a report decides
+ * (a leave, and the end that leave brings; the end of an instance the platform moved on from) happened by
+ * the time the platform reported it, which is nearer the fact than when it reached Conclave.
+ */
+function withReportedTime(event: RoomEvent, reportedAt: string): RoomEvent {
+  switch (event.type) {
+    case 'ParticipantJoined':
+    case 'ConferenceStarted':
+    case 'ParticipantUpdated':
+    case 'ParticipantLeft':
+    case 'ConferenceEnded':
+      return { ...event, data: { ...event.data, reportedAt } } as RoomEvent;
+    default:
+      return event;
+  }
+}
+
+function decideCommand(command: RoomCommand, room: RoomState, call: CallState): Decision {
   switch (command.type) {
     case 'JoinConference':
       return decideJoin(command, room, call);

@@ -14,7 +14,7 @@ import {
   startReceiver,
 } from '../helpers/callback-receiver.js';
 import { databaseKinds } from '../helpers/databases.js';
-import { newCallSid, webhookClient } from '../webhooks/client.js';
+import { newCallSid, platformTime, webhookClient } from '../webhooks/client.js';
 import { rejections } from '../webhooks/read-models.js';
 
 const ALWAYS = [
@@ -259,6 +259,52 @@ describe.each(databaseKinds)('callbacks to the app on $name', (kind) => {
       ParticipantCallStatus: 'completed',
       ReasonParticipantLeft: 'participant_hung_up',
     });
+  });
+
+  // Twilio stamps each callback with its own Timestamp (§11 "Always"): what the platform reported reaches the
+  // app with the platform's time, however late its report reached Conclave; what Conclave decided itself
+  // (a join its TwiML placed) carries the time Conclave recorded it.
+  it("sends what the platform reported with the platform's Timestamp, and what Conclave decided with its own", async () => {
+    deliver();
+    const name = newRoom();
+    const [a, b] = [newCallSid(), newCallSid()];
+    const before = Date.now();
+    await client().voice(a, name, {
+      statusCallback: `${receiver.url}/times`,
+      statusCallbackEvent: 'join leave mute end',
+    });
+    await client().voice(b, name);
+    const after = Date.now();
+    // The platform's clock, a minute ahead of Conclave's: its reports arrive at once but say when.
+    const platform = Math.ceil(after / 1000) * 1000 + 60_000;
+    const at = (seconds: number) => ({ Timestamp: platformTime(platform + seconds * 1000) });
+    expect(
+      (await client().participant('participant-mute', name, b, 1, { muted: true }, {}, at(0))).statusCode,
+    ).toBe(204);
+    const hangUp = client().callForm(b, { CallStatus: 'completed', ...at(2) });
+    expect(
+      (await client().send({ path: '/webhooks/call-status', form: hangUp, options: {} })).statusCode,
+    ).toBe(204);
+    expect((await client().participant('participant-leave', name, a, 3, {}, {}, at(3))).statusCode).toBe(204);
+
+    await eventually(() => forRoom(name).length === 6, 'the joins, the mute, the leaves and the end');
+    const got = forRoom(name).map((c) => [
+      c.params.StatusCallbackEvent,
+      c.params.CallSid ?? null,
+      Date.parse(c.params.Timestamp ?? ''),
+    ]);
+    expect(got.slice(2)).toEqual([
+      ['participant-mute', b, platform],
+      ['participant-leave', b, platform + 2000],
+      ['participant-leave', a, platform + 3000],
+      ['conference-end', null, platform + 3000],
+    ]);
+    // Conclave's own times, at the whole seconds Twilio's format keeps.
+    for (const [event, call, time] of got.slice(0, 2)) {
+      expect([event, call]).toEqual(['participant-join', call === a ? a : b]);
+      expect(time).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+      expect(time).toBeLessThanOrEqual(after);
+    }
   });
 
   it("names the platform's ender, with its label, when the platform's end comes before the leaves", async () => {

@@ -222,6 +222,37 @@ describe('completing', () => {
     expect(live(world)).toBeNull();
   });
 
+  // The app's callbacks carry Twilio's Timestamp, the platform's time: what a callback reported is recorded
+  // with it beside Conclave's own `at`.
+  it("keeps the platform's time on what its callbacks report, and on what that brings about", () => {
+    const { clock, join, leave, update, endConference } = commands();
+    const reportedAt = platformTimestamp(clock.now() - 5_000);
+    const reported = { conferenceSid: null, at: reportedAt };
+    const history = [join(A, ROOM), join(B, ROOM), join(C, ROOM)];
+    const muted = update(B, { muted: true });
+    given(...history)
+      .when({ ...muted, data: { ...muted.data, reported } })
+      .then([{ type: 'ParticipantUpdated', data: { callSid: B, muted: true, reportedAt } }]);
+    const left = leave(C, 'left');
+    given(...history)
+      .when({ ...left, data: { ...left.data, reported } })
+      .then([{ type: 'ParticipantLeft', data: { callSid: C, at: left.at, reportedAt } }]);
+    given(...history)
+      .when({ command: endConference({ reportedAt }), room: ROOM })
+      .then(
+        endOf([A, B, C], { reason: 'conference-ended-via-api' }).map((event) => ({
+          ...event,
+          data: { ...event.data, reportedAt },
+        })) as ExpectedEvent[],
+      );
+    // Conclave's own decisions have no platform time to keep.
+    given(...history)
+      .when(leave(C))
+      .then([
+        { type: 'ParticipantLeft', data: expect.not.objectContaining({ reportedAt: expect.anything() }) },
+      ]);
+  });
+
   describe('a platform end once the room has opened again', () => {
     const { clock, join, leave, endConference } = commands();
     const earlier = join(A, ROOM);
