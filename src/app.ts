@@ -22,6 +22,7 @@ import { readsOf } from './reads/index.js';
 import { UNAVAILABLE_MESSAGE, unavailable } from './refusals.js';
 import type { Database } from './store/database.js';
 import { type UnavailableCause, unavailableCause } from './store/errors.js';
+import { isMigrated } from './store/migrate.js';
 import { endSession, isSessionEnded } from './store/sessions.js';
 import { webhooks } from './webhooks/plugin.js';
 
@@ -138,9 +139,10 @@ export async function buildApp({
     return reply.code(status).type('text/plain').send(message);
   });
 
-  await app.register(metricsPlugin, { database, token: config.metricsToken, clock });
-  await app.register(health, { database });
   const reads = readsOf(database.db);
+  const poolUsage = () => database.poolUsage();
+  await app.register(metricsPlugin, { reads, poolUsage, token: config.metricsToken, clock });
+  await app.register(health, { isMigrated: () => isMigrated(database) });
   const commands = commandsOf(database.db, app.metrics.store, database.kind);
   await app.register(webhooks, { commands, publicUrl: config.publicUrl, metrics: app.metrics, clock });
   // Only for the limits on failures that the REST side and the dashboard ask for; nothing else is limited.

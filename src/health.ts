@@ -2,8 +2,6 @@
 // and every migration is applied, so that a load balancer stops sending work during an outage.
 
 import type { FastifyPluginAsync } from 'fastify';
-import type { Database } from './store/database.js';
-import { isMigrated } from './store/migrate.js';
 
 const READINESS_TIMEOUT_MS = 2000;
 
@@ -15,12 +13,17 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-export const health: FastifyPluginAsync<{ database: Database }> = async (app, { database }) => {
+export interface HealthOptions {
+  /** Whether the database answers with every migration applied; rejects when it does not answer. */
+  isMigrated: () => Promise<boolean>;
+}
+
+export const health: FastifyPluginAsync<HealthOptions> = async (app, { isMigrated }) => {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_request, reply) => {
     try {
-      if (await withTimeout(isMigrated(database), READINESS_TIMEOUT_MS)) return { status: 'ready' };
+      if (await withTimeout(isMigrated(), READINESS_TIMEOUT_MS)) return { status: 'ready' };
       return reply.code(503).send({ status: 'unavailable', reason: 'migrations are not applied' });
     } catch {
       return reply.code(503).send({ status: 'unavailable', reason: 'the database does not answer' });

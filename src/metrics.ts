@@ -8,8 +8,7 @@ import fp from 'fastify-plugin';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CallbackObserver } from './commands/callbacks/deliverer.js';
 import type { StoreObserver } from './commands/index.js';
-import { readsOf } from './reads/index.js';
-import type { Database } from './store/database.js';
+import type { Reads } from './reads/index.js';
 import type { UnavailableCause } from './store/errors.js';
 
 export type WebhookOutcome =
@@ -75,7 +74,14 @@ function liveGauge(registry: Registry, name: string, help: string, count: () => 
   });
 }
 
-function createMetrics(database: Database, clock: () => number = Date.now): Metrics {
+/** How the database pool's connections stand at a scrape. */
+export interface PoolUsage {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
+function createMetrics(reads: Reads, poolUsage: () => PoolUsage, clock: () => number = Date.now): Metrics {
   const registry = new Registry();
   const outcomes = new Counter({
     name: 'conclave_webhook_outcomes_total',
@@ -113,13 +119,12 @@ function createMetrics(database: Database, clock: () => number = Date.now): Metr
     labelNames: ['state'],
     registers: [registry],
     collect() {
-      const usage = database.poolUsage();
+      const usage = poolUsage();
       this.set({ state: 'total' }, usage.total);
       this.set({ state: 'idle' }, usage.idle);
       this.set({ state: 'waiting' }, usage.waiting);
     },
   });
-  const reads = readsOf(database.db);
   const liveCounts = cached(() => reads.liveCounts(), LIVE_COUNTS_TTL_MS, clock);
   liveGauge(
     registry,
@@ -175,7 +180,8 @@ function createMetrics(database: Database, clock: () => number = Date.now): Metr
 }
 
 export interface MetricsOptions {
-  database: Database;
+  reads: Reads;
+  poolUsage: () => PoolUsage;
   /** METRICS_TOKEN: when set, a scrape must carry it as a bearer token. */
   token: string | null;
   clock?: () => number;
@@ -189,8 +195,8 @@ function bearerMatches(request: FastifyRequest, token: string): boolean {
   return match?.[1] !== undefined && timingSafeEqual(digest(match[1]), digest(token));
 }
 
-const plugin: FastifyPluginAsync<MetricsOptions> = async (app, { database, token, clock }) => {
-  const metrics = createMetrics(database, clock);
+const plugin: FastifyPluginAsync<MetricsOptions> = async (app, { reads, poolUsage, token, clock }) => {
+  const metrics = createMetrics(reads, poolUsage, clock);
   const requests = new Counter({
     name: 'conclave_http_requests_total',
     help: 'HTTP requests by method, route and status',

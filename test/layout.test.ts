@@ -100,6 +100,21 @@ describe('the layout', () => {
     );
     const users = outside.filter((file) => importsOf(file).includes('store/schema.js'));
     expect(users.map((file) => relative(SRC, file))).toEqual([]);
+    // What the read side hands the plugins is written out in its own words, not derived from a table.
+    expect(importsOf(join(SRC, 'reads', 'models.ts'))).toEqual([]);
+  });
+
+  it('hands the health and metrics plugins what to ask, not the database', () => {
+    for (const module of ['health.ts', 'metrics.ts']) {
+      const text = readFileSync(join(SRC, module), 'utf8');
+      // A type of store/ (a refusal's cause) names a value; only what runs could reach the database.
+      const running = [...text.matchAll(/^import (?!type )[^;]*?from '([^']+)'/gm)].map((m) => m[1]);
+      const reaching = running.filter(
+        (target) => target?.includes('store/') || target === 'kysely' || target === 'pg',
+      );
+      expect(reaching, module).toEqual([]);
+      expect(text, module).not.toMatch(/store\/database\.js|Kysely/);
+    }
   });
 
   it('would notice a plugin that imports store/', () => {

@@ -3,7 +3,7 @@
 
 import { type Kysely, sql } from 'kysely';
 import type { ReadDB } from './camel-case.js';
-import type { Conference } from './queries.js';
+import type { Conference } from './models.js';
 
 export type ConferenceSummary = Pick<
   Conference,

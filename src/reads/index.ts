@@ -25,9 +25,8 @@ import {
   recentlyCompletedConferences,
 } from './dashboard.js';
 import { liveCounts } from './live-counts.js';
+import type { Conference, ConferenceEvent, ParticipantRecord, Recording } from './models.js';
 import {
-  type Conference,
-  type ConferenceEvent,
   type ConferenceFilter,
   findConference,
   findParticipant,
@@ -40,8 +39,6 @@ import {
   type PageRequest,
   type ParticipantFilter,
   type ParticipantKey,
-  type ParticipantRecord,
-  type Recording,
   type TimeRange,
 } from './queries.js';
 
@@ -152,16 +149,13 @@ export { compareCursors, formatCursor, parseCursor } from '../store/feed.js';
 export type { Bucket, Distribution, LoadPoint, ParticipantBar, Span } from './charts.js';
 export { participantBars } from './charts.js';
 export type { ConferenceSummary, ParticipantSummary } from './dashboard.js';
+export type { Conference, ConferenceEvent, ParticipantRecord, Recording } from './models.js';
 export type {
-  Conference,
-  ConferenceEvent,
   ConferenceFilter,
   Cursor,
   Page,
   ParticipantFilter,
   ParticipantKey,
-  ParticipantRecord,
-  Recording,
   TimeRange,
 } from './queries.js';
 export { shownSid } from './queries.js';

@@ -3,14 +3,18 @@
 // without counting. A cursor is a position, not an offset: rows added while a client pages never shift
 // what it sees, and a deep page costs what the first one does.
 
-import { type Kysely, type Selectable, type SelectQueryBuilder, sql } from 'kysely';
+import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import { conferenceSidLowerBound } from '../domain/ids.js';
 import { preparedQuery } from '../store/prepared.js';
-import type { ConferencesTable, ParticipantsTable } from '../store/schema.js';
 import type { ReadDB } from './camel-case.js';
-
-export type ConferenceStatus = ConferencesTable['status'];
-export type ParticipantStatus = ParticipantsTable['status'];
+import type {
+  Conference,
+  ConferenceEvent,
+  ConferenceStatus,
+  ParticipantRecord,
+  ParticipantStatus,
+  Recording,
+} from './models.js';
 
 /** From (inclusive) and before (exclusive), in milliseconds. */
 export interface TimeRange {
@@ -102,10 +106,7 @@ const CONFERENCE_COLUMNS = [
   'reasonConferenceEnded',
   'callSidEndingConference',
   'platformSid',
-] as const;
-
-/** `sid` is the Sid Conclave minted, the key of the conference's rows; `platformSid` the platform's. */
-export type Conference = Pick<Selectable<ReadDB['conferences']>, (typeof CONFERENCE_COLUMNS)[number]>;
+] as const satisfies (keyof Conference)[];
 
 /** The Sid a conference is shown by: the platform's once reported, else the one Conclave minted. */
 export function shownSid(conference: { sid: string; platformSid: string | null }): string {
@@ -210,12 +211,7 @@ const PARTICIPANT_COLUMNS = [
   'dateUpdated',
   'dateLeft',
   'leftReason',
-] as const;
-
-export type ParticipantRecord = Pick<
-  Selectable<ReadDB['participants']>,
-  (typeof PARTICIPANT_COLUMNS)[number]
->;
+] as const satisfies (keyof ParticipantRecord)[];
 
 function participantsOf(executor: Kysely<ReadDB>, accountSid: string, conferenceSid: string, status: string) {
   return executor
@@ -274,9 +270,7 @@ export async function listParticipants(
   return toPage(await pageByCreation(query, 'callSid', at, request).execute(), request);
 }
 
-const EVENT_COLUMNS = ['id', 'type', 'data', 'recordedAt'] as const;
-
-export type ConferenceEvent = Pick<Selectable<ReadDB['events']>, (typeof EVENT_COLUMNS)[number]>;
+const EVENT_COLUMNS = ['id', 'type', 'data', 'recordedAt'] as const satisfies (keyof ConferenceEvent)[];
 
 // Matches the expression of the events_by_conference index, so that a conference's history is a range scan.
 const eventConference = sql<string>`data ->> 'conferenceSid'`;
@@ -328,9 +322,7 @@ const RECORDING_COLUMNS = [
   'errorCode',
   'dateCreated',
   'dateUpdated',
-] as const;
-
-export type Recording = Pick<Selectable<ReadDB['recordings']>, (typeof RECORDING_COLUMNS)[number]>;
+] as const satisfies (keyof Recording)[];
 
 /** A recording of the conference whose minted Sid is `conferenceSid`. */
 export async function findRecording(
