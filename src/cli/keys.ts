@@ -6,30 +6,29 @@ import { listedName } from '../parameters.js';
 import { listAccounts } from '../store/accounts.js';
 import { createApiKey, listApiKeys, revokeApiKey } from '../store/api-keys.js';
 import type { Executor } from '../store/executor.js';
+import { actionOf, type Command, helpOr, UsageError } from './arguments.js';
+import { withDatabase } from './database.js';
 
-export const KEYS_HELP = `Create, list or revoke API keys: SK… Sids with a secret that read the REST API for one account,
+const KEYS_HELP = `Create, list or revoke API keys: SK… Sids with a secret that read the REST API for one account,
 as Twilio's do (twilio(keySid, keySecret, { accountSid })). Webhook signatures stay on the auth token.
   conclave keys create [--name NAME] [--account AC…]   prints the secret once; the account defaults to
                                                       TWILIO_ACCOUNT_SID, or the only account there is
   conclave keys list [--account AC…]
   conclave keys revoke SK…                             refused from then on (within 2 s on a running server)`;
 
-/** A mistake on the command line, told in one line. */
-export class KeysUsageError extends Error {}
-
 async function accountFor(executor: Executor, given: string | undefined): Promise<string> {
   const accounts = await listAccounts(executor);
   if (given !== undefined) {
-    if (!accounts.some((a) => a.sid === given)) throw new KeysUsageError(`no account ${given}`);
+    if (!accounts.some((a) => a.sid === given)) throw new UsageError(`no account ${given}`);
     return given;
   }
   const [only, ...more] = accounts;
-  if (!only) throw new KeysUsageError('there is no account yet: start the server once or add one');
-  if (more.length > 0) throw new KeysUsageError('there are several accounts: choose one with --account');
+  if (!only) throw new UsageError('there is no account yet: start the server once or add one');
+  if (more.length > 0) throw new UsageError('there are several accounts: choose one with --account');
   return only.sid;
 }
 
-export interface KeyOptions {
+interface KeyOptions {
   name?: string;
   account?: string;
 }
@@ -37,7 +36,7 @@ export interface KeyOptions {
 const day = (date: Date) => date.toISOString().replace(/\.\d+Z$/, 'Z');
 
 /** A `keys` command line, checked whole before the database is opened. */
-export type KeysRequest =
+type KeysRequest =
   | { action: 'create'; account: string | undefined; name: string }
   | { action: 'list'; account: string | undefined }
   | { action: 'revoke'; keySid: string };
@@ -46,7 +45,7 @@ export type KeysRequest =
  * What `action`, the key Sid `given` after it and the options ask for; the account defaults to
  * `defaultAccount` (TWILIO_ACCOUNT_SID), named as such when it is what is wrong.
  */
-export function keysRequest(
+function keysRequest(
   action: KeysRequest['action'],
   given: string | undefined,
   values: KeyOptions,
@@ -54,22 +53,22 @@ export function keysRequest(
 ): KeysRequest {
   const accountText = values.account ?? defaultAccount;
   if (accountText !== undefined && !isSid('AC', accountText))
-    throw new KeysUsageError(
+    throw new UsageError(
       `${values.account === undefined ? 'TWILIO_ACCOUNT_SID' : '--account'} must be AC followed by 32 hexadecimal digits`,
     );
   const account = accountText && canonicalSid(accountText);
   if (action === 'create') {
     const name = values.name === undefined ? 'API key' : listedName.read(values.name);
-    if (name === undefined) throw new KeysUsageError(`--name takes ${listedName.expected}`);
+    if (name === undefined) throw new UsageError(`--name takes ${listedName.expected}`);
     return { action, account, name };
   }
   if (action === 'list') return { action, account };
   if (given === undefined || !isSid('SK', given))
-    throw new KeysUsageError('revoke takes the key Sid: SK followed by 32 hexadecimal digits');
+    throw new UsageError('revoke takes the key Sid: SK followed by 32 hexadecimal digits');
   return { action, keySid: canonicalSid(given) };
 }
 
-export async function runKeys(executor: Executor, request: KeysRequest): Promise<string[]> {
+async function runKeys(executor: Executor, request: KeysRequest): Promise<string[]> {
   if (request.action === 'create') {
     const accountSid = await accountFor(executor, request.account);
     const { key, secret } = await createApiKey(executor, accountSid, request.name);
@@ -92,6 +91,25 @@ export async function runKeys(executor: Executor, request: KeysRequest): Promise
     );
   }
   const key = await revokeApiKey(executor, request.keySid);
-  if (!key) throw new KeysUsageError(`no API key ${request.keySid}`);
+  if (!key) throw new UsageError(`no API key ${request.keySid}`);
   return [`API key ${request.keySid} revoked; a running server refuses it within 2 s`];
 }
+
+export const keys: Command = {
+  summary: KEYS_HELP,
+  usage: 'Usage: conclave keys create|list|revoke [options]',
+  async run(args) {
+    const parsed = helpOr(args, this, { name: { type: 'string' }, account: { type: 'string' } }, 2);
+    if (!parsed) return 0;
+    const action = actionOf(parsed, {
+      create: { words: 1, options: ['name', 'account'] },
+      list: { words: 1, options: ['account'] },
+      revoke: { words: 2, options: [] },
+    });
+    const defaultAccount = process.env.TWILIO_ACCOUNT_SID || undefined;
+    const request = keysRequest(action, parsed.positionals[1], parsed.values as KeyOptions, defaultAccount);
+    const lines = await withDatabase((database) => runKeys(database.db, request));
+    console.log(lines.join('\n'));
+    return 0;
+  },
+};
