@@ -274,6 +274,25 @@ function parseTrustProxy(value: string | undefined): Config['trustProxy'] {
   );
 }
 
+/**
+ * Only where the database is (DATABASE_URL, DATA_DIR): what a command that works on the database alone
+ * reads, so that a setting only the server uses (PORT, say) cannot stop it.
+ */
+export function loadDatabaseTarget(env: Env = process.env): DatabaseTarget {
+  return parseDatabase(env);
+}
+
+/** Only MAX_CALL_DURATION, for the reaper run by hand. */
+export function loadMaxCallDuration(env: Env = process.env): number {
+  return parseDuration('MAX_CALL_DURATION', optional(env, 'MAX_CALL_DURATION'), {
+    fallback: DEFAULT_MAX_CALL_DURATION,
+    min: 1,
+    max: LONGEST_MAX_CALL_DURATION,
+    described: 'from 1 second to 7 days',
+    example: '14400 or 4h',
+  });
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = parsePort(optional(env, 'PORT'));
   const host = parseHost(optional(env, 'HOST'));
@@ -284,13 +303,7 @@ export function loadConfig(env: Env = process.env): Config {
     account: parseAccount(env),
     publicUrl: parsePublicUrl(optional(env, 'PUBLIC_URL'), host, port),
     logLevel: parseLogLevel(optional(env, 'LOG_LEVEL')),
-    maxCallDuration: parseDuration('MAX_CALL_DURATION', optional(env, 'MAX_CALL_DURATION'), {
-      fallback: DEFAULT_MAX_CALL_DURATION,
-      min: 1,
-      max: LONGEST_MAX_CALL_DURATION,
-      described: 'from 1 second to 7 days',
-      example: '14400 or 4h',
-    }),
+    maxCallDuration: loadMaxCallDuration(env),
     limits: parseLimits(env),
     metricsToken: parseMetricsToken(optional(env, 'METRICS_TOKEN')),
     callbackRetryFor: parseDuration('CALLBACK_RETRY_FOR', optional(env, 'CALLBACK_RETRY_FOR'), {

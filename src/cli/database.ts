@@ -1,6 +1,6 @@
 // The database a command works on: the one the environment names, migrated, and closed when it is done.
 
-import { loadConfig } from '../config.js';
+import { loadDatabaseTarget } from '../config.js';
 import { type Database, openDatabase } from '../store/database.js';
 import { holdsConclaveTables, migrate } from '../store/migrate.js';
 import { holdsDatabase } from '../store/pglite-template.js';
@@ -14,7 +14,7 @@ export async function withDatabase<T>(
   run: (database: Database, migrations: string[]) => Promise<T>,
   { create = false }: { create?: boolean } = {},
 ): Promise<T> {
-  const target = loadConfig().database;
+  const target = loadDatabaseTarget();
   if (!create && target.kind === 'pglite' && target.dataDir !== null && !holdsDatabase(target.dataDir))
     throw new Error(`no database in DATA_DIR ${target.dataDir}: start the server there first (npm start)`);
   const database = await openDatabase(target);

@@ -1,7 +1,7 @@
 // `conclave reap`: participants whose leave was lost, timed out by hand (the server does it every minute).
 
 import { reap as reapLostLeaves } from '../commands/reaper.js';
-import { loadConfig } from '../config.js';
+import { loadMaxCallDuration } from '../config.js';
 import { type Command, helpOr } from './arguments.js';
 import { withDatabase } from './database.js';
 
@@ -12,16 +12,16 @@ does this on its own every minute; several replicas take turns.`,
   usage: 'Usage: conclave reap',
   async run(args) {
     if (!helpOr(args, this)) return 0;
-    const config = loadConfig();
+    const maxCallDuration = loadMaxCallDuration();
     const reaped = await withDatabase((database) =>
-      reapLostLeaves(database, { now: Date.now(), maxCallDuration: config.maxCallDuration }),
+      reapLostLeaves(database, { now: Date.now(), maxCallDuration }),
     );
     if (reaped === null) {
       console.log('Another replica is sweeping now: nothing done');
       return 0;
     }
     console.log(
-      `Timed out ${reaped.timedOut} participants connected for ${config.maxCallDuration} s or more (${reaped.found} found)`,
+      `Timed out ${reaped.timedOut} participants connected for ${maxCallDuration} s or more (${reaped.found} found)`,
     );
     return 0;
   },

@@ -2,7 +2,7 @@
 // own settings (PORT, HOST, PUBLIC_URL) and account (TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN, or else the
 // development account the server created), so that it runs with no flags next to a local `npm start`.
 
-import { loadConfig } from '../config.js';
+import { loadConfig, loadDatabaseTarget } from '../config.js';
 import { DEVELOPMENT_ACCOUNT_NAME } from '../server.js';
 import { listAccounts } from '../store/accounts.js';
 import { openDatabase } from '../store/database.js';
@@ -22,7 +22,7 @@ function reachable(host: string): string {
 }
 
 async function developmentAccount(env: Env): Promise<{ sid: string; authToken: string } | undefined> {
-  const { database } = loadConfig({ DATABASE_URL: env.DATABASE_URL, DATA_DIR: env.DATA_DIR });
+  const database = loadDatabaseTarget(env);
   // The embedded database is the running server's alone; it leaves the account in a file beside it.
   if (database.kind === 'pglite')
     return database.dataDir ? readDevelopmentAccountFile(database.dataDir) : undefined;

@@ -81,6 +81,25 @@ describe('conclave commands on the embedded database', { timeout: 120_000 }, () 
     );
   });
 
+  it('lets a setting only the server reads stop the server, not a command on the database', async () => {
+    const dataDir = join(tempDir(), 'data');
+    expect((await runCli(['accounts', 'add', '--name', 'Ops'], { DATA_DIR: dataDir })).code).toBe(0);
+    const serverOnly = { PORT: 'eighty', PUBLIC_URL: 'nope', LOG_LEVEL: 'loud', CALLBACK_RETRY_FOR: 'ever' };
+    const env = { DATA_DIR: dataDir, ...serverOnly };
+    for (const args of [['accounts', 'list'], ['keys', 'list'], ['reap']])
+      expect(await runCli(args, env), args.join(' ')).toMatchObject({ code: 0, stderr: '' });
+    // verify may print progress on stderr on a slow machine; it must still run and pass.
+    expect((await runCli(['verify'], env)).code).toBe(0);
+    expect(await runCli(['reap'], { ...env, MAX_CALL_DURATION: 'long' })).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/^conclave: MAX_CALL_DURATION is 'long': expected a duration [^\n]*\n$/),
+    });
+    expect(await runCli(['serve'], env)).toMatchObject({
+      code: 1,
+      stderr: "conclave: PORT is 'eighty': expected a whole number from 0 to 65535\n",
+    });
+  });
+
   it('makes no database where a command that reads or changes one is pointed at none', async () => {
     const missing = join(tempDir(), 'data');
     for (const args of [['accounts', 'list'], ['callbacks', 'list'], ['keys', 'list'], ['verify']]) {
