@@ -45,13 +45,29 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
 /** Connections per process: the benchmark's baselines get as many, so that they compete on equal terms. */
 export const DEFAULT_POOL_SIZE = 10;
 
+/**
+ * node-postgres 8 takes `sslmode` `prefer`, `require` and `verify-ca` as `verify-full` (the server's
+ * certificate must be trusted), and says so in a warning of several lines at every start. Named as what it
+ * means, the URL connects exactly as before, without the warning; `uselibpqcompat=true` in the URL asks for
+ * libpq's meanings instead and is left as it is.
+ */
+export function explicitSslMode(url: string): string {
+  if (!URL.canParse(url)) return url;
+  const parsed = new URL(url);
+  const mode = parsed.searchParams.get('sslmode');
+  if (parsed.searchParams.get('uselibpqcompat') === 'true') return url;
+  if (mode !== 'prefer' && mode !== 'require' && mode !== 'verify-ca') return url;
+  parsed.searchParams.set('sslmode', 'verify-full');
+  return parsed.href;
+}
+
 function openPostgres({
   url,
   poolSize = DEFAULT_POOL_SIZE,
   idleInTransactionMs = 10_000,
 }: Extract<DatabaseTarget, { kind: 'postgres' }>): Database {
   const pool = new pg.Pool({
-    connectionString: url,
+    connectionString: explicitSslMode(url),
     max: poolSize,
     // While the server is unreachable, fail fast so that callers can answer 503 instead of hanging.
     connectionTimeoutMillis: 3000,

@@ -210,6 +210,12 @@ describe('conclave commands on the embedded database', { timeout: 120_000 }, () 
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toMatch(/^conclave migrate: the database does not answer \(.*\)\n$/);
     expect(unreachable.stderr.split('\n')).toHaveLength(2);
+    // node-postgres warns over several lines about sslmode=require, unless the URL says what it means.
+    for (const mode of ['require', 'prefer', 'verify-ca']) {
+      const url = `postgres://nobody@127.0.0.1:1/none?sslmode=${mode}`;
+      const secure = await runCli(['accounts', 'list'], { DATABASE_URL: url });
+      expect(secure.stderr, mode).toMatch(/^conclave accounts: the database does not answer \(.*\)\n$/);
+    }
   });
 
   it('explains every command with --help, or with help and its name', async () => {
