@@ -47,6 +47,11 @@ export type JoinConference = Command<
     via: 'voice' | 'callback';
     /** On hold when it joined: the platform says so in its participant-join. */
     hold?: boolean;
+    /**
+     * Coaching when it joined, as the platform's participant-join says: Twilio sends `Coaching` there but
+     * not always whom it coaches (`attributes.callSidToCoach`).
+     */
+    coaching?: boolean;
     /** Attribute values Twilio would warn about; the defaults were applied in their place. */
     warnings?: AttributeWarning[];
     /** An attribute value with which Twilio would fail the join. */

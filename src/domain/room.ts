@@ -313,7 +313,7 @@ function decideJoin(command: JoinConference, room: RoomState, call: CallState): 
       beep: attributes.beep,
       muted: attributes.muted,
       hold,
-      coaching: coached !== null,
+      coaching: command.data.coaching ?? coached !== null,
       callSidToCoach: coached,
       startConferenceOnEnter: attributes.startConferenceOnEnter,
       endConferenceOnExit: attributes.endConferenceOnExit,

@@ -187,6 +187,30 @@ describe.each(databaseKinds)('callbacks on $name', (kind) => {
       ]);
     });
 
+    // Twilio's participant-join sends Coaching, not always CallSidToCoach (§11, participant events): the
+    // platform's word on coaching stands, and whom it coaches is recorded only where the platform named it.
+    it('participant-join of a coach records it coaching, with whom only where the platform says', async () => {
+      const [placed, named, unnamed] = [newCallSid(), newCallSid(), newCallSid()];
+      const sid = await roomWith('coached by the platform', placed);
+      const join = (call: string, sequence: number, extra: Form) =>
+        client().participant(
+          'participant-join',
+          'coached by the platform',
+          call,
+          sequence,
+          {},
+          {},
+          {
+            Coaching: 'true',
+            ...extra,
+          },
+        );
+      expect((await join(named, 2, { CallSidToCoach: placed })).statusCode).toBe(204);
+      expect((await join(unnamed, 3, {})).statusCode).toBe(204);
+      expect(await participant(sid, named)).toMatchObject({ coaching: true, call_sid_to_coach: placed });
+      expect(await participant(sid, unnamed)).toMatchObject({ coaching: true, call_sid_to_coach: null });
+    });
+
     it('participant-join for an unknown call in an empty room opens a conference', async () => {
       const call = newCallSid();
       await client().participant('participant-join', 'opened by a callback', call, 1);

@@ -30,11 +30,12 @@ function reportedCallSid(params: WebhookParams): string {
 
 // A call Conclave did not place (added through the platform's API, say) or one the platform moved here
 // from another room joins here; for a call our TwiML placed, the room already has it and the join only
-// tells the platform's Sid. A coaching participant always names whom it coaches: without a CallSidToCoach
-// the join is taken as not coaching.
+// tells the platform's Sid. Twilio's participant-join says whether the participant coaches, and whom only
+// where it sends CallSidToCoach.
 function join({ params, friendlyName, instance, sequenceNumber, now }: Reported): RoomCommand {
   const d = DEFAULT_ATTRIBUTES;
-  const coach = params.boolean('Coaching') ? (params.sid('CallSidToCoach', 'CA') ?? null) : null;
+  const coaching = params.boolean('Coaching') ?? false;
+  const coach = coaching ? (params.sid('CallSidToCoach', 'CA') ?? null) : null;
   return {
     type: 'JoinConference',
     ...mintCommandId(now),
@@ -53,6 +54,7 @@ function join({ params, friendlyName, instance, sequenceNumber, now }: Reported)
       }),
       via: 'callback',
       hold: params.boolean('Hold') ?? false,
+      coaching,
       sequenceNumber,
       reported: instance,
     },
