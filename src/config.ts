@@ -28,6 +28,8 @@ export interface Config {
   callbackRetryFor: number;
   /** Callbacks one process sends at once, each to a different conference (CALLBACK_CONCURRENCY). */
   callbackConcurrency: number;
+  /** Seconds a conference's callbacks wait for the platform to report its Sid (CALLBACK_SID_WAIT; 0: off). */
+  callbackSidWait: number;
   /** Failed logins, and failed Basic auth, allowed per client address in each window before 429s. */
   failedAuth: { max: number; windowMs: number };
   /** Fastify's trustProxy: whose X-Forwarded-For decides the client address the limits count by. */
@@ -314,6 +316,13 @@ export function loadConfig(env: Env = process.env): Config {
       example: '86400 or 24h',
     }),
     callbackConcurrency: parseCount(env, 'CALLBACK_CONCURRENCY', DEFAULT_CALLBACK_CONCURRENCY, [1, 1000]),
+    callbackSidWait: parseDuration('CALLBACK_SID_WAIT', optional(env, 'CALLBACK_SID_WAIT'), {
+      fallback: 0,
+      min: 0,
+      max: 60,
+      described: 'from 0 (no wait) to 60 seconds',
+      example: '5 or 5s',
+    }),
     failedAuth: parseFailedAuth(optional(env, 'FAILED_AUTH_LIMIT'), optional(env, 'FAILED_AUTH_WINDOW')),
     trustProxy: parseTrustProxy(optional(env, 'TRUST_PROXY')),
   };

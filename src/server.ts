@@ -169,6 +169,7 @@ export async function startServer(
   const deliverer = startCallbackDeliverer(database.db, {
     retryForMs: config.callbackRetryFor * 1000,
     concurrency: config.callbackConcurrency,
+    sidWaitMs: config.callbackSidWait * 1000,
     observer: app.metrics.callbacks,
     log: app.log,
   });

@@ -24,6 +24,7 @@ describe('configuration from the environment', () => {
       metricsToken: null,
       callbackRetryFor: 24 * 3600,
       callbackConcurrency: 64,
+      callbackSidWait: 0,
       failedAuth: { max: 10, windowMs: 15 * 60 * 1000 },
       trustProxy: false,
     });
@@ -47,6 +48,7 @@ describe('configuration from the environment', () => {
       METRICS_TOKEN: 'scrape-me-please-0123',
       CALLBACK_RETRY_FOR: '30m',
       CALLBACK_CONCURRENCY: '8',
+      CALLBACK_SID_WAIT: '5s',
       FAILED_AUTH_LIMIT: '5',
       FAILED_AUTH_WINDOW: '1m',
       TRUST_PROXY: '10.0.0.0/8, 127.0.0.1',
@@ -69,6 +71,7 @@ describe('configuration from the environment', () => {
       metricsToken: 'scrape-me-please-0123',
       callbackRetryFor: 1800,
       callbackConcurrency: 8,
+      callbackSidWait: 5,
       failedAuth: { max: 5, windowMs: 60_000 },
       trustProxy: '10.0.0.0/8, 127.0.0.1',
     });
@@ -98,6 +101,7 @@ describe('configuration from the environment', () => {
       /^FAILED_AUTH_LIMIT is '9999999': expected a whole number from 1 to 999999/,
     ],
     [{ FAILED_AUTH_WINDOW: '2d' }, /^FAILED_AUTH_WINDOW is '2d': expected a duration/],
+    [{ CALLBACK_SID_WAIT: '2m' }, /^CALLBACK_SID_WAIT is '2m': expected a duration from 0 \(no wait\) to 60/],
     [{ TRUST_PROXY: 'yes please' }, /^TRUST_PROXY is 'yes please': expected true, false/],
     [{ TRUST_PROXY: 'abc' }, /^TRUST_PROXY is 'abc': expected true, false/],
     [{ TRUST_PROXY: '10.0.0.0/33' }, /^TRUST_PROXY is '10.0.0.0\/33': expected/],

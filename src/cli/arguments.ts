@@ -14,7 +14,7 @@ export interface Command {
 
 const ENVIRONMENT_HELP = `Environment: PORT, HOST, DATABASE_URL (unset: embedded PGlite in DATA_DIR), DATA_DIR,
 TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, PUBLIC_URL, LOG_LEVEL, MAX_CALL_DURATION, CALLBACK_RETRY_FOR,
-CALLBACK_CONCURRENCY (see the README).`;
+CALLBACK_CONCURRENCY, CALLBACK_SID_WAIT (see the README).`;
 
 export interface Parsed {
   values: Record<string, string | boolean | undefined>;

@@ -72,9 +72,10 @@ describe.each(databaseKinds)('callbacks to the app on $name', (kind) => {
     receiver.behave(() => 'ok');
   });
 
-  function deliver(retryForMs = 60_000) {
+  function deliver(retryForMs = 60_000, sidWaitMs = 0) {
     deliverer = startCallbackDeliverer(t.database.db, {
       retryForMs,
+      sidWaitMs,
       observer: t.app.metrics.callbacks,
       firstRetryMs: 50,
       maxRetryMs: 400,
@@ -305,6 +306,79 @@ describe.each(databaseKinds)('callbacks to the app on $name', (kind) => {
       expect(time).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
       expect(time).toBeLessThanOrEqual(after);
     }
+  });
+
+  // Behind a real platform, Conclave records a join when its TwiML answers, before the platform has made the
+  // conference; the platform names it in its own participant-join a moment later. CALLBACK_SID_WAIT holds
+  // the conference's callbacks that long at most, so that the app sees only the platform's Sid.
+  describe('with CALLBACK_SID_WAIT', () => {
+    const asked = { statusCallback: `/sid-wait`, statusCallbackEvent: 'join' };
+    const platformSidOf = async (name: string) =>
+      (
+        await t.database.db
+          .selectFrom('conferences')
+          .select('platform_sid')
+          .where('account_sid', '=', t.account.sid)
+          .where('friendly_name', '=', name)
+          .executeTakeFirstOrThrow()
+      ).platform_sid;
+    const attemptsOn = async (name: string) =>
+      Number(
+        (
+          await t.database.db
+            .selectFrom('callbacks')
+            .innerJoin('conferences', (join) =>
+              join
+                .onRef('conferences.account_sid', '=', 'callbacks.account_sid')
+                .onRef('conferences.sid', '=', 'callbacks.conference_sid'),
+            )
+            .select((eb) => eb.fn.sum<string>('callbacks.attempts').as('attempts'))
+            .where('conferences.friendly_name', '=', name)
+            .executeTakeFirstOrThrow()
+        ).attempts,
+      );
+
+    it("holds a conference's callbacks until the platform names it, then sends them with its Sid", async () => {
+      deliver(60_000, 30_000);
+      const [held, named] = [newRoom(), newRoom()];
+      const [a, b] = [newCallSid(), newCallSid()];
+      await client().voice(a, held, { ...asked, statusCallback: receiver.url + asked.statusCallback });
+      await client().voice(b, named, { ...asked, statusCallback: receiver.url + asked.statusCallback });
+      await client().participant('participant-join', named, b, 1);
+      await eventually(() => forRoom(named).length === 1, 'the callback of the room the platform named');
+      // Claimed in the same pass as the later one had it been free to go: it is still untried.
+      expect(forRoom(held)).toEqual([]);
+      expect(await attemptsOn(held)).toBe(0);
+      expect(forRoom(named)[0]?.params.ConferenceSid).toBe(await platformSidOf(named));
+
+      await client().participant('participant-join', held, a, 1);
+      await eventually(() => forRoom(held).length === 1, 'the held callback, once the platform named it');
+      const platformSid = await platformSidOf(held);
+      expect(platformSid).toMatch(/^CF[0-9a-f]{32}$/);
+      expect(forRoom(held)[0]?.params).toMatchObject({
+        StatusCallbackEvent: 'participant-join',
+        CallSid: a,
+        ConferenceSid: platformSid,
+      });
+    });
+
+    it('sends them with the Sid Conclave minted once the wait is over, if the platform never names it', async () => {
+      deliver(60_000, 1_000);
+      const name = newRoom();
+      const call = newCallSid();
+      const before = Date.now();
+      await client().voice(call, name, { ...asked, statusCallback: receiver.url + asked.statusCallback });
+      await eventually(() => forRoom(name).length === 1, 'the callback, after the wait');
+      expect(Date.now() - before).toBeGreaterThanOrEqual(1_000);
+      const [conference] = await t.database.db
+        .selectFrom('conferences')
+        .select(['sid', 'platform_sid'])
+        .where('account_sid', '=', t.account.sid)
+        .where('friendly_name', '=', name)
+        .execute();
+      expect(conference?.platform_sid).toBeNull();
+      expect(forRoom(name)[0]?.params.ConferenceSid).toBe(conference?.sid);
+    });
   });
 
   it("names the platform's ender, with its label, when the platform's end comes before the leaves", async () => {

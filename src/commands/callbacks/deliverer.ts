@@ -42,6 +42,11 @@ export interface DelivererOptions {
   fillEveryMs?: number;
   /** Callbacks in flight at once (each the oldest pending one of its conference), CALLBACK_CONCURRENCY. */
   concurrency?: number;
+  /**
+   * CALLBACK_SID_WAIT, in ms: how long a conference's callbacks wait for the platform to report its Sid
+   * (0: they go at once, with the Sid Conclave minted until the platform's is known).
+   */
+  sidWaitMs?: number;
   observer?: CallbackObserver;
   log?: { warn(object: object, message: string): void };
 }
@@ -131,7 +136,7 @@ export function startCallbackDeliverer(db: Kysely<DB>, options: DelivererOptions
     }
     const free = concurrency - inFlight.size;
     if (free <= 0 || stopped) return;
-    const claimed = await claimCallbacks(db, free, leaseMs);
+    const claimed = await claimCallbacks(db, free, leaseMs, options.sidWaitMs);
     for (const callback of claimed) {
       const running: Promise<void> = send(callback).then((outcome) => {
         finished.push(outcome);
