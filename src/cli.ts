@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 
-// The `conclave` command. Each subcommand (src/cli/) reads the same environment as the server; failures end
-// with one plain line on stderr and a non-zero exit, never a stack trace.
+// The `conclave` command. Each subcommand (src/cli/) reads the server's environment, or the part of it that
+// it uses; failures end with one plain line on stderr and a non-zero exit, never a stack trace.
 
 import { accounts } from './cli/accounts.js';
 import { type Command, UsageError } from './cli/arguments.js';

@@ -9,6 +9,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CallbackObserver } from './commands/callbacks/deliverer.js';
 import type { StoreObserver } from './commands/index.js';
 import type { Reads } from './reads/index.js';
+import type { PoolUsage } from './store/database.js';
 import type { UnavailableCause } from './store/errors.js';
 
 export type WebhookOutcome =
@@ -74,14 +75,14 @@ function liveGauge(registry: Registry, name: string, help: string, count: () => 
   });
 }
 
-/** How the database pool's connections stand at a scrape. */
-export interface PoolUsage {
-  total: number;
-  idle: number;
-  waiting: number;
-}
+/** What the gauges read: every replica reports the same truth from the database. */
+type GaugeReads = Pick<Reads, 'liveCounts' | 'callbackBacklog'>;
 
-function createMetrics(reads: Reads, poolUsage: () => PoolUsage, clock: () => number = Date.now): Metrics {
+function createMetrics(
+  reads: GaugeReads,
+  poolUsage: () => PoolUsage,
+  clock: () => number = Date.now,
+): Metrics {
   const registry = new Registry();
   const outcomes = new Counter({
     name: 'conclave_webhook_outcomes_total',
@@ -180,7 +181,7 @@ function createMetrics(reads: Reads, poolUsage: () => PoolUsage, clock: () => nu
 }
 
 export interface MetricsOptions {
-  reads: Reads;
+  reads: GaugeReads;
   poolUsage: () => PoolUsage;
   /** METRICS_TOKEN: when set, a scrape must carry it as a bearer token. */
   token: string | null;

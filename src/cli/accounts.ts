@@ -6,7 +6,7 @@ import { canonicalSid, isAuthToken, isSid } from '../domain/ids.js';
 import { listedName } from '../parameters.js';
 import { addOrUpdateAccount, listAccounts, newAccount } from '../store/accounts.js';
 import { setEventsUrl } from '../store/callbacks.js';
-import { actionOf, type Command, helpOr, UsageError } from './arguments.js';
+import { actionOf, type Command, DATABASE_ENVIRONMENT, helpOr, UsageError } from './arguments.js';
 import { withDatabase } from './database.js';
 
 export const accounts: Command = {
@@ -16,6 +16,7 @@ conclave accounts add [--name NAME] [--sid AC…] [--token TOKEN]
 conclave accounts set-events-url AC… URL   every conference event of the account goes to URL too
 conclave accounts clear-events-url AC…`,
   usage: 'Usage: conclave accounts list|add|set-events-url|clear-events-url [options]',
+  environment: DATABASE_ENVIRONMENT,
   async run(args) {
     const parsed = helpOr(
       args,

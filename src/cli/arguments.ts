@@ -9,12 +9,13 @@ export class UsageError extends Error {}
 export interface Command {
   summary: string;
   usage: string;
+  /** The settings it reads, for its --help. */
+  environment: string;
   run(args: string[]): Promise<number>;
 }
 
-const ENVIRONMENT_HELP = `Environment: PORT, HOST, DATABASE_URL (unset: embedded PGlite in DATA_DIR), DATA_DIR,
-TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, PUBLIC_URL, LOG_LEVEL, MAX_CALL_DURATION, CALLBACK_RETRY_FOR,
-CALLBACK_CONCURRENCY, CALLBACK_SID_WAIT (see the README).`;
+/** What a command that works on the database alone reads of the environment. */
+export const DATABASE_ENVIRONMENT = 'DATABASE_URL (unset: embedded PGlite in DATA_DIR), DATA_DIR';
 
 export interface Parsed {
   values: Record<string, string | boolean | undefined>;
@@ -46,7 +47,7 @@ export function helpOr(
 ): Parsed | undefined {
   const parsed = parse(args, options);
   if (parsed.values.help) {
-    console.log(`${command.usage}\n\n${command.summary}\n\n${ENVIRONMENT_HELP}`);
+    console.log(`${command.usage}\n\n${command.summary}\n\nEnvironment: ${command.environment}.`);
     return undefined;
   }
   const extra = parsed.positionals[positionals];

@@ -3,7 +3,7 @@
 import { formatCallback } from '../commands/callbacks/report.js';
 import { canonicalSid, isSid } from '../domain/ids.js';
 import { listCallbacks, retryFailed } from '../store/callbacks.js';
-import { actionOf, type Command, helpOr, limitOf, UsageError } from './arguments.js';
+import { actionOf, type Command, DATABASE_ENVIRONMENT, helpOr, limitOf, UsageError } from './arguments.js';
 import { withDatabase } from './database.js';
 
 export const callbacks: Command = {
@@ -11,6 +11,7 @@ export const callbacks: Command = {
 conclave callbacks list [--failed] [--account AC…] [--conference CF…] [--limit N]
 conclave callbacks retry [ID] [--account AC…]`,
   usage: 'Usage: conclave callbacks list|retry [options]',
+  environment: DATABASE_ENVIRONMENT,
   async run(args) {
     const parsed = helpOr(
       args,

@@ -6,7 +6,7 @@ import { listedName } from '../parameters.js';
 import { listAccounts } from '../store/accounts.js';
 import { createApiKey, listApiKeys, revokeApiKey } from '../store/api-keys.js';
 import type { Executor } from '../store/executor.js';
-import { actionOf, type Command, helpOr, UsageError } from './arguments.js';
+import { actionOf, type Command, DATABASE_ENVIRONMENT, helpOr, UsageError } from './arguments.js';
 import { withDatabase } from './database.js';
 
 const KEYS_HELP = `Create, list or revoke API keys: SK… Sids with a secret that read the REST API for one account,
@@ -98,6 +98,7 @@ async function runKeys(executor: Executor, request: KeysRequest): Promise<string
 export const keys: Command = {
   summary: KEYS_HELP,
   usage: 'Usage: conclave keys create|list|revoke [options]',
+  environment: `${DATABASE_ENVIRONMENT}, TWILIO_ACCOUNT_SID (the account --account defaults to)`,
   async run(args) {
     const parsed = helpOr(args, this, { name: { type: 'string' }, account: { type: 'string' } }, 2);
     if (!parsed) return 0;

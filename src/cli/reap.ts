@@ -2,7 +2,7 @@
 
 import { reap as reapLostLeaves } from '../commands/reaper.js';
 import { loadMaxCallDuration } from '../config.js';
-import { type Command, helpOr } from './arguments.js';
+import { type Command, DATABASE_ENVIRONMENT, helpOr } from './arguments.js';
 import { withDatabase } from './database.js';
 
 export const reap: Command = {
@@ -10,6 +10,7 @@ export const reap: Command = {
 lost. Each leaves by an event in the log and its conference completes by the usual rules. The server
 does this on its own every minute; several replicas take turns.`,
   usage: 'Usage: conclave reap',
+  environment: `${DATABASE_ENVIRONMENT}, MAX_CALL_DURATION`,
   async run(args) {
     if (!helpOr(args, this)) return 0;
     const maxCallDuration = loadMaxCallDuration();

@@ -2,12 +2,13 @@
 
 import { foldProgress, progressDisplay } from '../progress.js';
 import { rebuild as rebuildReadModels } from '../reads/rebuild.js';
-import { type Command, helpOr } from './arguments.js';
+import { type Command, DATABASE_ENVIRONMENT, helpOr } from './arguments.js';
 import { withDatabase } from './database.js';
 
 export const rebuild: Command = {
   summary: 'Re-derive every read model (rooms, calls, conferences, participants) from the event log.',
   usage: 'Usage: conclave rebuild',
+  environment: DATABASE_ENVIRONMENT,
   async run(args) {
     if (!helpOr(args, this)) return 0;
     const display = progressDisplay(process.stderr);

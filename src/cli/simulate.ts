@@ -21,6 +21,8 @@ Prints a summary; exits 1 if any request failed. With no flags it finds a local 
 --duration S       seconds over which each room's calls are spread (default 10; 0 for full speed)`,
   usage:
     'Usage: conclave simulate [--url URL] [--account AC… --token TOKEN] [--public-url URL] [--rooms N] [--callers N] [--duration S]',
+  environment:
+    'HOST, PORT, PUBLIC_URL (where the server is), TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN (whom to sign as),\nDATABASE_URL, DATA_DIR (where the development account is)',
   async run(args) {
     const parsed = helpOr(args, this, {
       url: { type: 'string' },

@@ -3,13 +3,14 @@
 import { foldProgress, progressDisplay } from '../progress.js';
 import { verify as verifyReadModels } from '../reads/verify.js';
 import { verifyDeep } from '../reads/verify-deep.js';
-import { type Command, helpOr, limitOf } from './arguments.js';
+import { type Command, DATABASE_ENVIRONMENT, helpOr, limitOf } from './arguments.js';
 import { withDatabase } from './database.js';
 
 export const verify: Command = {
   summary:
     'Re-derive the read models in scratch tables and compare them with the live ones; --deep also derives\nthem a second way, in plain SQL over the events. Exits 0 when identical, 1 with the differences listed.',
   usage: 'Usage: conclave verify [--limit N] [--deep]',
+  environment: DATABASE_ENVIRONMENT,
   async run(args) {
     const parsed = helpOr(args, this, { limit: { type: 'string' }, deep: { type: 'boolean' } });
     if (!parsed) return 0;

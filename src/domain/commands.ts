@@ -72,6 +72,8 @@ export type LeaveConference = Command<
     to?: string;
     /** What the platform's participant-leave said of the call, if it said anything. */
     platform?: PlatformLeave;
+    /** For a leave the platform implied by reporting the call's join in another room: that report's time. */
+    reportedAt?: string | null;
   }
 >;
 

@@ -47,16 +47,17 @@ function planJoin(command: JoinConference, call: CallState): AddressedCommand[] 
   // A call is in one place. Our TwiML moving it to another room first takes it out of the one it is in
   // (the platform has left that <Dial> whatever comes of the join); a join the platform reports in another
   // room (moved by its API, a warm transfer) takes it out only once it has joined there.
-  const moved = (to?: string): AddressedCommand => ({
+  const moved = (reported?: { to: string; reportedAt: string | null }): AddressedCommand => ({
     room: call.room as string,
     command: {
       type: 'LeaveConference',
       id: command.id,
       at: command.at,
-      data: { callSid: command.data.callSid, reason: 'moved', sequenceNumber: null, ...(to && { to }) },
+      data: { callSid: command.data.callSid, reason: 'moved', sequenceNumber: null, ...reported },
     },
   });
-  return command.data.via === 'voice' ? [moved(), join] : [join, moved(target)];
+  if (command.data.via === 'voice') return [moved(), join];
+  return [join, moved({ to: target, reportedAt: command.data.reported?.at ?? null })];
 }
 
 export interface IdentifiedEvent {

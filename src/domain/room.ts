@@ -87,6 +87,8 @@ function reportedTimeOf(command: RoomCommand): string | null {
     case 'EndConference':
     case 'EndCall':
       return command.data.reportedAt ?? null;
+    case 'LeaveConference':
+      return command.data.reported?.at ?? command.data.reportedAt ?? null;
     case 'TimeOutParticipant':
       return null;
     default:
@@ -94,22 +96,29 @@ function reportedTimeOf(command: RoomCommand): string | null {
   }
 }
 
+/** The events whose data can say when the platform reported them: those the app's callbacks are made from. */
+type Reportable<E extends RoomEvent = RoomEvent> = E extends unknown
+  ? 'reportedAt' extends keyof E['data']
+    ? E
+    : never
+  : never;
+
+const REPORTABLE: ReadonlySet<RoomEvent['type']> = new Set<Reportable['type']>([
+  'ParticipantJoined',
+  'ConferenceStarted',
+  'ParticipantUpdated',
+  'ParticipantLeft',
+  'ConferenceEnded',
+]);
+
 /**
  * The event with the platform's time, where the app's callbacks are made from it: what a report decides
  * (a leave, and the end that leave brings; the end of an instance the platform moved on from) happened by
  * the time the platform reported it, which is nearer the fact than when it reached Conclave.
  */
 function withReportedTime(event: RoomEvent, reportedAt: string): RoomEvent {
-  switch (event.type) {
-    case 'ParticipantJoined':
-    case 'ConferenceStarted':
-    case 'ParticipantUpdated':
-    case 'ParticipantLeft':
-    case 'ConferenceEnded':
-      return { ...event, data: { ...event.data, reportedAt } } as RoomEvent;
-    default:
-      return event;
-  }
+  if (!REPORTABLE.has(event.type)) return event;
+  return { ...event, data: { ...event.data, reportedAt } } as RoomEvent;
 }
 
 function decideCommand(command: RoomCommand, room: RoomState, call: CallState): Decision {

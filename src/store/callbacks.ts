@@ -164,11 +164,22 @@ export interface ClaimedCallback {
 }
 
 /**
+ * Holds a callback while its conference has no platform Sid, until `sidWaitMs` after it was queued: by the
+ * database's clock, as the claim's own `now()` is, so that no clock between the app and the database can
+ * hold callbacks longer than the wait.
+ */
+function waitingForSid(sidWaitMs: number) {
+  return sql`AND (h.enqueued_at <= now() - make_interval(secs => ${sidWaitMs / 1000})
+    OR EXISTS (SELECT 1 FROM conferences n WHERE n.account_sid = h.account_sid
+      AND n.sid = h.conference_sid AND n.platform_sid IS NOT NULL))`;
+}
+
+/**
  * Claims up to `limit` callbacks that are due, each the oldest pending one of its stream, for `leaseMs`.
  * A stream's next callback cannot be claimed while an earlier one is pending, and a leased one cannot be
  * claimed again before its lease runs out, so no callback is ever sent twice at once. A callback of a
- * conference the platform has not named yet waits until `sidWaitMs` after its event was recorded, so that
- * the platform's report, arriving meanwhile, gives it the Sid the app knows the conference by.
+ * conference the platform has not named yet waits until `sidWaitMs` after it was queued, so that the
+ * platform's report, arriving meanwhile, gives it the Sid the app knows the conference by.
  */
 export async function claimCallbacks(
   executor: Executor,
@@ -198,9 +209,7 @@ export async function claimCallbacks(
         SELECT h.account_sid, h.id FROM callbacks h
         WHERE h.status = 'pending' AND h.next_attempt_at <= now()
           AND (h.lease_until IS NULL OR h.lease_until < now())
-          AND (h.recorded_at <= now() - make_interval(secs => ${sidWaitMs / 1000})
-            OR EXISTS (SELECT 1 FROM conferences n WHERE n.account_sid = h.account_sid
-              AND n.sid = h.conference_sid AND n.platform_sid IS NOT NULL))
+          ${sidWaitMs > 0 ? waitingForSid(sidWaitMs) : sql``}
           AND NOT EXISTS (
             SELECT 1 FROM callbacks p
             WHERE p.account_sid = h.account_sid AND p.conference_sid = h.conference_sid

@@ -49,16 +49,17 @@ export const DEFAULT_POOL_SIZE = 10;
  * node-postgres 8 takes `sslmode` `prefer`, `require` and `verify-ca` as `verify-full` (the server's
  * certificate must be trusted), and says so in a warning of several lines at every start. Named as what it
  * means, the URL connects exactly as before, without the warning; `uselibpqcompat=true` in the URL asks for
- * libpq's meanings instead and is left as it is.
+ * libpq's meanings instead and is left as it is. Only that one value is rewritten, in place: node-postgres
+ * reads the rest of the URL (escapes in a password, file paths) its own way, and takes the last `sslmode`.
  */
 export function explicitSslMode(url: string): string {
-  if (!URL.canParse(url)) return url;
-  const parsed = new URL(url);
-  const mode = parsed.searchParams.get('sslmode');
-  if (parsed.searchParams.get('uselibpqcompat') === 'true') return url;
-  if (mode !== 'prefer' && mode !== 'require' && mode !== 'verify-ca') return url;
-  parsed.searchParams.set('sslmode', 'verify-full');
-  return parsed.href;
+  const query = url.indexOf('?');
+  if (query < 0 || /[?&]uselibpqcompat=true(?=[&#]|$)/.test(url)) return url;
+  const modes = [...url.slice(query).matchAll(/[?&]sslmode=([^&#]*)/g)];
+  const last = modes.at(-1);
+  if (last === undefined || !['prefer', 'require', 'verify-ca'].includes(last[1] ?? '')) return url;
+  const at = query + last.index + '?sslmode='.length;
+  return `${url.slice(0, at)}verify-full${url.slice(at + (last[1] ?? '').length)}`;
 }
 
 function openPostgres({

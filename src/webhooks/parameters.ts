@@ -105,6 +105,15 @@ export class WebhookParams {
     return this.checked(name, PROVIDER_TIME);
   }
 
+  /**
+   * As `timestamp`, for a time that only dates what the request says: one that does not parse is left out
+   * rather than refused, so that an odd format cannot cost the fact it came with.
+   */
+  timestampIfValid(name: string): string | undefined {
+    const value = this.text(name);
+    return value === undefined ? undefined : PROVIDER_TIME.read(value);
+  }
+
   private checked<T>(name: string, check: Check<T>): T | undefined {
     const value = this.text(name);
     if (value === undefined) return undefined;

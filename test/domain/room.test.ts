@@ -253,6 +253,30 @@ describe('completing', () => {
       ]);
   });
 
+  it("keeps the platform's time on a join it reported: the start it brings, and the leave of a moved call", () => {
+    const { clock, join } = commands();
+    const reportedAt = platformTimestamp(clock.now() - 5_000);
+    const platformSid = `CF${'d'.repeat(32)}`;
+    const byPlatform = (conferenceSid: string | null) =>
+      ({ via: 'callback', sequenceNumber: 1, reported: { conferenceSid, at: reportedAt } }) as const;
+    given(join(A, ROOM))
+      .when(join(B, ROOM, {}, byPlatform(null)))
+      .then([
+        { type: 'ParticipantJoined', data: { callSid: B, reportedAt } },
+        { type: 'ConferenceStarted', data: { reportedAt } },
+      ]);
+    // Moved here from another room by the platform: it left that room, which it ended, when it joined here.
+    given(join(A, OTHER_ROOM))
+      .when(join(A, ROOM, {}, byPlatform(platformSid)))
+      .then([
+        { type: 'ConferenceOpened', data: expect.not.objectContaining({ reportedAt: expect.anything() }) },
+        { type: 'ConferenceSidReported', data: { platformSid } },
+        { type: 'ParticipantJoined', data: { callSid: A, reportedAt } },
+        { type: 'ParticipantLeft', data: { callSid: A, reason: 'moved', reportedAt } },
+        { type: 'ConferenceEnded', data: { reason: 'last-participant-left', reportedAt } },
+      ]);
+  });
+
   describe('a platform end once the room has opened again', () => {
     const { clock, join, leave, endConference } = commands();
     const earlier = join(A, ROOM);

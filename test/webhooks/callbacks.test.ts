@@ -67,6 +67,19 @@ describe.each(databaseKinds)('callbacks on $name', (kind) => {
       },
     );
 
+    // The Timestamp only dates the hang-up for the app's callbacks: one in a format Conclave does not read
+    // must not cost the hang-up itself (the call would stay in its conference until the reaper).
+    it('a Timestamp that does not parse still ends the call', async () => {
+      const [leaving, staying] = [newCallSid(), newCallSid()];
+      const sid = await roomWith('odd timestamp', leaving, staying);
+      const form = client().callForm(leaving, { CallStatus: 'completed', Timestamp: 'last Tuesday' });
+      expect((await client().send({ path: '/webhooks/call-status', form, options: {} })).statusCode).toBe(
+        204,
+      );
+      expect(await participant(sid, leaving)).toMatchObject({ status: 'complete', left_reason: 'hung-up' });
+      expect(await connectedCallSids(t, sid)).toEqual([staying]);
+    });
+
     it('the last call hanging up completes the conference', async () => {
       const call = newCallSid();
       await roomWith('last to hang up', call);

@@ -13,7 +13,7 @@ export const callStatus = route({
     const status = params.text('CallStatus') || missing('CallStatus');
     const callStatus = TERMINAL_CALL_STATUSES.find((terminal) => terminal === status);
     if (callStatus === undefined) return null;
-    const reportedAt = params.timestamp('Timestamp') ?? null;
+    const reportedAt = params.timestampIfValid('Timestamp') ?? null;
     return {
       command: { type: 'EndCall', ...mintCommandId(now), data: { callSid, callStatus, reportedAt } },
       keyFields: [callSid, callStatus],
