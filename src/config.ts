@@ -295,6 +295,17 @@ export function loadMaxCallDuration(env: Env = process.env): number {
   });
 }
 
+/** Only CALLBACK_SID_WAIT, for the callbacks the command lists. */
+export function loadCallbackSidWait(env: Env = process.env): number {
+  return parseDuration('CALLBACK_SID_WAIT', optional(env, 'CALLBACK_SID_WAIT'), {
+    fallback: 0,
+    min: 0,
+    max: 60,
+    described: 'from 0 (no wait) to 60 seconds',
+    example: '5 or 5s',
+  });
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = parsePort(optional(env, 'PORT'));
   const host = parseHost(optional(env, 'HOST'));
@@ -316,13 +327,7 @@ export function loadConfig(env: Env = process.env): Config {
       example: '86400 or 24h',
     }),
     callbackConcurrency: parseCount(env, 'CALLBACK_CONCURRENCY', DEFAULT_CALLBACK_CONCURRENCY, [1, 1000]),
-    callbackSidWait: parseDuration('CALLBACK_SID_WAIT', optional(env, 'CALLBACK_SID_WAIT'), {
-      fallback: 0,
-      min: 0,
-      max: 60,
-      described: 'from 0 (no wait) to 60 seconds',
-      example: '5 or 5s',
-    }),
+    callbackSidWait: loadCallbackSidWait(env),
     failedAuth: parseFailedAuth(optional(env, 'FAILED_AUTH_LIMIT'), optional(env, 'FAILED_AUTH_WINDOW')),
     trustProxy: parseTrustProxy(optional(env, 'TRUST_PROXY')),
   };

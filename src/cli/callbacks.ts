@@ -1,6 +1,7 @@
 // `conclave callbacks`: what was sent to apps and account sinks, and failed callbacks put back in line.
 
 import { formatCallback } from '../commands/callbacks/report.js';
+import { loadCallbackSidWait } from '../config.js';
 import { canonicalSid, isSid } from '../domain/ids.js';
 import { listCallbacks, retryFailed } from '../store/callbacks.js';
 import { actionOf, type Command, DATABASE_ENVIRONMENT, helpOr, limitOf, UsageError } from './arguments.js';
@@ -11,7 +12,7 @@ export const callbacks: Command = {
 conclave callbacks list [--failed] [--account AC…] [--conference CF…] [--limit N]
 conclave callbacks retry [ID] [--account AC…]`,
   usage: 'Usage: conclave callbacks list|retry [options]',
-  environment: DATABASE_ENVIRONMENT,
+  environment: `${DATABASE_ENVIRONMENT}, CALLBACK_SID_WAIT (which callbacks the servers hold for the platform's Sid)`,
   async run(args) {
     const parsed = helpOr(
       args,
@@ -41,8 +42,9 @@ conclave callbacks retry [ID] [--account AC…]`,
     if (action === 'list') {
       const limit = limitOf(parsed.values.limit, 50);
       const status = parsed.values.failed ? 'failed' : undefined;
+      const sidWaitMs = loadCallbackSidWait() * 1000;
       const rows = await withDatabase((database) =>
-        listCallbacks(database.db, { accountSid, conferenceSid, status, limit }),
+        listCallbacks(database.db, { accountSid, conferenceSid, status, limit, sidWaitMs }),
       );
       if (rows.length === 0) console.log(status ? 'No failed callbacks' : 'No callbacks');
       for (const row of rows) console.log(formatCallback(row));

@@ -166,10 +166,11 @@ export interface ClaimedCallback {
 /**
  * Holds a callback while its conference has no platform Sid, until `sidWaitMs` after it was queued: by the
  * database's clock, as the claim's own `now()` is, so that no clock between the app and the database can
- * hold callbacks longer than the wait.
+ * hold callbacks longer than the wait. A callback tried once already (put back by `callbacks retry`) has
+ * waited: it is not held again.
  */
 function waitingForSid(sidWaitMs: number) {
-  return sql`AND (h.enqueued_at <= now() - make_interval(secs => ${sidWaitMs / 1000})
+  return sql`AND (h.enqueued_at <= now() - make_interval(secs => ${sidWaitMs / 1000}) OR h.attempts > 0
     OR EXISTS (SELECT 1 FROM conferences n WHERE n.account_sid = h.account_sid
       AND n.sid = h.conference_sid AND n.platform_sid IS NOT NULL))`;
 }
@@ -296,6 +297,8 @@ export interface CallbackRecord {
   sending: boolean;
   /** Pending behind this earlier callback of its stream, which must be delivered or given up first. */
   waitingFor: string | null;
+  /** Held until then for the platform to name its conference (CALLBACK_SID_WAIT). */
+  heldUntil: Date | null;
   lastStatus: number | null;
   lastError: string | null;
   deliveredAt: Date | null;
@@ -306,6 +309,8 @@ export interface CallbackFilter {
   conferenceSid?: string;
   status?: CallbackStatus;
   limit: number;
+  /** CALLBACK_SID_WAIT, in ms, to tell which callbacks are held for the platform's Sid. */
+  sidWaitMs?: number;
 }
 
 /**
@@ -338,6 +343,10 @@ export async function listCallbacks(executor: Executor, filter: CallbackFilter):
       'c.last_error',
       'c.delivered_at',
       sql<boolean>`c.status = 'pending' AND c.lease_until > now()`.as('sending'),
+      // Until when the deliverer holds it for the platform's Sid, as claimCallbacks does with the same wait.
+      sql<Date | null>`CASE WHEN c.status = 'pending' AND c.attempts = 0 AND f.platform_sid IS NULL
+        AND c.enqueued_at + make_interval(secs => ${(filter.sidWaitMs ?? 0) / 1000}) > now()
+        THEN c.enqueued_at + make_interval(secs => ${(filter.sidWaitMs ?? 0) / 1000}) END`.as('held_until'),
       // The callback of its stream that it waits behind, as the deliverer sends a stream in order.
       sql<string | null>`(SELECT min(p.id) FROM callbacks p
         WHERE p.account_sid = c.account_sid AND p.conference_sid = c.conference_sid AND p.target = c.target
@@ -369,6 +378,7 @@ export async function listCallbacks(executor: Executor, filter: CallbackFilter):
     nextAttemptAt: row.status === 'pending' ? row.next_attempt_at : null,
     sending: row.sending === true,
     waitingFor: row.waiting_for === null ? null : String(row.waiting_for),
+    heldUntil: row.held_until,
     lastStatus: row.last_status,
     lastError: row.last_error,
     deliveredAt: row.delivered_at,

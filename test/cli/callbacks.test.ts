@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { startCallbackDeliverer } from '../../src/commands/callbacks/deliverer.js';
+import { fillOutbox } from '../../src/commands/callbacks/fill.js';
 import { deliver } from '../../src/commands/deliver.js';
 import { callbackCounts } from '../../src/store/callbacks.js';
 import { openDatabase } from '../../src/store/database.js';
@@ -154,5 +155,41 @@ describe('conclave callbacks on the embedded database', { timeout: 120_000 }, ()
     } finally {
       await receiver.close();
     }
+  });
+
+  it("tells a callback held for the platform's Sid under CALLBACK_SID_WAIT, until the platform names it", async () => {
+    const env = { DATA_DIR: join(tempDir(), 'data') };
+    expect((await runCli(['accounts', 'add', '--sid', ACCOUNT, '--token', TOKEN], env)).code).toBe(0);
+    expect(
+      (await runCli(['accounts', 'set-events-url', ACCOUNT, 'http://127.0.0.1:9/events'], env)).code,
+    ).toBe(0);
+    const c = commands();
+    const record = async (
+      command: Parameters<typeof deliver>[1]['command'],
+      key: string,
+      room: string | null,
+    ) => {
+      const database = await openDatabase({ kind: 'pglite', dataDir: env.DATA_DIR });
+      try {
+        await deliver(database.db, { accountSid: ACCOUNT, key, command, room });
+        await fillOutbox(database.db);
+      } finally {
+        await database.close();
+      }
+    };
+    await record(c.join(callSid(1), 'sales'), 'k1', null);
+    const held = await runCli(['callbacks', 'list'], { ...env, CALLBACK_SID_WAIT: '60' });
+    expect(held.stdout).toMatch(
+      /^#\d+ {2}CF[0-9a-f]{32} {2}seq 1 {2}participant-join .* pending, waiting for the platform's Sid until \S+Z {2}0 attempts\n$/,
+    );
+    // Without the wait, or once the platform has named the conference, it is simply due.
+    expect((await runCli(['callbacks', 'list'], env)).stdout).toMatch(
+      /pending, next try \S+Z {2}0 attempts\n$/,
+    );
+    const muted = c.update(callSid(1), { muted: true }, 2);
+    const reported = { conferenceSid: PLATFORM_SID, at: null };
+    await record({ ...muted, data: { ...muted.data, reported } }, 'k2', 'sales');
+    const named = await runCli(['callbacks', 'list'], { ...env, CALLBACK_SID_WAIT: '60' });
+    expect(named.stdout).not.toMatch(/waiting for the platform/);
   });
 });

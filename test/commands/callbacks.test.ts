@@ -362,6 +362,33 @@ describe.each(databaseKinds)('callbacks to the app on $name', (kind) => {
       });
     });
 
+    it('does not hold again a callback already tried: one put back by callbacks retry goes at once', async () => {
+      receiver.behave(() => 'error');
+      deliver(300);
+      const name = await joinAndLeave(`${receiver.url}/retried`);
+      const [conference] = await t.database.db
+        .selectFrom('conferences')
+        .select('sid')
+        .where('account_sid', '=', t.account.sid)
+        .where('friendly_name', '=', name)
+        .execute();
+      const failed = () =>
+        listCallbacks(t.database.db, {
+          accountSid: t.account.sid,
+          conferenceSid: conference?.sid,
+          status: 'failed',
+          limit: 10,
+        });
+      await eventually(async () => (await failed()).length === 2, 'both callbacks given up');
+      const ids = (await failed()).map((callback) => callback.id);
+      await deliverer?.stop();
+      receiver.behave(() => 'ok');
+      deliver(60_000, 30_000);
+      for (const id of ids)
+        expect(await retryFailed(t.database.db, { accountSid: t.account.sid, id })).toBe(1);
+      await eventually(() => forRoom(name).length === 2, 'the retried callbacks, well inside the wait');
+    });
+
     it('sends them with the Sid Conclave minted once the wait is over, if the platform never names it', async () => {
       deliver(60_000, 1_000);
       const name = newRoom();

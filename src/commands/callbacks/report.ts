@@ -1,6 +1,6 @@
 // One callback as `conclave callbacks list` shows it: where it goes, what became of it, and when it is
-// tried next (or which earlier callback of its conference it waits behind, or that it is being sent now),
-// so that the retry schedule can be read off the list.
+// tried next (or which earlier callback of its conference it waits behind, that it waits for the platform to
+// name its conference, or that it is being sent now), so that the retry schedule can be read off the list.
 
 import { redactUrl } from '../../domain/callbacks.js';
 import type { CallbackRecord } from '../../store/callbacks.js';
@@ -15,7 +15,9 @@ export function formatCallback(c: CallbackRecord): string {
           ? 'pending, being sent'
           : c.waitingFor !== null
             ? `pending, after #${c.waitingFor}`
-            : `pending, next try ${c.nextAttemptAt?.toISOString()}`;
+            : c.heldUntil !== null
+              ? `pending, waiting for the platform's Sid until ${c.heldUntil.toISOString()}`
+              : `pending, next try ${c.nextAttemptAt?.toISOString()}`;
   return [
     `#${c.id}`,
     c.conferenceSid,
