@@ -212,6 +212,7 @@ export function callbacksFor(
       const label = ender ? next.participants[ender]?.label : null;
       emit('end', 'conference-end', data.conferenceSid, timeOf(data), {
         ...(data.reason ? { ReasonConferenceEnded: data.reason } : {}),
+        ...(data.reasonText ? { Reason: data.reasonText } : {}),
         ...(ender ? { CallSidEndingConference: ender } : {}),
         ...(label ? { ParticipantLabelEndingConference: label } : {}),
       });

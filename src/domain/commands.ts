@@ -110,6 +110,8 @@ export type EndConference = Command<
     callSidEndingConference: string | null;
     /** The platform's own time for the end, when it sent one. */
     reportedAt: string | null;
+    /** The platform's own words for the end (Twilio's free-text `Reason`), when it sent them. */
+    reasonText?: string | null;
   }
 >;
 

@@ -190,6 +190,8 @@ export type ConferenceEnded = Event<
     reason: ReasonConferenceEnded | null;
     callSidEndingConference: string | null;
     at: string;
+    /** The platform's own words for the end (Twilio's free-text `Reason`), where its conference-end gave them. */
+    reasonText?: string;
   } & ReportedTime
 >;
 

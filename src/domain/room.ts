@@ -394,7 +394,7 @@ function decideUpdate(command: UpdateParticipant, room: RoomState): Decision {
 }
 
 function decideEndConference(command: EndConference, room: RoomState): Decision {
-  const { reason, callSidEndingConference, conferenceSid, reportedAt } = command.data;
+  const { reason, callSidEndingConference, conferenceSid, reportedAt, reasonText = null } = command.data;
   const at = command.at;
   const located = locate(room, { conferenceSid, at: reportedAt });
   const settled = settle(located, room, at);
@@ -403,7 +403,14 @@ function decideEndConference(command: EndConference, room: RoomState): Decision 
     return {
       events: [
         ...settled.events,
-        ...endConference(live, reason, callSidEndingConference, Object.keys(live.participants), at),
+        ...endConference(
+          live,
+          reason,
+          callSidEndingConference,
+          Object.keys(live.participants),
+          at,
+          reasonText,
+        ),
       ],
     };
   }
@@ -498,6 +505,7 @@ function endConference(
   callSidEndingConference: string | null,
   remaining: string[],
   at: string,
+  reasonText: string | null = null,
 ): RoomEvent[] {
   // The call the platform names as ending the conference leaves when it did: last when it was the last to
   // go (and the app's conference-end then names it, with its label), first when its leaving ended it.
@@ -523,7 +531,16 @@ function endConference(
         },
       }),
     ),
-    { type: 'ConferenceEnded', data: { conferenceSid: live.sid, reason, callSidEndingConference, at } },
+    {
+      type: 'ConferenceEnded',
+      data: {
+        conferenceSid: live.sid,
+        reason,
+        callSidEndingConference,
+        at,
+        ...(reasonText !== null && { reasonText }),
+      },
+    },
   ];
 }
 

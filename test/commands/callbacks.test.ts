@@ -168,6 +168,8 @@ describe.each(databaseKinds)('callbacks to the app on $name', (kind) => {
       CallSidEndingConference: a,
       ParticipantLabelEndingConference: 'host',
     });
+    // Conclave decided this end itself: it makes up no free-text Reason in the platform's name.
+    expect(end?.params).not.toHaveProperty('Reason');
     // The platform's Sid names the conference once it has reported one; a callback sent before the report
     // arrived carries the Sid Conclave minted, which stays valid for ever.
     const row = await t.database.db
@@ -419,11 +421,14 @@ describe.each(databaseKinds)('callbacks to the app on $name', (kind) => {
       statusCallbackEvent: 'leave end',
     });
     await client().voice(ay, name, { participantLabel: 'ay' });
+    // Twilio's free-text Reason has no documented wording: whatever the platform wrote is passed on as is.
+    const words = 'Participant bee left the conference (as the platform put it)';
     await client().conference('conference-end', name, {
       SequenceNumber: '6',
       ReasonConferenceEnded: 'last-participant-left',
       CallSidEndingConference: bee,
       ParticipantLabelEndingConference: 'bee',
+      Reason: words,
     });
     await eventually(() => forRoom(name).length === 3, 'the leaves and the end');
     const got = forRoom(name);
@@ -436,6 +441,7 @@ describe.each(databaseKinds)('callbacks to the app on $name', (kind) => {
       ReasonConferenceEnded: 'last-participant-left',
       CallSidEndingConference: bee,
       ParticipantLabelEndingConference: 'bee',
+      Reason: words,
     });
   });
 

@@ -108,6 +108,15 @@ function update({ params, instance, sequenceNumber, now }: Reported): RoomComman
   };
 }
 
+/** Longer than any sentence a platform writes about an end: what is longer is not passed on. */
+const MAX_REASON_TEXT = 512;
+
+/** Twilio's free-text `Reason`, passed on to the app as the platform wrote it; its wording is not documented. */
+function reasonText(params: WebhookParams): string | null {
+  const text = params.text('Reason');
+  return text !== undefined && [...text].length <= MAX_REASON_TEXT ? text : null;
+}
+
 function end({ params, instance, now }: Reported): RoomCommand {
   return {
     type: 'EndConference',
@@ -118,6 +127,7 @@ function end({ params, instance, now }: Reported): RoomCommand {
       reason: params.text('ReasonConferenceEnded') ?? null,
       callSidEndingConference: params.sid('CallSidEndingConference', 'CA') ?? null,
       reportedAt: instance.at,
+      reasonText: reasonText(params),
     },
   };
 }
