@@ -12,7 +12,7 @@ export const callbacks: Command = {
 conclave callbacks list [--failed] [--account AC…] [--conference CF…] [--limit N]
 conclave callbacks retry [ID] [--account AC…]`,
   usage: 'Usage: conclave callbacks list|retry [options]',
-  environment: `${DATABASE_ENVIRONMENT}, CALLBACK_SID_WAIT (which callbacks the servers hold for the platform's Sid)`,
+  environment: `${DATABASE_ENVIRONMENT}, CALLBACK_SID_WAIT (for list: which callbacks the servers hold for the platform's Sid)`,
   async run(args) {
     const parsed = helpOr(
       args,

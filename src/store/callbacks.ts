@@ -164,15 +164,18 @@ export interface ClaimedCallback {
 }
 
 /**
- * Holds a callback while its conference has no platform Sid, until `sidWaitMs` after it was queued: by the
- * database's clock, as the claim's own `now()` is, so that no clock between the app and the database can
- * hold callbacks longer than the wait. A callback tried once already (put back by `callbacks retry`) has
- * waited: it is not held again.
+ * Whether the deliverer holds the callback `row` (an alias of `callbacks`) for its conference's platform Sid:
+ * never tried, its conference not named by the platform yet, and queued less than `sidWaitMs` ago. Counted by
+ * the database's clock, as the claim's own `now()` is, so that no clock between the app and the database can
+ * hold callbacks longer than the wait; a callback tried once already (put back by `callbacks retry`) has
+ * waited, and is not held again. The claim and the list ask the same question.
  */
-function waitingForSid(sidWaitMs: number) {
-  return sql`AND (h.enqueued_at <= now() - make_interval(secs => ${sidWaitMs / 1000}) OR h.attempts > 0
-    OR EXISTS (SELECT 1 FROM conferences n WHERE n.account_sid = h.account_sid
-      AND n.sid = h.conference_sid AND n.platform_sid IS NOT NULL))`;
+function heldForSid(row: 'h' | 'c', sidWaitMs: number) {
+  const r = sql.raw(row);
+  return sql<boolean>`(${r}.attempts = 0
+    AND ${r}.enqueued_at > now() - make_interval(secs => ${sidWaitMs / 1000})
+    AND NOT EXISTS (SELECT 1 FROM conferences n WHERE n.account_sid = ${r}.account_sid
+      AND n.sid = ${r}.conference_sid AND n.platform_sid IS NOT NULL))`;
 }
 
 /**
@@ -210,7 +213,7 @@ export async function claimCallbacks(
         SELECT h.account_sid, h.id FROM callbacks h
         WHERE h.status = 'pending' AND h.next_attempt_at <= now()
           AND (h.lease_until IS NULL OR h.lease_until < now())
-          ${sidWaitMs > 0 ? waitingForSid(sidWaitMs) : sql``}
+          ${sidWaitMs > 0 ? sql`AND NOT ${heldForSid('h', sidWaitMs)}` : sql``}
           AND NOT EXISTS (
             SELECT 1 FROM callbacks p
             WHERE p.account_sid = h.account_sid AND p.conference_sid = h.conference_sid
@@ -343,9 +346,8 @@ export async function listCallbacks(executor: Executor, filter: CallbackFilter):
       'c.last_error',
       'c.delivered_at',
       sql<boolean>`c.status = 'pending' AND c.lease_until > now()`.as('sending'),
-      // Until when the deliverer holds it for the platform's Sid, as claimCallbacks does with the same wait.
-      sql<Date | null>`CASE WHEN c.status = 'pending' AND c.attempts = 0 AND f.platform_sid IS NULL
-        AND c.enqueued_at + make_interval(secs => ${(filter.sidWaitMs ?? 0) / 1000}) > now()
+      // Until when the deliverer holds it for the platform's Sid, given the wait the servers run with.
+      sql<Date | null>`CASE WHEN c.status = 'pending' AND ${heldForSid('c', filter.sidWaitMs ?? 0)}
         THEN c.enqueued_at + make_interval(secs => ${(filter.sidWaitMs ?? 0) / 1000}) END`.as('held_until'),
       // The callback of its stream that it waits behind, as the deliverer sends a stream in order.
       sql<string | null>`(SELECT min(p.id) FROM callbacks p

@@ -60,6 +60,15 @@ export class WebhookParams {
     return value === '' ? undefined : value;
   }
 
+  /**
+   * As `text`, for words that only add to what the request says: a value that would be refused (sent
+   * twice, or holding a control character) is left out instead, so that it cannot cost the fact it came with.
+   */
+  textIfValid(name: string): string | undefined {
+    const value = this.values[name];
+    return typeof value === 'string' && value !== '' && isCarriable(value) ? value : undefined;
+  }
+
   /** The value as sent, empty included. */
   raw(name: string): string | undefined {
     const value = this.values[name];
@@ -110,7 +119,7 @@ export class WebhookParams {
    * rather than refused, so that an odd format cannot cost the fact it came with.
    */
   timestampIfValid(name: string): string | undefined {
-    const value = this.text(name);
+    const value = this.textIfValid(name);
     return value === undefined ? undefined : PROVIDER_TIME.read(value);
   }
 

@@ -15,7 +15,14 @@ import {
   webhookClient,
 } from './client.js';
 import { parseTwiml } from './parse-twiml.js';
-import { conferences, connectedCallSids, countRows, participants, snapshot } from './read-models.js';
+import {
+  conferences,
+  connectedCallSids,
+  countRows,
+  eventData,
+  participants,
+  snapshot,
+} from './read-models.js';
 
 describe.each(databaseKinds)('callbacks on $name', (kind) => {
   const t = useApp(kind);
@@ -70,14 +77,15 @@ describe.each(databaseKinds)('callbacks on $name', (kind) => {
     // The Timestamp only dates the hang-up for the app's callbacks: one in a format Conclave does not read
     // must not cost the hang-up itself (the call would stay in its conference until the reaper).
     it('a Timestamp that does not parse still ends the call', async () => {
-      const [leaving, staying] = [newCallSid(), newCallSid()];
-      const sid = await roomWith('odd timestamp', leaving, staying);
-      const form = client().callForm(leaving, { CallStatus: 'completed', Timestamp: 'last Tuesday' });
-      expect((await client().send({ path: '/webhooks/call-status', form, options: {} })).statusCode).toBe(
-        204,
-      );
-      expect(await participant(sid, leaving)).toMatchObject({ status: 'complete', left_reason: 'hung-up' });
-      expect(await connectedCallSids(t, sid)).toEqual([staying]);
+      for (const odd of ['last Tuesday', 'Mon, 30 Nov 2026\n10:00:00 +0000']) {
+        const [leaving, staying] = [newCallSid(), newCallSid()];
+        const sid = await roomWith(`odd timestamp ${odd.length}`, leaving, staying);
+        const form = client().callForm(leaving, { CallStatus: 'completed', Timestamp: odd });
+        const response = await client().send({ path: '/webhooks/call-status', form, options: {} });
+        expect(response.statusCode, odd).toBe(204);
+        expect(await participant(sid, leaving)).toMatchObject({ status: 'complete', left_reason: 'hung-up' });
+        expect(await connectedCallSids(t, sid)).toEqual([staying]);
+      }
     });
 
     it('the last call hanging up completes the conference', async () => {
@@ -321,6 +329,32 @@ describe.each(databaseKinds)('callbacks on $name', (kind) => {
       ]);
       expect(await connectedCallSids(t, sid)).toEqual([]);
       expect(await participant(sid, first)).toMatchObject({ left_reason: 'conference-ended' });
+    });
+
+    /** The platform's free-text Reason kept with the end of conference `sid`, if any. */
+    const endWords = async (sid: string) =>
+      (await eventData(t, 'ConferenceEnded')).find((data) => data.conferenceSid === sid)?.reasonText;
+
+    // Twilio's Reason is free text of no documented form: words Conclave cannot carry are left out, and the
+    // end they came with stands (a 4xx would lose it: the platform does not send it again).
+    it('conference-end keeps its free-text Reason, and stands without one that cannot be carried', async () => {
+      const cases = [
+        ['Ended by the host', 'Ended by the host'],
+        ['Ended\nby the host', undefined],
+        ['x'.repeat(513), undefined],
+      ] as const;
+      for (const [i, [words, kept]] of cases.entries()) {
+        const room = `free-text reason ${i}`;
+        const sid = await roomWith(room, newCallSid());
+        const response = await client().conference('conference-end', room, {
+          ReasonConferenceEnded: 'conference-ended-via-api',
+          Timestamp: endTime(),
+          Reason: words,
+        });
+        expect(response.statusCode, words).toBe(204);
+        expect(await conferences(t, room)).toEqual([expect.objectContaining({ status: 'completed' })]);
+        expect(await endWords(sid)).toBe(kept);
+      }
     });
 
     it('conference-end with a reason Conclave does not know completes the conference, the reason kept as sent', async () => {

@@ -23,15 +23,20 @@ export function participants(t: TestApp, conferenceSid: string) {
     .execute();
 }
 
-/** The JoinRejected events recorded for `callSid`: why a join was turned away. */
-export async function rejections(t: TestApp, callSid: string): Promise<Record<string, unknown>[]> {
+/** The data of the account's events of `type`, in no particular order. */
+export async function eventData(t: TestApp, type: string): Promise<Record<string, unknown>[]> {
   const rows = await t.database.db
     .selectFrom('events')
     .select('data')
     .where('account_sid', '=', t.account.sid)
-    .where('type', '=', 'JoinRejected')
+    .where('type', '=', type)
     .execute();
-  return rows.map((row) => row.data as Record<string, unknown>).filter((data) => data.callSid === callSid);
+  return rows.map((row) => row.data as Record<string, unknown>);
+}
+
+/** The JoinRejected events recorded for `callSid`: why a join was turned away. */
+export async function rejections(t: TestApp, callSid: string): Promise<Record<string, unknown>[]> {
+  return (await eventData(t, 'JoinRejected')).filter((data) => data.callSid === callSid);
 }
 
 export async function connectedCallSids(t: TestApp, conferenceSid: string): Promise<string[]> {

@@ -108,12 +108,15 @@ function update({ params, instance, sequenceNumber, now }: Reported): RoomComman
   };
 }
 
-/** Longer than any sentence a platform writes about an end: what is longer is not passed on. */
+/** Longer than any sentence a platform writes about an end: a longer one is left out, not cut. */
 const MAX_REASON_TEXT = 512;
 
-/** Twilio's free-text `Reason`, passed on to the app as the platform wrote it; its wording is not documented. */
+/**
+ * Twilio's free-text `Reason`, passed on to the app as the platform wrote it (its wording is not
+ * documented); one Conclave cannot carry is left out, and the end it came with stands.
+ */
 function reasonText(params: WebhookParams): string | null {
-  const text = params.text('Reason');
+  const text = params.textIfValid('Reason');
   return text !== undefined && [...text].length <= MAX_REASON_TEXT ? text : null;
 }
 
