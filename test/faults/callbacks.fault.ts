@@ -1,6 +1,7 @@
-// Callbacks through faults: three replicas deliver the account's events to its events URL while the app
-// first refuses them, then answers slowly; one replica is killed with -9 while callbacks are pending and
-// in flight, and PostgreSQL is restarted under them. At the end every callback the event log calls for has
+// Callbacks through faults: three replicas, holding each conference's callbacks for the platform's Sid
+// (CALLBACK_SID_WAIT), deliver the account's events to its events URL while the app first refuses them,
+// then answers slowly; one replica is killed with -9 while callbacks are pending and in flight, and
+// PostgreSQL is restarted under them. At the end every callback the event log calls for has
 // arrived (counted per conference by folding the log), each conference's in SequenceNumber order, each
 // validated with the official `twilio` package, and no callback was ever being sent twice at the same time.
 
@@ -28,6 +29,8 @@ import { Ledger, report } from './ledger.js';
 import { killHard, serve, tenant } from './servers.js';
 
 const REPLICAS = 3;
+/** The replicas hold a conference's callbacks for the platform's Sid, as a Twilio deployment would. */
+const SERVER_ENV = { CALLBACK_SID_WAIT: '2s' };
 
 /**
  * The callbacks each conference's events call for, by folding the log as the outbox does: the numbers of
@@ -120,7 +123,7 @@ describe.skipIf(postgresBin() === undefined)('callbacks through crashes, an outa
     receiver = app;
     app.behave(() => 'error');
     await setEventsUrl(database.db, account.sid, `${app.url}/events`);
-    for (let i = 0; i < REPLICAS; i++) servers.push(await serve(url));
+    for (let i = 0; i < REPLICAS; i++) servers.push(await serve(url, SERVER_ENV));
 
     let next = 0;
     const transport = httpTransport(() => (servers[next++ % servers.length] as RunningServer).address);
@@ -139,7 +142,7 @@ describe.skipIf(postgresBin() === undefined)('callbacks through crashes, an outa
     const inFlight = app.received.length;
     await eventually(() => app.received.length > inFlight, 'a callback in flight', 60_000);
     await killHard(servers[0] as RunningServer);
-    servers[0] = await serve(url);
+    servers[0] = await serve(url, SERVER_ENV);
 
     await ledger.acknowledgedAtLeast(80);
     await cluster.stop();
