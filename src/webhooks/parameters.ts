@@ -22,6 +22,13 @@ function isCarriable(value: string): boolean {
   return true;
 }
 
+/** Why parameter `name`'s form value cannot be taken as one value, or null when it can. */
+function refusal(name: string, value: string | string[]): string | null {
+  if (Array.isArray(value)) return `${name} is given ${value.length} times: expected it once`;
+  if (!isCarriable(value)) return `${name} holds a control character or an invalid code point`;
+  return null;
+}
+
 const MAX_NAME_LENGTH = 128;
 // What the platform puts in From and To: a number in E.164 (at most 16 characters), client:NAME (NAME at
 // most 256 characters: Twilio error 31105) or a SIP URI. Twice the longest documented form leaves room for
@@ -61,23 +68,21 @@ export class WebhookParams {
   }
 
   /**
-   * As `text`, for words that only add to what the request says: a value that would be refused (sent
-   * twice, or holding a control character) is left out instead, so that it cannot cost the fact it came with.
+   * As `text`, for words that only add to what the request says: a value `raw` would refuse (sent twice, or
+   * holding a control character) is left out instead, so that it cannot cost the fact it came with.
    */
   textIfValid(name: string): string | undefined {
     const value = this.values[name];
-    return typeof value === 'string' && value !== '' && isCarriable(value) ? value : undefined;
+    return typeof value === 'string' && refusal(name, value) === null && value !== '' ? value : undefined;
   }
 
   /** The value as sent, empty included. */
   raw(name: string): string | undefined {
     const value = this.values[name];
     if (value === undefined) return undefined;
-    if (Array.isArray(value)) throw badRequest(`${name} is given ${value.length} times: expected it once`);
-    if (!isCarriable(value)) {
-      throw badRequest(`${name} holds a control character or an invalid code point`);
-    }
-    return value;
+    const refused = refusal(name, value);
+    if (refused !== null) throw badRequest(refused);
+    return value as string;
   }
 
   /** A room name or a participant label: 1 to 128 characters, not all blank. */
