@@ -18,6 +18,7 @@ import { dashboard } from './dashboard/plugin.js';
 import { health } from './health.js';
 import { OneLinePerRequest } from './logging.js';
 import { metricsPlugin } from './metrics.js';
+import { parseQuery } from './query-string.js';
 import { readsOf } from './reads/index.js';
 import { UNAVAILABLE_MESSAGE, unavailable } from './refusals.js';
 import type { Database } from './store/database.js';
@@ -124,6 +125,8 @@ export async function buildApp({
     // (and scheme) behind a proxy, which the limits on failed logins count by.
     trustProxy: config.trustProxy,
     frameworkErrors: unroutable,
+    // Named rather than left to the default, so that the signature check reads a query as the routes do.
+    routerOptions: { querystringParser: parseQuery },
     logController: new OneLinePerRequest(),
   });
 

@@ -7,6 +7,7 @@
 
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { parse, stringify } from 'node:querystring';
+import { parseQuery } from './query-string.js';
 
 /** Form parameters as a form parser yields them: a repeated name gives an array. */
 export type FormParams = Record<string, string | string[] | undefined>;
@@ -61,11 +62,13 @@ export function urlSpellings(url: string): string[] {
   return unique(spellings.filter((spelling) => queryParameters(spelling) === parameters));
 }
 
-/** The query's name/value pairs, decoded and in a fixed order: what a form parser makes of it. */
+/** The query's name/value pairs, decoded as the routes decode them, in a fixed order. */
 function queryParameters(url: string): string {
   const start = url.indexOf('?');
   if (start === -1) return '';
-  const pairs = [...new URLSearchParams(url.slice(start + 1))].map(([name, value]) => `${name}=${value}`);
+  const pairs = Object.entries(parseQuery(url.slice(start + 1))).flatMap(([name, value]) =>
+    (Array.isArray(value) ? value : [value]).map((v) => JSON.stringify([name, v])),
+  );
   return JSON.stringify(pairs.sort());
 }
 
