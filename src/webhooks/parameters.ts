@@ -22,10 +22,12 @@ function isCarriable(value: string): boolean {
   return true;
 }
 
+const uncarriable = (name: string) => `${name} holds a control character or an invalid code point`;
+
 /** Why parameter `name`'s form value cannot be taken as one value, or null when it can. */
 function refusal(name: string, value: string | string[]): string | null {
   if (Array.isArray(value)) return `${name} is given ${value.length} times: expected it once`;
-  if (!isCarriable(value)) return `${name} holds a control character or an invalid code point`;
+  if (!isCarriable(value)) return uncarriable(name);
   return null;
 }
 
@@ -45,11 +47,19 @@ const ADDRESS: Check<string> = {
   read: (value) => ([...value].length <= MAX_ADDRESS_LENGTH ? value : undefined),
 };
 
+// Years PostgreSQL's timestamptz reads back as ISO 8601 writes them: it knows no year 0, and ISO writes a
+// year past 9999 with a sign and six digits.
+const FIRST_YEAR = 1;
+const LAST_YEAR = 9999;
+
 const PROVIDER_TIME: Check<string> = {
-  expected: 'a date and time such as Wed, 18 Aug 2010 20:20:06 +0000',
+  expected: `a date and time from year ${FIRST_YEAR} to ${LAST_YEAR} such as Wed, 18 Aug 2010 20:20:06 +0000`,
   read: (value) => {
     const ms = Date.parse(value);
-    return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+    if (Number.isNaN(ms)) return undefined;
+    const time = new Date(ms);
+    const year = time.getUTCFullYear();
+    return year >= FIRST_YEAR && year <= LAST_YEAR ? time.toISOString() : undefined;
   },
 };
 
@@ -107,11 +117,16 @@ export class WebhookParams {
     return this.checked(name, wholeNumber(min, max));
   }
 
-  /** The words of a list, space-separated in one value (as TwiML writes it) or repeated (as forms do). */
+  /**
+   * The words of a list, space-separated in one value (as TwiML writes it) or repeated (as forms do). A word
+   * holding a control character is refused, as `raw` refuses such a value: it could not be stored or told.
+   */
   words(name: string): string[] | undefined {
     const value = this.values[name];
     if (value === undefined) return undefined;
-    return (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(/[\s,]+/)).filter(Boolean);
+    const words = (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(/[\s,]+/)).filter(Boolean);
+    if (!words.every(isCarriable)) throw badRequest(uncarriable(name));
+    return words;
   }
 
   /** A provider time (RFC 2822 in Twilio's callbacks), as ISO 8601. */

@@ -91,6 +91,24 @@ const REFUSED: Refusal[] = [
     reason: 'FriendlyName holds a control',
   },
   {
+    // PostgreSQL's jsonb cannot hold a NUL, so the word could not even be recorded as the reason for refusing.
+    what: 'a control character in a statusCallbackEvent word',
+    query: [
+      ['FriendlyName', 'events'],
+      ['statusCallbackEvent', 'join \u0000'],
+    ],
+    reason: 'statusCallbackEvent holds a control character',
+  },
+  {
+    what: 'a control character in a recordingStatusCallbackEvent word',
+    query: [
+      ['FriendlyName', 'events'],
+      ['recordingStatusCallback', 'https://app.example/recordings'],
+      ['recordingStatusCallbackEvent', 'completed\u0000'],
+    ],
+    reason: 'recordingStatusCallbackEvent holds a control character',
+  },
+  {
     what: 'FriendlyName twice',
     query: [
       ['FriendlyName', 'a'],
