@@ -7,6 +7,8 @@ import type { EchoedParams } from './paging.js';
 import { parseBoolean, parseDay, parseEnum, parseSid, type QueryParams } from './parameters.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+// Nothing is dated after 9999 (where ISO 8601 and PostgreSQL part ways): a range ending later has no end.
+const AFTER_9999 = Date.UTC(10000, 0, 1);
 
 const CONFERENCE_STATUSES = ['init', 'in-progress', 'completed'] as const;
 const PARTICIPANT_STATUSES = ['queued', 'connecting', 'ringing', 'connected', 'complete', 'failed'] as const;
@@ -42,9 +44,10 @@ function dayRange(reader: Reader, field: 'DateCreated' | 'DateUpdated'): TimeRan
   const starts = [on, onOrAfter].filter((day) => day !== undefined);
   const ends = [on, onOrBefore].filter((day) => day !== undefined).map((day) => day + DAY_MS);
   if (starts.length === 0 && ends.length === 0) return undefined;
+  const before = Math.min(...ends);
   return {
     ...(starts.length > 0 ? { from: Math.max(...starts) } : {}),
-    ...(ends.length > 0 ? { before: Math.min(...ends) } : {}),
+    ...(before < AFTER_9999 ? { before } : {}),
   };
 }
 

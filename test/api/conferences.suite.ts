@@ -150,6 +150,12 @@ export function conferencesSuite(shared: TestApp): void {
       expect(await listed('?DateUpdated%3E=2026-11-26&Status=init')).toEqual([sids.alpha2]);
     });
 
+    it('takes the first and last days there are, on either database', async () => {
+      expect(await listed('?DateUpdated>=0001-01-01&DateUpdated<=9999-12-31')).toHaveLength(3);
+      expect(await listed('?DateUpdated=9999-12-31')).toEqual([]);
+      expect(await listed('?DateCreated=9999-12-31')).toEqual([]);
+    });
+
     it('filters by a participant’s CallSid or phone number (extension)', async () => {
       expect(await listed(`?CallSid=${callSid(1)}`)).toEqual([sids.alpha1]);
       expect(await listed(`?CallSid=${callSid(4)}`)).toEqual([sids.beta]);
@@ -216,6 +222,7 @@ export function conferencesSuite(shared: TestApp): void {
       ['DateUpdated=2026-1-1', 'DateUpdated'],
       ['DateUpdated<=2026-02-30', 'DateUpdated<'],
       ['DateUpdated%3E=', 'DateUpdated>'],
+      ['DateUpdated%3E=0000-01-01', 'DateUpdated>'],
       ['PageSize=0', 'PageSize'],
       ['PageSize=1001', 'PageSize'],
       ['PageSize=ten', 'PageSize'],

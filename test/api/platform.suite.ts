@@ -203,6 +203,10 @@ export function platformSuite(shared: TestApp): void {
         `${path(PLATFORM)}/Recordings.json?DateCreated%3E=${new Date(start + DAY).toISOString().slice(0, 10)}`,
       );
       expect(after.body.recordings.map((r) => r.sid)).toEqual([RE3]);
+      const until9999 = await client.json<{ recordings: { sid: string }[] } & List>(
+        `${path(PLATFORM)}/Recordings.json?DateCreated%3C=9999-12-31`,
+      );
+      expect(until9999.body.recordings).toHaveLength(3);
       const first = await client.json<{ recordings: { sid: string }[] } & List>(
         `${path(minted)}/Recordings.json?PageSize=2`,
       );
