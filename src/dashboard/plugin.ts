@@ -218,7 +218,8 @@ export const dashboard: FastifyPluginAsync<DashboardOptions> = async (
       const head = await reads.feedHead();
       const view = isSid('CF', sid) ? await readConference(reads, account.sid, sid) : undefined;
       if (!view) return sendPage(reply, notFoundPage(account), 404);
-      return sendPage(reply, conferencePage(account, view, feedPath(head, sid), new Date()));
+      // The feed knows a conference by the Sid Conclave minted, whichever Sid the path names.
+      return sendPage(reply, conferencePage(account, view, feedPath(head, view.conference.sid), new Date()));
     }),
   );
 

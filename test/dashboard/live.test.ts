@@ -150,6 +150,33 @@ describe.each(databaseKinds)('the live feed on $name', (kind) => {
     });
   });
 
+  it("follows a conference on its page by the platform's Sid, which the dashboard links to", async () => {
+    const hooks = webhookClient(t);
+    const room = 'Reported';
+    const [first, second] = [callSid(30), callSid(31)];
+    for (const call of [first, second]) expect((await hooks.voice(call, room)).statusCode).toBe(200);
+    expect((await hooks.participant('participant-join', room, first, 1)).statusCode).toBe(204);
+    const minted = await conferenceSidOf(t.database, t.account.sid, room);
+    const platform = (
+      await t.database.db
+        .selectFrom('conferences')
+        .select('platform_sid')
+        .where('sid', '=', minted)
+        .executeTakeFirstOrThrow()
+    ).platform_sid;
+    expect(platform).toMatch(/^CF[0-9a-f]{32}$/);
+    const feed = await feedOf(address, `/conferences/${platform}`, cookie);
+    expect((await hooks.participant('participant-mute', room, second, 2, { muted: true })).statusCode).toBe(
+      204,
+    );
+    const stream = await openEventStream(feed, { cookie });
+    const received = await stream.waitFor((messages) =>
+      changes(messages).some((m) => m.type === 'ParticipantUpdated'),
+    );
+    stream.close();
+    expect(changes(received).at(-1)).toMatchObject({ type: 'ParticipantUpdated', conferenceSid: minted });
+  });
+
   it('refuses a malformed cursor or conference, and anyone without a session', async () => {
     const status = async (path: string, headers: Record<string, string> = { cookie }) =>
       (await fetch(address + path, { headers })).status;
