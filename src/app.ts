@@ -97,6 +97,8 @@ function unroutable(error: FastifyError, request: FastifyRequest, reply: Fastify
 
 /** Webhook bodies are small forms; anything far larger is a mistake or an attack. */
 const BODY_LIMIT = 64 * 1024;
+// A participant label's longest form (128 characters, as a webhook takes it) percent-encoded, with `.json`.
+const MAX_LABEL_IN_PATH = 128 * 4 * 3 + '.json'.length;
 
 export async function buildApp({
   config,
@@ -125,8 +127,13 @@ export async function buildApp({
     // (and scheme) behind a proxy, which the limits on failed logins count by.
     trustProxy: config.trustProxy,
     frameworkErrors: unroutable,
-    // Named rather than left to the default, so that the signature check reads a query as the routes do.
-    routerOptions: { querystringParser: parseQuery },
+    routerOptions: {
+      // Named rather than left to the default, so that the signature check reads a query as the routes do.
+      querystringParser: parseQuery,
+      // A participant is fetched by its label in place of its CallSid: each of its characters may be four
+      // bytes of UTF-8, each escaped as three characters.
+      maxParamLength: MAX_LABEL_IN_PATH,
+    },
     logController: new OneLinePerRequest(),
   });
 

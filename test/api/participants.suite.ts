@@ -77,6 +77,22 @@ export function participantsSuite(shared: TestApp): void {
       expect(host.body).toEqual((await client.json(`${path(standup)}/Participants/${ca(10)}.json`)).body);
     });
 
+    it('fetches a participant by a label of the longest kind a webhook takes, 128 characters', async () => {
+      const c = commands(new Clock(start + 60_000));
+      const labels = ['l'.repeat(128), '𝄞'.repeat(128)];
+      await apply(
+        t.database,
+        t.account.sid,
+        labels.map((label, i) => c.join(ca(40 + i), 'long labels', { label })),
+      );
+      const room = await conferenceSidOf(t.database, t.account.sid, 'long labels');
+      for (const [i, label] of labels.entries()) {
+        const byLabel = await client.json(`${path(room)}/Participants/${encodeURIComponent(label)}.json`);
+        expect(byLabel.status).toBe(200);
+        expect(byLabel.body).toMatchObject({ call_sid: ca(40 + i), label });
+      }
+    });
+
     it('lists the participants connected now, newest first, as Twilio does', async () => {
       expect(await listed(standup)).toEqual([ca(13), ca(12), ca(11), ca(10)]);
       expect(await listed(done)).toEqual([]);
