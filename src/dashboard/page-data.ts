@@ -13,6 +13,8 @@ const LIVE_SHOWN = 100;
 const COMPLETED_SHOWN = 20;
 const FOUND_SHOWN = 50;
 const TIMELINE_SHOWN = 1000;
+// Those who left a conference pile up without bound in a long-lived room; the page shows the latest.
+const LEFT_SHOWN = 100;
 
 async function withCounts(reads: Reads, accountSid: string, conferences: ConferenceSummary[]) {
   const counts = await reads.participantCounts(
@@ -30,10 +32,9 @@ export async function readOverview(reads: Reads, accountSid: string): Promise<Ov
     reads.recentlyCompleted(accountSid, COMPLETED_SHOWN),
   ]);
   const shown = live.slice(0, LIVE_SHOWN);
-  const present = await reads.participantsOf(
+  const present = await reads.connectedParticipants(
     accountSid,
     shown.map((c) => c.sid),
-    true,
   );
   return {
     live: shown.map((conference) => ({
@@ -81,13 +82,14 @@ export async function readConference(
   if (!conference) return undefined;
   // The path may name either Sid; rows, events and callbacks are kept under the minted one.
   const [participants, events, callbacks] = await Promise.all([
-    reads.participantsOf(accountSid, [conference.sid], false),
+    reads.conferenceParticipants(accountSid, conference.sid, LEFT_SHOWN),
     reads.conferenceEvents(accountSid, conference.sid, { size: TIMELINE_SHOWN, cursor: null }),
     reads.conferenceCallbacks(accountSid, conference.sid),
   ]);
   const narrator = new Narrator();
   // Names from the read model cover calls whose join is older than the events shown.
-  for (const participant of participants) narrator.name(participant.callSid, participantName(participant));
+  for (const participant of [...participants.present, ...participants.left])
+    narrator.name(participant.callSid, participantName(participant));
   const timeline = [...(events?.items ?? [])].reverse().map((stored) => ({
     id: stored.id,
     at: stored.recordedAt,

@@ -88,18 +88,8 @@ export interface ParticipantSummary {
   leftReason: string | null;
 }
 
-/**
- * The participants of these conferences, in the order they joined; only those still connected when
- * `connectedOnly`, since those who left pile up in a long-lived conference.
- */
-export async function participantsOf(
-  executor: Kysely<ReadDB>,
-  accountSid: string,
-  conferenceSids: readonly string[],
-  connectedOnly: boolean,
-): Promise<ParticipantSummary[]> {
-  if (conferenceSids.length === 0) return [];
-  let query = executor
+function participantSummaries(executor: Kysely<ReadDB>, accountSid: string) {
+  return executor
     .selectFrom('participants')
     .select([
       'conferenceSid',
@@ -117,16 +107,68 @@ export async function participantsOf(
       'dateLeft',
       'leftReason',
     ])
-    .where('accountSid', '=', accountSid)
-    .where('conferenceSid', 'in', conferenceSids);
-  if (connectedOnly) query = query.where('status', '=', 'connected');
-  const rows = await query.orderBy('dateCreated').orderBy('callSid').execute();
-  return rows.map(({ fromNumber, toNumber, status, ...row }) => ({
-    ...row,
-    from: fromNumber,
-    to: toNumber,
-    connected: status === 'connected',
-  }));
+    .where('accountSid', '=', accountSid);
+}
+
+type SummaryRow = Awaited<ReturnType<ReturnType<typeof participantSummaries>['execute']>>[number];
+
+const summaryOf = ({ fromNumber, toNumber, status, ...row }: SummaryRow): ParticipantSummary => ({
+  ...row,
+  from: fromNumber,
+  to: toNumber,
+  connected: status === 'connected',
+});
+
+/** The participants connected now to these conferences, in the order they joined. */
+export async function connectedParticipants(
+  executor: Kysely<ReadDB>,
+  accountSid: string,
+  conferenceSids: readonly string[],
+): Promise<ParticipantSummary[]> {
+  if (conferenceSids.length === 0) return [];
+  const rows = await participantSummaries(executor, accountSid)
+    .where('conferenceSid', 'in', conferenceSids)
+    .where('status', '=', 'connected')
+    .orderBy('dateCreated')
+    .orderBy('callSid')
+    .execute();
+  return rows.map(summaryOf);
+}
+
+export interface ConferenceParticipants {
+  /** Those connected now, in the order they joined. */
+  present: ParticipantSummary[];
+  /** Of those who left, the last to join (at most the number asked for), in the order they joined. */
+  left: ParticipantSummary[];
+  /** How many left in all: they pile up in a long-lived conference. */
+  leftCount: number;
+}
+
+/** Who is in one conference now, and the latest of those who left it. */
+export async function conferenceParticipants(
+  executor: Kysely<ReadDB>,
+  accountSid: string,
+  conferenceSid: string,
+  leftShown: number,
+): Promise<ConferenceParticipants> {
+  const [present, left, counted] = await Promise.all([
+    connectedParticipants(executor, accountSid, [conferenceSid]),
+    participantSummaries(executor, accountSid)
+      .where('conferenceSid', '=', conferenceSid)
+      .where('status', '!=', 'connected')
+      .orderBy('dateCreated', 'desc')
+      .orderBy('callSid', 'desc')
+      .limit(leftShown)
+      .execute(),
+    executor
+      .selectFrom('participants')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('accountSid', '=', accountSid)
+      .where('conferenceSid', '=', conferenceSid)
+      .where('status', '!=', 'connected')
+      .executeTakeFirstOrThrow(),
+  ]);
+  return { present, left: left.reverse().map(summaryOf), leftCount: Number(counted.n) };
 }
 
 /** How many calls took part in each of these conferences. */

@@ -16,12 +16,14 @@ import type { DB } from '../store/schema.js';
 import { camelCased } from './camel-case.js';
 import { type Distribution, distribution, type LoadPoint, loadSeries, type Span } from './charts.js';
 import {
+  type ConferenceParticipants,
   type ConferenceSummary,
+  conferenceParticipants,
   conferencesNamed,
+  connectedParticipants,
   liveConferences,
   type ParticipantSummary,
   participantCounts,
-  participantsOf,
   recentlyCompletedConferences,
 } from './dashboard.js';
 import { liveCounts } from './live-counts.js';
@@ -81,11 +83,12 @@ export interface Reads {
   conferencesNamed(accountSid: string, text: string, limit: number): Promise<ConferenceSummary[]>;
   liveConferences(accountSid: string, limit: number): Promise<ConferenceSummary[]>;
   recentlyCompleted(accountSid: string, limit: number): Promise<ConferenceSummary[]>;
-  participantsOf(
+  connectedParticipants(accountSid: string, conferenceSids: readonly string[]): Promise<ParticipantSummary[]>;
+  conferenceParticipants(
     accountSid: string,
-    conferenceSids: readonly string[],
-    connectedOnly: boolean,
-  ): Promise<ParticipantSummary[]>;
+    conferenceSid: string,
+    leftShown: number,
+  ): Promise<ConferenceParticipants>;
   participantCounts(accountSid: string, conferenceSids: readonly string[]): Promise<Map<string, number>>;
   feedHead(): Promise<FeedCursor>;
   feed(query: FeedQuery): Promise<FeedEvent[]>;
@@ -124,8 +127,9 @@ export function readsOf(db: Kysely<DB>): Reads {
     conferencesNamed: (accountSid, text, limit) => conferencesNamed(read, accountSid, text, limit),
     liveConferences: (accountSid, limit) => liveConferences(read, accountSid, limit),
     recentlyCompleted: (accountSid, limit) => recentlyCompletedConferences(read, accountSid, limit),
-    participantsOf: (accountSid, sids, connectedOnly) =>
-      participantsOf(read, accountSid, sids, connectedOnly),
+    connectedParticipants: (accountSid, sids) => connectedParticipants(read, accountSid, sids),
+    conferenceParticipants: (accountSid, sid, leftShown) =>
+      conferenceParticipants(read, accountSid, sid, leftShown),
     participantCounts: (accountSid, sids) => participantCounts(read, accountSid, sids),
     feedHead: () => feedHead(db),
     feed: (query) => readFeed(db, query),
@@ -148,7 +152,7 @@ export type { FeedCursor, FeedEvent } from '../store/feed.js';
 export { compareCursors, formatCursor, parseCursor } from '../store/feed.js';
 export type { Bucket, Distribution, LoadPoint, ParticipantBar, Span } from './charts.js';
 export { participantBars } from './charts.js';
-export type { ConferenceSummary, ParticipantSummary } from './dashboard.js';
+export type { ConferenceParticipants, ConferenceSummary, ParticipantSummary } from './dashboard.js';
 export type { Conference, ConferenceEvent, ParticipantRecord, Recording } from './models.js';
 export type {
   ConferenceFilter,

@@ -4,6 +4,7 @@
 import type { Account } from '../../domain/account.js';
 import {
   type CallbackCounts,
+  type ConferenceParticipants,
   type ConferenceSummary,
   type ParticipantBar,
   type ParticipantSummary,
@@ -27,7 +28,7 @@ export interface TimelineEntry {
 
 export interface ConferenceView {
   conference: ConferenceSummary;
-  participants: ParticipantSummary[];
+  participants: ConferenceParticipants;
   timeline: TimelineEntry[];
   /** Whether older events exist than the timeline shows. */
   earlier: boolean;
@@ -43,10 +44,13 @@ function left(participant: ParticipantSummary) {
 }
 
 export function conferencePage(account: Account, view: ConferenceView, feed: string, now: Date): string {
-  const { conference, participants, timeline, earlier, bars } = view;
-  const names = new Map(participants.map((p) => [p.callSid, participantName(p)]));
-  const present = participants.filter((p) => p.connected);
-  const gone = participants.filter((p) => !p.connected);
+  const { conference, timeline, earlier, bars } = view;
+  const { present, left: gone, leftCount } = view.participants;
+  const byCall = new Map([...present, ...gone].map((p) => [p.callSid, p]));
+  const nameOf = (callSid: string) => {
+    const participant = byCall.get(callSid);
+    return participant && participantName(participant);
+  };
   return page({
     title: conference.friendlyName,
     account,
@@ -60,17 +64,18 @@ export function conferencePage(account: Account, view: ConferenceView, feed: str
   ${
     present.length === 0
       ? html`<p class="empty">Nobody is connected.</p>`
-      : html`<ul class="people">${present.map((p) => participantItem(p, participants, html`<span class="call">${p.callSid}</span>`))}</ul>`
+      : html`<ul class="people">${present.map((p) => participantItem(p, byCall, html`<span class="call">${p.callSid}</span>`))}</ul>`
   }
-  <h2>Left (${gone.length})</h2>
-  ${gone.length === 0 ? html`<p class="empty">Nobody has left.</p>` : html`<ul class="people">${gone.map((p) => participantItem(p, participants, left(p)))}</ul>`}
+  <h2>Left (${leftCount})</h2>
+  ${leftCount > gone.length ? html`<p class="note">The last ${gone.length} to join are shown.</p>` : ''}
+  ${gone.length === 0 ? html`<p class="empty">Nobody has left.</p>` : html`<ul class="people">${gone.map((p) => participantItem(p, byCall, left(p)))}</ul>`}
 </section>
 <section id="callbacks" aria-labelledby="callbacks-heading">
   <h2 id="callbacks-heading">Callbacks to the app</h2>
   ${callbackHealth(view.callbacks, 'This conference asked for no callbacks.')}
 </section>
 <section id="participant-chart" data-live-region aria-label="Participants over time">
-  ${bars.length === 0 ? '' : timelineChart('stays', bars, (b) => names.get(b.callSid) ?? b.label ?? b.callSid, now)}
+  ${bars.length === 0 ? '' : timelineChart('stays', bars, (b) => nameOf(b.callSid) ?? b.label ?? b.callSid, now)}
 </section>
 <section id="timeline" data-live-region aria-labelledby="timeline-heading">
   <h2 id="timeline-heading">Timeline</h2>

@@ -35,14 +35,14 @@ export function participantName(participant: ParticipantSummary): string {
 
 /**
  * A participant with their number where a label names them, and a mark for each flag that is on; a coach's
- * mark names whom they coach when `others` (the rest of the conference) holds them.
+ * mark names whom they coach when `others` (the rest of the conference, by CallSid) holds them.
  */
 export function participantItem(
   participant: ParticipantSummary,
-  others: ParticipantSummary[],
+  others: ReadonlyMap<string, ParticipantSummary>,
   detail: Html | string = '',
 ): Html {
-  const coached = others.find((other) => other.callSid === participant.callSidToCoach);
+  const coached = participant.callSidToCoach === null ? undefined : others.get(participant.callSidToCoach);
   const marks = flagMarks(participant, coached ? participantName(coached) : null);
   return html`<li data-call="${participant.callSid}">
   <span class="who">${participantName(participant)}</span>
@@ -58,13 +58,14 @@ function plural(n: number, one: string): string {
 
 /** A live conference as a card: its room, status, how long it has run, and who is in it now. */
 export function liveCard(conference: ConferenceSummary, present: ParticipantSummary[], now: Date): Html {
+  const byCall = new Map(present.map((p) => [p.callSid, p]));
   return html`<li class="card" data-conference="${conference.sid}">
   <h3><a href="${conferencePath(shownSid(conference))}">${conference.friendlyName}</a></h3>
   <p class="meta">${statusBadge(conference.status)} ${lifetime(conference, now)} · ${plural(present.length, 'participant')}</p>
   ${
     present.length === 0
       ? html`<p class="empty">Nobody is connected.</p>`
-      : html`<ul class="people" aria-label="Participants of ${conference.friendlyName}">${present.map((p) => participantItem(p, present))}</ul>`
+      : html`<ul class="people" aria-label="Participants of ${conference.friendlyName}">${present.map((p) => participantItem(p, byCall))}</ul>`
   }
 </li>`;
 }
