@@ -176,8 +176,8 @@ export async function startServer(
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      await Promise.all([reaper.stop(), upkeepLoop.stop(), deliverer.stop()]);
-      await app.close();
+      // The listener stops at once, answering 503 to what arrives meanwhile, while the loops stop.
+      await Promise.all([app.close(), reaper.stop(), upkeepLoop.stop(), deliverer.stop()]);
       await database.close();
     })();
     return closing;

@@ -2,6 +2,9 @@
 // is not, and the process exits 0.
 
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { sql } from 'kysely';
 import twilio from 'twilio';
 import { describe, expect, it } from 'vitest';
 import { startCli } from '../helpers/cli.js';
@@ -11,8 +14,8 @@ const PUBLIC_URL = 'https://conclave.test';
 const SID = `AC${randomBytes(16).toString('hex')}`;
 const TOKEN = randomBytes(16).toString('hex');
 
-async function sendJoin(address: string, callSid: string): Promise<number | 'refused'> {
-  const path = `/webhooks/voice?FriendlyName=${encodeURIComponent(`drain ${callSid.slice(-1)}`)}`;
+async function sendJoin(address: string, callSid: string, query = ''): Promise<number | 'refused'> {
+  const path = `/webhooks/voice?FriendlyName=${encodeURIComponent(`drain ${callSid.slice(-1)}`)}${query}`;
   const form = {
     AccountSid: SID,
     ApiVersion: '2010-04-01',
@@ -76,6 +79,42 @@ describe.skipIf(!postgresKind)('graceful shutdown under load', () => {
       // Refused cleanly: a 503 while closing, or no connection at all; never a 500.
       expect(turnedAway.every(([, status]) => status === 503 || status === 'refused')).toBe(true);
     } finally {
+      await database.drop();
+    }
+  });
+
+  it('cuts a callback to an app that does not answer short, to go again at once, and still exits 0', async () => {
+    const database = await (postgresKind as NonNullable<typeof postgresKind>).create();
+    // An app that takes the callback's request and never answers it.
+    let arrived: () => void = () => {};
+    const reached = new Promise<void>((resolve) => (arrived = resolve));
+    const app = createServer(() => arrived());
+    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+    try {
+      const server = await startCli({
+        DATABASE_URL: database.url as string,
+        PUBLIC_URL,
+        TWILIO_ACCOUNT_SID: SID,
+        TWILIO_AUTH_TOKEN: TOKEN,
+      });
+      const statusCallback = `http://127.0.0.1:${(app.address() as AddressInfo).port}/conference`;
+      const query = `&statusCallback=${encodeURIComponent(statusCallback)}&statusCallbackEvent=join`;
+      expect(await sendJoin(server.address, `CA${randomBytes(16).toString('hex')}`, query)).toBe(200);
+      await reached;
+      // Before, the shutdown waited out the request's 10 s, past its own deadline, and exited 1.
+      expect(await server.stop()).toBe(0);
+
+      const callbacks = await database.db
+        .selectFrom('callbacks')
+        .select(['status', 'attempts', 'last_error'])
+        .select(sql<boolean>`next_attempt_at <= now()`.as('due'))
+        .execute();
+      expect(callbacks).toEqual([
+        { status: 'pending', attempts: 1, last_error: 'cut short by a shutdown', due: true },
+      ]);
+    } finally {
+      app.closeAllConnections();
+      app.close();
       await database.drop();
     }
   });

@@ -54,7 +54,7 @@ export interface DelivererOptions {
 export interface Deliverer {
   /** Looks for work now rather than at the next poll. */
   wake(): void;
-  /** Stops claiming; waits for the requests in flight (each bounded by the timeout) and records them. */
+  /** Stops claiming, cuts the requests in flight short and records them, to go again at once. */
   stop(): Promise<void>;
 }
 
@@ -80,6 +80,10 @@ export function startCallbackDeliverer(db: Kysely<DB>, options: DelivererOptions
   let timer: NodeJS.Timeout | undefined;
   let passes: Promise<void> | undefined;
   let wanted = false;
+  // Stopping cuts the requests in flight short rather than waiting out their timeouts, which a shutdown's
+  // deadline would not allow: each is recorded to go again at once, here after a restart or at another
+  // replica, never lost.
+  const stopping = new AbortController();
 
   const send = async (callback: ClaimedCallback): Promise<AttemptOutcome> => {
     const failed = (status: number | null, error: string): AttemptOutcome => ({
@@ -91,7 +95,7 @@ export function startCallbackDeliverer(db: Kysely<DB>, options: DelivererOptions
     });
     try {
       // Redirects are not followed: the app's URL is the one it named, not wherever it points next.
-      const status = await transmit(callbackRequest(callback), timeoutMs);
+      const status = await transmit(callbackRequest(callback), timeoutMs, stopping.signal);
       if (status >= 200 && status < 300) {
         return { claimed: callback, delivered: true, status, error: null, retryInMs: 0 };
       }
@@ -100,6 +104,7 @@ export function startCallbackDeliverer(db: Kysely<DB>, options: DelivererOptions
         status >= 300 && status < 400 ? `HTTP ${status}: redirect not followed` : `HTTP ${status}`,
       );
     } catch (failure) {
+      if (stopping.signal.aborted) return { ...failed(null, 'cut short by a shutdown'), retryInMs: 0 };
       return failed(null, describe(failure));
     }
   };
@@ -179,6 +184,7 @@ export function startCallbackDeliverer(db: Kysely<DB>, options: DelivererOptions
     async stop() {
       stopped = true;
       clearTimeout(timer);
+      stopping.abort();
       await passes;
       await Promise.all(inFlight);
       await record().catch((error: unknown) => {

@@ -17,9 +17,9 @@ const agents: Record<string, http.Agent> = {
 /**
  * Sends the request and resolves with the answer's status. No redirect is followed; the body is drained
  * unread so that the connection can serve again. Rejects on a refused or broken connection, with a
- * `TimeoutError` when the answer has not come whole within `timeoutMs`.
+ * `TimeoutError` when the answer has not come whole within `timeoutMs`, and when `signal` aborts.
  */
-export function transmit(request: CallbackRequest, timeoutMs: number): Promise<number> {
+export function transmit(request: CallbackRequest, timeoutMs: number, signal?: AbortSignal): Promise<number> {
   return new Promise((resolve, reject) => {
     const url = new URL(request.url);
     const { method, headers, body } = request.init;
@@ -30,6 +30,7 @@ export function transmit(request: CallbackRequest, timeoutMs: number): Promise<n
         method,
         headers: body === undefined ? headers : { ...headers, 'content-length': Buffer.byteLength(body) },
         agent: agents[url.protocol],
+        signal,
       },
       (response) => {
         resolve(response.statusCode ?? 0);
