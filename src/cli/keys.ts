@@ -42,8 +42,9 @@ type KeysRequest =
   | { action: 'revoke'; keySid: string };
 
 /**
- * What `action`, the key Sid `given` after it and the options ask for; the account defaults to
- * `defaultAccount` (TWILIO_ACCOUNT_SID), named as such when it is what is wrong.
+ * What `action`, the key Sid `given` after it and the options ask for; the account a key is created for
+ * defaults to `defaultAccount` (TWILIO_ACCOUNT_SID), named as such when it is what is wrong. A list is of
+ * every account's keys unless `--account` says whose.
  */
 function keysRequest(
   action: KeysRequest['action'],
@@ -51,7 +52,7 @@ function keysRequest(
   values: KeyOptions,
   defaultAccount: string | undefined,
 ): KeysRequest {
-  const accountText = values.account ?? defaultAccount;
+  const accountText = values.account ?? (action === 'create' ? defaultAccount : undefined);
   if (accountText !== undefined && !isSid('AC', accountText))
     throw new UsageError(
       `${values.account === undefined ? 'TWILIO_ACCOUNT_SID' : '--account'} must be AC followed by 32 hexadecimal digits`,
@@ -98,7 +99,7 @@ async function runKeys(executor: Executor, request: KeysRequest): Promise<string
 export const keys: Command = {
   summary: KEYS_HELP,
   usage: 'Usage: conclave keys create|list|revoke [options]',
-  environment: `${DATABASE_ENVIRONMENT}, TWILIO_ACCOUNT_SID (the account --account defaults to)`,
+  environment: `${DATABASE_ENVIRONMENT}, TWILIO_ACCOUNT_SID (the account a key is created for, unless --account names one)`,
   async run(args) {
     const parsed = helpOr(args, this, { name: { type: 'string' }, account: { type: 'string' } }, 2);
     if (!parsed) return 0;

@@ -39,7 +39,16 @@ describe('conclave keys on the embedded database', { timeout: 120_000 }, () => {
       listed.stdout,
     );
 
-    expect((await runCli(['keys', 'revoke', sid ?? ''], env)).code).toBe(0);
+    // TWILIO_ACCOUNT_SID names the account a key is created for, and nothing else: not whose keys are
+    // listed, nor whether a key may be revoked (a deployment's environment always holds it).
+    const other = `AC${'f'.repeat(32)}`;
+    expect((await runCli(['keys', 'list'], { ...env, TWILIO_ACCOUNT_SID: other })).stdout).toBe(
+      listed.stdout,
+    );
+    expect((await runCli(['keys', 'list'], { ...env, TWILIO_ACCOUNT_SID: 'bad' })).stdout).toBe(
+      listed.stdout,
+    );
+    expect((await runCli(['keys', 'revoke', sid ?? ''], { ...env, TWILIO_ACCOUNT_SID: 'bad' })).code).toBe(0);
     expect((await runCli(['keys', 'list'], env)).stdout).toMatch(
       new RegExp(`^${sid}  .*  revoked \\S+  Billing app$`, 'm'),
     );
