@@ -144,10 +144,17 @@ function parsePublicUrl(value: string | undefined, host: string, port: number): 
     value,
     `is '${shown}': expected an http(s) URL such as https://conclave.example.com`,
   );
-  if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.search || parsed.hash) {
+  // The raw text, not the parsed URL, is what TwiML and signatures use: a bare `?` or `#` (which the parsed
+  // URL drops) and surrounding blanks (which it trims) would be kept there.
+  if (
+    (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') ||
+    /[?#\s]/.test(value) ||
+    parsed.search ||
+    parsed.hash
+  ) {
     throw new ConfigError(
       'PUBLIC_URL',
-      `is '${shown}': expected an http(s) URL with no query or fragment, such as https://conclave.example.com`,
+      `is '${shown}': expected an http(s) URL with no query, fragment or blank, such as https://conclave.example.com`,
     );
   }
   return value.replace(/\/+$/, '');

@@ -123,7 +123,10 @@ describe('configuration from the environment', () => {
       /^TWILIO_AUTH_TOKEN has 12 characters: expected 32 hexadecimal digits$/,
     ],
     [{ PUBLIC_URL: 'ftp://example.com' }, /^PUBLIC_URL is 'ftp:\/\/example.com': expected an http\(s\) URL/],
-    [{ PUBLIC_URL: 'https://example.com/?a=1' }, /^PUBLIC_URL .*no query or fragment/],
+    [{ PUBLIC_URL: 'https://example.com/?a=1' }, /^PUBLIC_URL .*no query, fragment or blank/],
+    [{ PUBLIC_URL: 'http://127.0.0.1:4790?' }, /^PUBLIC_URL .*no query, fragment or blank/],
+    [{ PUBLIC_URL: 'https://example.com#' }, /^PUBLIC_URL .*no query, fragment or blank/],
+    [{ PUBLIC_URL: ' https://example.com' }, /^PUBLIC_URL .*no query, fragment or blank/],
     [
       { PUBLIC_URL: 'https://admin:S3cret@example.com#x' },
       /^PUBLIC_URL carries a user name or password: expected the URL alone, such as https:\/\/conclave.example.com$/,
