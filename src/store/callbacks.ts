@@ -1,7 +1,7 @@
 // The outbox of callbacks to the app: the checkpoint that says how far it was filled from the event log,
 // the fold's state per conference, and the rows themselves with their claims (leases) and outcomes.
 
-import { sql, type Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { CallbackConference } from '../domain/callbacks.js';
 import type { Executor } from './executor.js';
 import { FEED_START, type FeedCursor } from './feed.js';
@@ -136,14 +136,46 @@ export async function accountEventsUrl(executor: Executor, accountSid: string): 
   return row?.events_url ?? null;
 }
 
-/** Sets or (with null) clears the account's sink; false when there is no such account. */
-export async function setEventsUrl(executor: Executor, accountSid: string, url: string | null) {
-  const result = await executor
-    .updateTable('accounts')
-    .set({ events_url: url })
-    .where('account_sid', '=', accountSid)
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+/**
+ * Sets or (with null) clears the account's sink; false when there is no such account. The callbacks queued
+ * for the sink and not yet delivered follow it: to the new URL, in their order, or, once it is cleared,
+ * recorded as failed and never sent. The account's fill waits meanwhile, so that none is queued for the old
+ * URL after they have moved.
+ */
+export async function setEventsUrl(db: Kysely<DB>, accountSid: string, url: string | null): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const result = await trx
+      .updateTable('accounts')
+      .set({ events_url: url })
+      .where('account_sid', '=', accountSid)
+      .executeTakeFirst();
+    if (result.numUpdatedRows === 0n) return false;
+    await trx
+      .insertInto('callback_checkpoints')
+      .values({ account_sid: accountSid })
+      .onConflict((oc) => oc.column('account_sid').doNothing())
+      .execute();
+    await trx
+      .selectFrom('callback_checkpoints')
+      .select('account_sid')
+      .where('account_sid', '=', accountSid)
+      .forUpdate()
+      .execute();
+    const queued = trx
+      .updateTable('callbacks')
+      .where('account_sid', '=', accountSid)
+      .where('target', '=', 'account')
+      .where('status', '=', 'pending');
+    await (url === null
+      ? queued.set({
+          status: 'failed',
+          lease_until: null,
+          last_error: 'not sent: the events URL was cleared',
+        })
+      : queued.set({ url })
+    ).execute();
+    return true;
+  });
 }
 
 export async function accountSids(executor: Executor): Promise<string[]> {

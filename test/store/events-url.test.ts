@@ -1,0 +1,51 @@
+// The account's events URL (`conclave accounts set-events-url` / `clear-events-url`): the callbacks queued
+// for it and not yet delivered follow it, to the new URL in their order, or, once it is cleared, are
+// recorded as failed and never sent; nothing is queued for an old URL afterwards.
+
+import { describe, expect, it } from 'vitest';
+import { fillOutbox } from '../../src/commands/callbacks/fill.js';
+import { setEventsUrl } from '../../src/store/callbacks.js';
+import { useApp } from '../helpers/app.js';
+import { databaseKinds } from '../helpers/databases.js';
+import { newCallSid, webhookClient } from '../webhooks/client.js';
+
+describe.each(databaseKinds)('the account events URL on $name', (kind) => {
+  const t = useApp(kind);
+  const sink = (path: string) => `http://127.0.0.1:9/${path}`;
+  const queued = () =>
+    t.database.db
+      .selectFrom('callbacks')
+      .select(['url', 'status', 'last_error'])
+      .where('account_sid', '=', t.account.sid)
+      .where('target', '=', 'account')
+      .orderBy('id')
+      .execute();
+  const join = async (room: string) => {
+    expect((await webhookClient(t).voice(newCallSid(), room)).statusCode).toBe(200);
+    await fillOutbox(t.database.db);
+  };
+
+  it('moves what is queued to a new URL, and fails it unsent once the URL is cleared', async () => {
+    expect(await setEventsUrl(t.database.db, t.account.sid, sink('old'))).toBe(true);
+    await join('sunk');
+    const first = await queued();
+    expect(first.length).toBeGreaterThan(0);
+    expect(first.every((c) => c.url === sink('old') && c.status === 'pending')).toBe(true);
+
+    expect(await setEventsUrl(t.database.db, t.account.sid, sink('new'))).toBe(true);
+    await join('sunk');
+    const moved = await queued();
+    expect(moved.length).toBeGreaterThan(first.length);
+    expect(moved.every((c) => c.url === sink('new') && c.status === 'pending')).toBe(true);
+
+    expect(await setEventsUrl(t.database.db, t.account.sid, null)).toBe(true);
+    await join('sunk');
+    expect(await queued()).toEqual(
+      moved.map((c) => ({ ...c, status: 'failed', last_error: 'not sent: the events URL was cleared' })),
+    );
+  });
+
+  it('answers false for an account there is not', async () => {
+    expect(await setEventsUrl(t.database.db, `AC${'0'.repeat(32)}`, sink('x'))).toBe(false);
+  });
+});
