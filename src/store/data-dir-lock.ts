@@ -4,11 +4,25 @@
 // ran came back when the server stopped. A lock file names the process that holds the directory; a second
 // opener is refused, with what to do instead.
 
-import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 const LOCK_FILE = 'conclave.lock';
+// A holder on another host (a second container on the same volume) cannot be asked whether it runs: it
+// shows it by touching the lock file this often, and a lock file left untouched for STALE_MS is over (as
+// when the same container starts again under a new name after a crash).
+const HEARTBEAT_MS = 2_000;
+export const STALE_MS = 10_000;
 
 /** Whether `entry` of a data directory is a lock file, or one being written. */
 export function isLockFile(entry: string): boolean {
@@ -23,6 +37,8 @@ class DataDirInUse extends Error {}
 interface Holder {
   pid: number;
   host: string;
+  /** When the lock file was last touched, in ms since the epoch. */
+  renewedAt: number;
 }
 
 /**
@@ -32,17 +48,20 @@ interface Holder {
 export function lockDataDir(dataDir: string): () => void {
   mkdirSync(dataDir, { recursive: true });
   const path = join(dataDir, LOCK_FILE);
-  if (held.has(path)) throw inUse(dataDir, process.pid);
+  if (held.has(path)) throw inUse(dataDir, { pid: process.pid, host: hostname() });
   // Written whole beside it, then linked into place: a lock file is never seen half written, and the link
   // fails if the file is there already.
   const draft = `${path}.${process.pid}`;
-  writeFileSync(draft, JSON.stringify({ pid: process.pid, host: hostname() } satisfies Holder));
+  writeFileSync(draft, JSON.stringify({ pid: process.pid, host: hostname() }));
   try {
     for (;;) {
       try {
         linkSync(draft, path);
         held.add(path);
+        const heartbeat = setInterval(() => touch(path), HEARTBEAT_MS);
+        heartbeat.unref();
         return () => {
+          clearInterval(heartbeat);
           held.delete(path);
           rmSync(path, { force: true });
         };
@@ -50,7 +69,7 @@ export function lockDataDir(dataDir: string): () => void {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
       const holder = holderOf(path);
-      if (holder !== undefined && isRunning(holder)) throw inUse(dataDir, holder.pid);
+      if (holder !== undefined && isRunning(holder)) throw inUse(dataDir, holder);
       takeOver(path, dataDir);
     }
   } finally {
@@ -74,36 +93,48 @@ function takeOver(path: string, dataDir: string): void {
     const holder = holderOf(aside);
     if (holder !== undefined && isRunning(holder)) {
       linkSync(aside, path);
-      throw inUse(dataDir, holder.pid);
+      throw inUse(dataDir, holder);
     }
   } finally {
     rmSync(aside, { force: true });
   }
 }
 
-function inUse(dataDir: string, pid: number): DataDirInUse {
+/** Marks the lock file as renewed now; a file gone (the directory removed under the server) is left so. */
+function touch(path: string): void {
+  try {
+    const now = new Date();
+    utimesSync(path, now, now);
+  } catch {
+    // Nothing to renew.
+  }
+}
+
+function inUse(dataDir: string, { pid, host }: Pick<Holder, 'pid' | 'host'>): DataDirInUse {
+  const where = host === hostname() ? '' : ` on host ${host}`;
   return new DataDirInUse(
-    `the embedded database in ${dataDir} is in use by process ${pid}: stop it first, or run both on PostgreSQL (DATABASE_URL)`,
+    `the embedded database in ${dataDir} is in use by process ${pid}${where}: stop it first, or run both on PostgreSQL (DATABASE_URL)`,
   );
 }
 
-/** Who the lock file names; undefined when it names nobody (not a lock file of ours). */
+/** Who the lock file names and when it was last renewed; undefined when it names nobody of ours. */
 function holderOf(path: string): Holder | undefined {
   try {
     const holder = JSON.parse(readFileSync(path, 'utf8')) as Partial<Holder>;
     return typeof holder.pid === 'number' && typeof holder.host === 'string'
-      ? { pid: holder.pid, host: holder.host }
+      ? { pid: holder.pid, host: holder.host, renewedAt: statSync(path).mtimeMs }
       : undefined;
   } catch {
     return undefined;
   }
 }
 
-// A holder on another host (a container started again has a new name) or with this process's own id (an
-// earlier run that had the same id) is over. Otherwise the id is asked about: signal 0 checks without
+// A holder on another host runs while it renews its lock file. One on this host with this process's own id
+// (an earlier run that had the same id) is over; otherwise the id is asked about: signal 0 checks without
 // sending anything, and EPERM means a process is there, only another user's.
-function isRunning({ pid, host }: Holder): boolean {
-  if (host !== hostname() || pid === process.pid) return false;
+function isRunning({ pid, host, renewedAt }: Holder): boolean {
+  if (host !== hostname()) return Date.now() - renewedAt < STALE_MS;
+  if (pid === process.pid) return false;
   try {
     process.kill(pid, 0);
     return true;

@@ -4,10 +4,11 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { writeFileSync } from 'node:fs';
+import { statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { lockDataDir, STALE_MS } from '../../src/store/data-dir-lock.js';
 import { openDatabase } from '../../src/store/database.js';
 import { runCli, startCli, tempDir } from '../helpers/cli.js';
 
@@ -49,6 +50,40 @@ describe('the embedded database directory', { timeout: 60_000 }, () => {
     await once(holder, 'exit');
     const database = await open(dataDir);
     await database.close();
+  });
+
+  it('is refused while a holder on another host renews its lock file, and taken over once it stops', async () => {
+    const dataDir = tempDir();
+    await (await open(dataDir)).close();
+    // A second container on the same volume: its process cannot be asked about from here.
+    const lock = join(dataDir, 'conclave.lock');
+    writeFileSync(lock, JSON.stringify({ pid: 1, host: 'another-container' }));
+    await expect(open(dataDir)).rejects.toThrow(
+      `the embedded database in ${dataDir} is in use by process 1 on host another-container: stop it first`,
+    );
+    const untouched = new Date(Date.now() - STALE_MS - 1000);
+    utimesSync(lock, untouched, untouched);
+    const database = await open(dataDir);
+    await database.close();
+  });
+
+  it('renews its own lock file while it holds the directory, so that another host sees it held', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const dataDir = tempDir();
+      const release = lockDataDir(dataDir);
+      try {
+        const lock = join(dataDir, 'conclave.lock');
+        const old = new Date(Date.now() - 60_000);
+        utimesSync(lock, old, old);
+        vi.advanceTimersByTime(STALE_MS / 2);
+        expect(Date.now() - statSync(lock).mtimeMs).toBeLessThan(STALE_MS / 2);
+      } finally {
+        release();
+      }
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('keeps the CLI off the directory of a running server with one line, and lets it in once the server stops', async () => {
