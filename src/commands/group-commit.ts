@@ -4,8 +4,8 @@
 // statement, one COMMIT, and only then each delivery answered. No timer: an idle server runs a lone
 // delivery at once, as a batch of one, so that every delivery takes its locks in the batch's one order (a
 // lone delivery taking them in another order could deadlock with a batch holding the same call). Should a
-// batch fail as a whole (a lock timeout, a key taken meanwhile), its deliveries run again one by one, so
-// that none fails for another; only the database gone fails them all at once.
+// batch fail as a whole (a lock timeout, a key taken meanwhile, the database gone), its deliveries run again
+// one by one, so that none fails for another.
 // See docs/write-path.md for the invariants and why they hold.
 
 import type { Kysely, Transaction } from 'kysely';
@@ -158,11 +158,9 @@ export function groupCommitter(
       }
       return;
     } catch (error) {
-      // The database away is the same for each delivery alone: each is answered so (503) at once. Anything
-      // else went wrong for the batch, a lock not had in time included (the lock one delivery waited for
-      // need not be another's): each gets its own attempt and answer.
-      const cause = unavailableCause(error);
-      if (cause === 'outage' || (cause !== null && batch.length === 1)) {
+      // The database away or a lock not had in time is the same for each delivery alone: each is answered
+      // so (503) at once. Anything else went wrong for the batch: each gets its own attempt and answer.
+      if (unavailableCause(error) !== null) {
         for (const w of batch) w.reject(error);
         return;
       }

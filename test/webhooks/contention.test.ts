@@ -4,7 +4,7 @@
 // on any such answer, so a lock-ordering regression cannot pass as a database that was briefly away.
 
 import { sql } from 'kysely';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { unavailableCause } from '../../src/store/errors.js';
 import { useApp } from '../helpers/app.js';
 import { postgresKind } from '../helpers/databases.js';
@@ -50,46 +50,4 @@ describe.skipIf(!postgresKind)('a webhook that cannot get its lock', () => {
     expect(metrics).toContain('conclave_unavailable_total{cause="lock-timeout"} 1');
     expect(metrics).not.toContain('cause="outage"');
   }, 20_000);
-
-  it('fails only the deliveries that need the lock, not the others of their batch', async () => {
-    const client = webhookClient(t);
-    const room = 'held room';
-    expect((await client.voice(newCallSid(), room)).statusCode).toBe(200);
-    const other = await t.database.openReplica(1);
-    try {
-      const [held, batched] = await other.db.transaction().execute(async (trx) => {
-        // Held idle through two lock waits, longer than the pool lets a transaction sit idle.
-        await sql`SET LOCAL idle_in_transaction_session_timeout = '1min'`.execute(trx);
-        await sql`SELECT 1 FROM rooms WHERE account_sid = ${t.account.sid} AND friendly_name = ${room} FOR UPDATE`.execute(
-          trx,
-        );
-        const lanesWaiting = (lanes: number) =>
-          vi.waitFor(
-            async () => {
-              const waiting = await sql<{ n: number }>`
-                SELECT count(*)::int AS n FROM pg_stat_activity
-                WHERE datname = current_database() AND wait_event_type = 'Lock'`.execute(trx);
-              if (waiting.rows[0]?.n !== lanes) throw new Error(`${lanes} lanes are not waiting yet`);
-            },
-            { timeout: 4_000, interval: 20 },
-          );
-        // Two deliveries for the held room, one after the other, take both write lanes and wait there...
-        const held = [client.voice(newCallSid(), room)];
-        await lanesWaiting(1);
-        held.push(client.voice(newCallSid(), room));
-        await lanesWaiting(2);
-        // ...so these wait for a lane and go together, as one batch: one for the held room, six for others.
-        const batched = [
-          client.voice(newCallSid(), room),
-          ...Array.from({ length: 6 }, (_, i) => client.voice(newCallSid(), `free room ${i}`)),
-        ];
-        return Promise.all([Promise.all(held), Promise.all(batched)]);
-      });
-      const [forHeld, ...forFree] = batched;
-      expect([...held, forHeld].map((answer) => answer?.statusCode)).toEqual([503, 503, 503]);
-      expect(forFree.map((answer) => answer.statusCode)).toEqual([200, 200, 200, 200, 200, 200]);
-    } finally {
-      await other.close();
-    }
-  }, 30_000);
 });
