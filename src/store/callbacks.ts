@@ -166,13 +166,14 @@ export async function setEventsUrl(db: Kysely<DB>, accountSid: string, url: stri
       .where('account_sid', '=', accountSid)
       .where('target', '=', 'account')
       .where('status', '=', 'pending');
+    // Moved, they start afresh at the new URL: due now, with a whole CALLBACK_RETRY_FOR there.
     await (url === null
       ? queued.set({
           status: 'failed',
           lease_until: null,
           last_error: 'not sent: the events URL was cleared',
         })
-      : queued.set({ url })
+      : queued.set({ url, next_attempt_at: sql<Date>`now()`, first_attempt_at: null })
     ).execute();
     return true;
   });
@@ -419,23 +420,31 @@ export async function listCallbacks(executor: Executor, filter: CallbackFilter):
   }));
 }
 
-/** Puts failed callbacks back in line, due now and with a fresh retry window; returns how many. */
+/**
+ * Puts failed callbacks back in line, due now and with a fresh retry window; returns how many. One for the
+ * account's events URL goes to that URL as it is now, and stays failed while the account has none.
+ */
 export async function retryFailed(
   executor: Executor,
   filter: { accountSid?: string; id?: string },
 ): Promise<number> {
   let query = executor
-    .updateTable('callbacks')
-    .set({
+    .updateTable('callbacks as c')
+    .from('accounts as a')
+    .set((eb) => ({
       status: 'pending',
+      // Never null: a row for the events URL is taken only while the account has one (below).
+      url: sql<string>`CASE WHEN ${eb.ref('c.target')} = 'account' THEN ${eb.ref('a.events_url')} ELSE ${eb.ref('c.url')} END`,
       next_attempt_at: sql<Date>`now()`,
       enqueued_at: sql<Date>`now()`,
       first_attempt_at: null,
       lease_until: null,
-    })
-    .where('status', '=', 'failed');
-  if (filter.accountSid !== undefined) query = query.where('account_sid', '=', filter.accountSid);
-  if (filter.id !== undefined) query = query.where('id', '=', filter.id);
+    }))
+    .whereRef('a.account_sid', '=', 'c.account_sid')
+    .where('c.status', '=', 'failed')
+    .where((eb) => eb.or([eb('c.target', '!=', 'account'), eb('a.events_url', 'is not', null)]));
+  if (filter.accountSid !== undefined) query = query.where('c.account_sid', '=', filter.accountSid);
+  if (filter.id !== undefined) query = query.where('c.id', '=', filter.id);
   const result = await query.executeTakeFirst();
   return Number(result.numUpdatedRows);
 }

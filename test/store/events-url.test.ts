@@ -2,9 +2,10 @@
 // for it and not yet delivered follow it, to the new URL in their order, or, once it is cleared, are
 // recorded as failed and never sent; nothing is queued for an old URL afterwards.
 
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { fillOutbox } from '../../src/commands/callbacks/fill.js';
-import { setEventsUrl } from '../../src/store/callbacks.js';
+import { retryFailed, setEventsUrl } from '../../src/store/callbacks.js';
 import { useApp } from '../helpers/app.js';
 import { databaseKinds } from '../helpers/databases.js';
 import { newCallSid, webhookClient } from '../webhooks/client.js';
@@ -32,7 +33,24 @@ describe.each(databaseKinds)('the account events URL on $name', (kind) => {
     expect(first.length).toBeGreaterThan(0);
     expect(first.every((c) => c.url === sink('old') && c.status === 'pending')).toBe(true);
 
+    // Tried at the old URL for an hour, and backed off for ten minutes.
+    await t.database.db
+      .updateTable('callbacks')
+      .set({
+        attempts: 40,
+        first_attempt_at: sql<Date>`now() - interval '1 hour'`,
+        next_attempt_at: sql<Date>`now() + interval '10 minutes'`,
+      })
+      .where('account_sid', '=', t.account.sid)
+      .execute();
     expect(await setEventsUrl(t.database.db, t.account.sid, sink('new'))).toBe(true);
+    const afresh = await t.database.db
+      .selectFrom('callbacks')
+      .select(['first_attempt_at'])
+      .select(sql<boolean>`next_attempt_at <= now()`.as('due'))
+      .where('account_sid', '=', t.account.sid)
+      .execute();
+    expect(afresh.every((c) => c.first_attempt_at === null && c.due)).toBe(true);
     await join('sunk');
     const moved = await queued();
     expect(moved.length).toBeGreaterThan(first.length);
@@ -43,6 +61,12 @@ describe.each(databaseKinds)('the account events URL on $name', (kind) => {
     expect(await queued()).toEqual(
       moved.map((c) => ({ ...c, status: 'failed', last_error: 'not sent: the events URL was cleared' })),
     );
+
+    // Put back in line, they go to the events URL as it is now, and nowhere while there is none.
+    expect(await retryFailed(t.database.db, { accountSid: t.account.sid })).toBe(0);
+    expect(await setEventsUrl(t.database.db, t.account.sid, sink('newest'))).toBe(true);
+    expect(await retryFailed(t.database.db, { accountSid: t.account.sid })).toBe(moved.length);
+    expect((await queued()).every((c) => c.url === sink('newest') && c.status === 'pending')).toBe(true);
   });
 
   it('answers false for an account there is not', async () => {
