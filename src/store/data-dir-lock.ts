@@ -58,12 +58,15 @@ export function lockDataDir(dataDir: string): () => void {
       try {
         linkSync(draft, path);
         held.add(path);
-        const heartbeat = setInterval(() => touch(path), HEARTBEAT_MS);
+        const heartbeat = setInterval(() => {
+          if (isOurs(path)) touch(path);
+        }, HEARTBEAT_MS);
         heartbeat.unref();
         return () => {
           clearInterval(heartbeat);
           held.delete(path);
-          rmSync(path, { force: true });
+          // A process stalled past STALE_MS has had its lock taken over: the file is then another's.
+          if (isOurs(path)) rmSync(path, { force: true });
         };
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -98,6 +101,12 @@ function takeOver(path: string, dataDir: string): void {
   } finally {
     rmSync(aside, { force: true });
   }
+}
+
+/** Whether the lock file names this process. */
+function isOurs(path: string): boolean {
+  const holder = holderOf(path);
+  return holder?.pid === process.pid && holder.host === hostname();
 }
 
 /** Marks the lock file as renewed now; a file gone (the directory removed under the server) is left so. */

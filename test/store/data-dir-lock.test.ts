@@ -4,7 +4,7 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { statSync, utimesSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -67,7 +67,7 @@ describe('the embedded database directory', { timeout: 60_000 }, () => {
     await database.close();
   });
 
-  it('renews its own lock file while it holds the directory, so that another host sees it held', () => {
+  it('renews its own lock file while it holds the directory, and leaves one that another has taken over', () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     try {
       const dataDir = tempDir();
@@ -78,9 +78,15 @@ describe('the embedded database directory', { timeout: 60_000 }, () => {
         utimesSync(lock, old, old);
         vi.advanceTimersByTime(STALE_MS / 2);
         expect(Date.now() - statSync(lock).mtimeMs).toBeLessThan(STALE_MS / 2);
+        // Taken over while this process stalled: the file is then another's, neither renewed nor removed.
+        writeFileSync(lock, JSON.stringify({ pid: 1, host: 'another-container' }));
+        utimesSync(lock, old, old);
+        vi.advanceTimersByTime(STALE_MS / 2);
+        expect(Date.now() - statSync(lock).mtimeMs).toBeGreaterThan(STALE_MS);
       } finally {
         release();
       }
+      expect(readFileSync(join(dataDir, 'conclave.lock'), 'utf8')).toContain('another-container');
     } finally {
       vi.useRealTimers();
     }
