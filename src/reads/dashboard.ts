@@ -138,7 +138,7 @@ export async function connectedParticipants(
 export interface ConferenceParticipants {
   /** Those connected now, in the order they joined. */
   present: ParticipantSummary[];
-  /** Of those who left, the last to join (at most the number asked for), in the order they joined. */
+  /** Of those who left, the last to leave (at most the number asked for), in the order they left. */
   left: ParticipantSummary[];
   /** How many left in all: they pile up in a long-lived conference. */
   leftCount: number;
@@ -156,7 +156,7 @@ export async function conferenceParticipants(
     participantSummaries(executor, accountSid)
       .where('conferenceSid', '=', conferenceSid)
       .where('status', '!=', 'connected')
-      .orderBy('dateCreated', 'desc')
+      .orderBy(sql`date_left DESC NULLS LAST`)
       .orderBy('callSid', 'desc')
       .limit(leftShown)
       .execute(),

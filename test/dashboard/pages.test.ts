@@ -324,15 +324,19 @@ describe.each(databaseKinds)('dashboard pages on $name', (kind) => {
       expect(body).toMatch(/<body data-feed="\/live\?after=\d+%3A\d+&amp;conference=CF[0-9a-f]{32}">/);
     });
 
-    it('shows the last hundred to join of those who left a long-lived room, and how many left in all', async () => {
+    it('shows the last hundred to leave a long-lived room, and how many left in all', async () => {
       const c = commands();
       const room = 'Open line';
       const callers = Array.from({ length: 103 }, (_, i) => callSid(100 + i));
+      // They leave in the reverse of the order they joined, but for the last to join, who stays.
       await apply(t.database, t.account.sid, [
         ...callers.map((call, i) =>
           c.join(call, room, {}, { from: `+1555300${String(i).padStart(4, '0')}` }),
         ),
-        ...callers.slice(0, 102).map((call) => c.leave(call)),
+        ...callers
+          .slice(0, 102)
+          .reverse()
+          .map((call) => c.leave(call)),
       ]);
       const { body, statusCode } = await get(
         `/conferences/${await conferenceSidOf(t.database, t.account.sid, room)}`,
@@ -340,9 +344,9 @@ describe.each(databaseKinds)('dashboard pages on $name', (kind) => {
       expect(statusCode).toBe(200);
       expect(body).toContain('In the conference now (1)');
       expect(body).toContain('Left (102)');
-      expect(body).toContain('The last 100 to join are shown.');
+      expect(body).toContain('The last 100 to leave are shown.');
       const listed = [...body.matchAll(/<li data-call="(CA[0-9a-f]{32})"/g)].map((m) => m[1]);
-      expect(listed).toEqual([callers[102], ...callers.slice(2, 102)]);
+      expect(listed).toEqual([callers[102], ...callers.slice(0, 100).reverse()]);
     });
 
     it('answers 404 for a Sid that is not a conference of the account', async () => {

@@ -67,7 +67,7 @@ export function conferencePage(account: Account, view: ConferenceView, feed: str
       : html`<ul class="people">${present.map((p) => participantItem(p, byCall, html`<span class="call">${p.callSid}</span>`))}</ul>`
   }
   <h2>Left (${leftCount})</h2>
-  ${leftCount > gone.length ? html`<p class="note">The last ${gone.length} to join are shown.</p>` : ''}
+  ${leftCount > gone.length ? html`<p class="note">The last ${gone.length} to leave are shown.</p>` : ''}
   ${gone.length === 0 ? html`<p class="empty">Nobody has left.</p>` : html`<ul class="people">${gone.map((p) => participantItem(p, byCall, left(p)))}</ul>`}
 </section>
 <section id="callbacks" aria-labelledby="callbacks-heading">
