@@ -278,12 +278,15 @@ export interface AttemptOutcome {
   status: number | null;
   error: string | null;
   retryInMs: number;
+  /** Cut short by Conclave itself (a shutdown): not counted as an attempt, nor against the retry window. */
+  released?: true;
 }
 
 /**
  * Records attempts in one statement: a delivered callback is done; a failed one is tried again after its
  * `retryInMs`, or, once `retryForMs` have passed since its first attempt (when it became due: the one
- * before it was done), recorded as failed. An attempt whose claim was
+ * before it was done), recorded as failed; a released one goes again at once, as if never tried. An
+ * attempt whose claim was
  * lost (its lease ran out and another claim followed) changes nothing. Returns what became of each
  * recorded one, by id.
  */
@@ -297,8 +300,11 @@ export async function recordAttempts(
   const { rows } = await sql<{ id: string; status: CallbackStatus }>`
     UPDATE callbacks c
     SET status = CASE WHEN o.delivered THEN 'delivered'
+          WHEN o.released THEN 'pending'
           WHEN now() - c.first_attempt_at >= make_interval(secs => ${retryForMs / 1000}) THEN 'failed'
           ELSE 'pending' END,
+        attempts = CASE WHEN o.released THEN c.attempts - 1 ELSE c.attempts END,
+        first_attempt_at = CASE WHEN o.released AND c.attempts = 1 THEN NULL ELSE c.first_attempt_at END,
         next_attempt_at = CASE WHEN o.delivered THEN c.next_attempt_at
           ELSE now() + make_interval(secs => o.retry_in_ms / 1000) END,
         delivered_at = CASE WHEN o.delivered THEN now() END,
@@ -308,8 +314,8 @@ export async function recordAttempts(
     FROM unnest(${column((o) => o.claimed.accountSid)}::text[], ${column((o) => o.claimed.id)}::bigint[],
       ${column((o) => o.claimed.attempt)}::int[], ${column((o) => o.delivered)}::bool[],
       ${column((o) => o.status)}::int[], ${column((o) => o.error)}::text[],
-      ${column((o) => o.retryInMs)}::float8[])
-      AS o(account_sid, id, attempts, delivered, status, error, retry_in_ms)
+      ${column((o) => o.retryInMs)}::float8[], ${column((o) => o.released === true)}::bool[])
+      AS o(account_sid, id, attempts, delivered, status, error, retry_in_ms, released)
     WHERE c.account_sid = o.account_sid AND c.id = o.id AND c.attempts = o.attempts AND c.status = 'pending'
     RETURNING c.id, c.status`.execute(executor);
   return new Map(rows.map((row) => [String(row.id), row.status]));

@@ -110,7 +110,7 @@ describe.skipIf(!postgresKind)('graceful shutdown under load', () => {
         .select(sql<boolean>`next_attempt_at <= now()`.as('due'))
         .execute();
       expect(callbacks).toEqual([
-        { status: 'pending', attempts: 1, last_error: 'cut short by a shutdown', due: true },
+        { status: 'pending', attempts: 0, last_error: 'cut short by a shutdown', due: true },
       ]);
     } finally {
       app.closeAllConnections();

@@ -563,13 +563,17 @@ describe.each(databaseKinds)('callbacks to the app on $name', (kind) => {
       status: 'failed',
       limit: 10,
     });
-    expect(failed.map((f) => f.statusCallbackEvent)).toEqual(['participant-join']);
+    // Only this conference's: a callback an earlier test's deliverer cut short when it stopped goes again here.
+    const dead = failed.filter((f) => f.url === `${receiver.url}/dead`);
+    expect(dead.map((f) => f.statusCallbackEvent)).toEqual(['participant-join']);
 
     receiver.behave(() => 'ok');
-    expect(await retryFailed(t.database.db, { accountSid: t.account.sid })).toBe(1);
+    expect(await retryFailed(t.database.db, { accountSid: t.account.sid, id: dead[0]?.id })).toBe(1);
     await eventually(() => forRoom(name).length === 2, 'the join, retried');
     expect(
-      await listCallbacks(t.database.db, { accountSid: t.account.sid, status: 'failed', limit: 10 }),
+      (await listCallbacks(t.database.db, { accountSid: t.account.sid, status: 'failed', limit: 10 })).filter(
+        (f) => f.url === `${receiver.url}/dead`,
+      ),
     ).toEqual([]);
   });
 

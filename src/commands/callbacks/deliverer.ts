@@ -81,8 +81,8 @@ export function startCallbackDeliverer(db: Kysely<DB>, options: DelivererOptions
   let passes: Promise<void> | undefined;
   let wanted = false;
   // Stopping cuts the requests in flight short rather than waiting out their timeouts, which a shutdown's
-  // deadline would not allow: each is recorded to go again at once, here after a restart or at another
-  // replica, never lost.
+  // deadline would not allow: each is released to go again at once, here after a restart or at another
+  // replica, as if not tried, so that none is lost to its retry window.
   const stopping = new AbortController();
 
   const send = async (callback: ClaimedCallback): Promise<AttemptOutcome> => {
@@ -104,7 +104,8 @@ export function startCallbackDeliverer(db: Kysely<DB>, options: DelivererOptions
         status >= 300 && status < 400 ? `HTTP ${status}: redirect not followed` : `HTTP ${status}`,
       );
     } catch (failure) {
-      if (stopping.signal.aborted) return { ...failed(null, 'cut short by a shutdown'), retryInMs: 0 };
+      if (stopping.signal.aborted)
+        return { ...failed(null, 'cut short by a shutdown'), retryInMs: 0, released: true };
       return failed(null, describe(failure));
     }
   };
