@@ -97,8 +97,9 @@ function unroutable(error: FastifyError, request: FastifyRequest, reply: Fastify
 
 /** Webhook bodies are small forms; anything far larger is a mistake or an attack. */
 const BODY_LIMIT = 64 * 1024;
-// A participant label's longest form (128 characters, as a webhook takes it) percent-encoded, with `.json`.
-const MAX_LABEL_IN_PATH = 128 * 4 * 3 + '.json'.length;
+// The router measures a path parameter once decoded, in UTF-16 units: a participant label's longest
+// (128 characters, as a webhook takes it, each up to two units) with `.json` after it.
+const MAX_LABEL_IN_PATH = 128 * 2 + '.json'.length;
 
 export async function buildApp({
   config,
@@ -130,8 +131,7 @@ export async function buildApp({
     routerOptions: {
       // Named rather than left to the default, so that the signature check reads a query as the routes do.
       querystringParser: parseQuery,
-      // A participant is fetched by its label in place of its CallSid: each of its characters may be four
-      // bytes of UTF-8, each escaped as three characters.
+      // A participant is fetched by its label in place of its CallSid.
       maxParamLength: MAX_LABEL_IN_PATH,
     },
     logController: new OneLinePerRequest(),

@@ -144,17 +144,16 @@ function parsePublicUrl(value: string | undefined, host: string, port: number): 
     value,
     `is '${shown}': expected an http(s) URL such as https://conclave.example.com`,
   );
-  // The raw text, not the parsed URL, is what TwiML and signatures use: a bare `?` or `#` (which the parsed
-  // URL drops) and surrounding blanks (which it trims) would be kept there.
+  // The text as given, not the parsed URL, is what TwiML and signatures use: it must be what the parser
+  // reads, without the `?`, `#` or blanks it drops or trims, nor a scheme without `//` that it mends.
   if (
     (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') ||
-    /[?#\s]/.test(value) ||
-    parsed.search ||
-    parsed.hash
+    !/^https?:\/\//i.test(value) ||
+    /[?#\s\\]/.test(value)
   ) {
     throw new ConfigError(
       'PUBLIC_URL',
-      `is '${shown}': expected an http(s) URL with no query, fragment or blank, such as https://conclave.example.com`,
+      `is '${shown}': expected an http(s) URL such as https://conclave.example.com, with no query, fragment or blank`,
     );
   }
   return value.replace(/\/+$/, '');

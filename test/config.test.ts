@@ -127,6 +127,8 @@ describe('configuration from the environment', () => {
     [{ PUBLIC_URL: 'http://127.0.0.1:4790?' }, /^PUBLIC_URL .*no query, fragment or blank/],
     [{ PUBLIC_URL: 'https://example.com#' }, /^PUBLIC_URL .*no query, fragment or blank/],
     [{ PUBLIC_URL: ' https://example.com' }, /^PUBLIC_URL .*no query, fragment or blank/],
+    [{ PUBLIC_URL: 'https:example.com' }, /^PUBLIC_URL .*no query, fragment or blank/],
+    [{ PUBLIC_URL: 'https:\\\\example.com' }, /^PUBLIC_URL .*no query, fragment or blank/],
     [
       { PUBLIC_URL: 'https://admin:S3cret@example.com#x' },
       /^PUBLIC_URL carries a user name or password: expected the URL alone, such as https:\/\/conclave.example.com$/,

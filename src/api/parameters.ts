@@ -39,7 +39,12 @@ export function parseSid(name: string, prefix: SidPrefix, value: string): string
 export function parseDay(name: string, value: string): number {
   const day = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : undefined;
   // The round trip rejects days that do not exist, such as 2021-02-30; nor is there a year 0.
-  if (!day || Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== value || value < '0001') {
+  if (
+    !day ||
+    Number.isNaN(day.getTime()) ||
+    day.toISOString().slice(0, 10) !== value ||
+    day.getUTCFullYear() < 1
+  ) {
     throw invalidParameter(name, 'expected a date as YYYY-MM-DD');
   }
   return day.getTime();
