@@ -4,7 +4,6 @@
 // one spelling would vouch for a URL whose parameters the routes read otherwise.
 
 import { parse } from 'fast-querystring';
-import type { FormParams } from './signature.js';
 
 /** `query` (without its `?`) as name/value pairs; a repeated name gives an array, as forms do. */
-export const parseQuery = (query: string): FormParams => parse(query);
+export const parseQuery = (query: string): Record<string, string | string[]> => parse(query);

@@ -151,24 +151,20 @@ export async function conferenceParticipants(
   conferenceSid: string,
   leftShown: number,
 ): Promise<ConferenceParticipants> {
-  const [present, left, counted] = await Promise.all([
+  const [present, left] = await Promise.all([
     connectedParticipants(executor, accountSid, [conferenceSid]),
     participantSummaries(executor, accountSid)
+      // Counted before the limit applies: how many left in all, in the same query.
+      .select(sql<string>`count(*) OVER ()`.as('leftCount'))
       .where('conferenceSid', '=', conferenceSid)
       .where('status', '!=', 'connected')
       .orderBy(sql`date_left DESC NULLS LAST`)
       .orderBy('callSid', 'desc')
       .limit(leftShown)
       .execute(),
-    executor
-      .selectFrom('participants')
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('accountSid', '=', accountSid)
-      .where('conferenceSid', '=', conferenceSid)
-      .where('status', '!=', 'connected')
-      .executeTakeFirstOrThrow(),
   ]);
-  return { present, left: left.reverse().map(summaryOf), leftCount: Number(counted.n) };
+  const leftCount = Number(left[0]?.leftCount ?? 0);
+  return { present, left: left.reverse().map(({ leftCount: _, ...row }) => summaryOf(row)), leftCount };
 }
 
 /** How many calls took part in each of these conferences. */

@@ -41,16 +41,15 @@ async function sendJoin(address: string, callSid: string, query = ''): Promise<n
   }
 }
 
+/** `conclave serve` on the database at `url`, with the test's account and public URL. */
+const serveOn = (url: string) =>
+  startCli({ DATABASE_URL: url, PUBLIC_URL, TWILIO_ACCOUNT_SID: SID, TWILIO_AUTH_TOKEN: TOKEN });
+
 describe.skipIf(!postgresKind)('graceful shutdown under load', () => {
   it('stores every webhook answered 2xx and none of the others, then exits 0', async () => {
     const database = await (postgresKind as NonNullable<typeof postgresKind>).create();
     try {
-      const server = await startCli({
-        DATABASE_URL: database.url as string,
-        PUBLIC_URL,
-        TWILIO_ACCOUNT_SID: SID,
-        TWILIO_AUTH_TOKEN: TOKEN,
-      });
+      const server = await serveOn(database.url as string);
       const answers = new Map<string, number | 'refused'>();
       let stopped: Promise<number | null> | undefined;
       // Eight senders keep requests in flight; the signal goes out once a hundred are answered.
@@ -91,12 +90,7 @@ describe.skipIf(!postgresKind)('graceful shutdown under load', () => {
     const app = createServer(() => arrived());
     await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
     try {
-      const server = await startCli({
-        DATABASE_URL: database.url as string,
-        PUBLIC_URL,
-        TWILIO_ACCOUNT_SID: SID,
-        TWILIO_AUTH_TOKEN: TOKEN,
-      });
+      const server = await serveOn(database.url as string);
       const statusCallback = `http://127.0.0.1:${(app.address() as AddressInfo).port}/conference`;
       const query = `&statusCallback=${encodeURIComponent(statusCallback)}&statusCallbackEvent=join`;
       expect(await sendJoin(server.address, `CA${randomBytes(16).toString('hex')}`, query)).toBe(200);
