@@ -139,8 +139,9 @@ export async function accountEventsUrl(executor: Executor, accountSid: string): 
 /**
  * Sets or (with null) clears the account's sink; false when there is no such account. The callbacks queued
  * for the sink and not yet delivered follow it: to the new URL, in their order, or, once it is cleared,
- * recorded as failed and never sent. The account's fill waits meanwhile, so that none is queued for the old
- * URL after they have moved.
+ * recorded as failed and never sent (one being sent keeps its lease, and is delivered if that attempt
+ * succeeds). The account's fill waits meanwhile, so that none is queued for the old URL after they have
+ * moved.
  */
 export async function setEventsUrl(db: Kysely<DB>, accountSid: string, url: string | null): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
@@ -166,14 +167,11 @@ export async function setEventsUrl(db: Kysely<DB>, accountSid: string, url: stri
       .where('account_sid', '=', accountSid)
       .where('target', '=', 'account')
       .where('status', '=', 'pending');
-    // Moved, they start afresh at the new URL: due now, with a whole CALLBACK_RETRY_FOR there.
+    // Moved, they start afresh at the new URL: due now, backing off from the start, with a whole
+    // CALLBACK_RETRY_FOR there.
     await (url === null
-      ? queued.set({
-          status: 'failed',
-          lease_until: null,
-          last_error: 'not sent: the events URL was cleared',
-        })
-      : queued.set({ url, next_attempt_at: sql<Date>`now()`, first_attempt_at: null })
+      ? queued.set({ status: 'failed', last_error: 'not sent: the events URL was cleared' })
+      : queued.set({ url, next_attempt_at: sql<Date>`now()`, first_attempt_at: null, window_attempts: 0 })
     ).execute();
     return true;
   });
@@ -193,6 +191,8 @@ export interface ClaimedCallback {
   params: { [name: string]: string };
   idempotencyToken: string;
   attempt: number;
+  /** The attempt's number in its retry window (restarted by `callbacks retry` and a new events URL). */
+  windowAttempt: number;
   authToken: string;
 }
 
@@ -232,11 +232,13 @@ export async function claimCallbacks(
     params: { [name: string]: string };
     idempotency_token: string;
     attempts: number;
+    window_attempts: number;
     auth_token: string;
     platform_sid: string | null;
   }>`
     UPDATE callbacks c
     SET attempts = c.attempts + 1,
+        window_attempts = c.window_attempts + 1,
         lease_until = now() + make_interval(secs => ${leaseMs / 1000}),
         last_attempt_at = now(),
         first_attempt_at = coalesce(c.first_attempt_at, now())
@@ -254,7 +256,8 @@ export async function claimCallbacks(
         ORDER BY h.next_attempt_at
         LIMIT ${limit}
         FOR UPDATE OF h SKIP LOCKED)
-    RETURNING c.account_sid, c.id, c.url, c.method, c.params, c.idempotency_token, c.attempts, a.auth_token,
+    RETURNING c.account_sid, c.id, c.url, c.method, c.params, c.idempotency_token, c.attempts, c.window_attempts,
+      a.auth_token,
       (SELECT f.platform_sid FROM conferences f
         WHERE f.account_sid = c.account_sid AND f.sid = c.conference_sid) AS platform_sid`.execute(executor);
   return rows.map((row) => ({
@@ -267,6 +270,7 @@ export async function claimCallbacks(
     params: row.platform_sid === null ? row.params : { ...row.params, ConferenceSid: row.platform_sid },
     idempotencyToken: row.idempotency_token,
     attempt: row.attempts,
+    windowAttempt: row.window_attempts,
     authToken: row.auth_token,
   }));
 }
@@ -286,9 +290,9 @@ export interface AttemptOutcome {
  * Records attempts in one statement: a delivered callback is done; a failed one is tried again after its
  * `retryInMs`, or, once `retryForMs` have passed since its first attempt (when it became due: the one
  * before it was done), recorded as failed; a released one goes again at once, as if never tried. An
- * attempt whose claim was
- * lost (its lease ran out and another claim followed) changes nothing. Returns what became of each
- * recorded one, by id.
+ * attempt whose claim was lost (its lease ran out and another claim followed) changes nothing. One that
+ * succeeded after its callback was failed unsent meanwhile (its events URL cleared) is delivered all the
+ * same: it was. Returns what became of each recorded one, by id.
  */
 export async function recordAttempts(
   executor: Executor,
@@ -304,6 +308,7 @@ export async function recordAttempts(
           WHEN now() - c.first_attempt_at >= make_interval(secs => ${retryForMs / 1000}) THEN 'failed'
           ELSE 'pending' END,
         attempts = CASE WHEN o.released THEN c.attempts - 1 ELSE c.attempts END,
+        window_attempts = CASE WHEN o.released THEN c.window_attempts - 1 ELSE c.window_attempts END,
         first_attempt_at = CASE WHEN o.released AND c.attempts = 1 THEN NULL ELSE c.first_attempt_at END,
         next_attempt_at = CASE WHEN o.delivered THEN c.next_attempt_at
           ELSE now() + make_interval(secs => o.retry_in_ms / 1000) END,
@@ -316,7 +321,8 @@ export async function recordAttempts(
       ${column((o) => o.status)}::int[], ${column((o) => o.error)}::text[],
       ${column((o) => o.retryInMs)}::float8[], ${column((o) => o.released === true)}::bool[])
       AS o(account_sid, id, attempts, delivered, status, error, retry_in_ms, released)
-    WHERE c.account_sid = o.account_sid AND c.id = o.id AND c.attempts = o.attempts AND c.status = 'pending'
+    WHERE c.account_sid = o.account_sid AND c.id = o.id AND c.attempts = o.attempts
+      AND (c.status = 'pending' OR (o.delivered AND c.status = 'failed'))
     RETURNING c.id, c.status`.execute(executor);
   return new Map(rows.map((row) => [String(row.id), row.status]));
 }
@@ -428,7 +434,8 @@ export async function listCallbacks(executor: Executor, filter: CallbackFilter):
 
 /**
  * Puts failed callbacks back in line, due now and with a fresh retry window; returns how many. One for the
- * account's events URL goes to that URL as it is now, and stays failed while the account has none.
+ * account's events URL goes to that URL as it is now, and stays failed while the account has none. One
+ * failed while it was being sent keeps that attempt's lease, so that it is never sent twice at once.
  */
 export async function retryFailed(
   executor: Executor,
@@ -444,7 +451,7 @@ export async function retryFailed(
       next_attempt_at: sql<Date>`now()`,
       enqueued_at: sql<Date>`now()`,
       first_attempt_at: null,
-      lease_until: null,
+      window_attempts: 0,
     }))
     .whereRef('a.account_sid', '=', 'c.account_sid')
     .where('c.status', '=', 'failed')

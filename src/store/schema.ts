@@ -146,6 +146,7 @@ export interface CallbacksTable {
   idempotency_token: string;
   status: Generated<'pending' | 'delivered' | 'failed'>;
   attempts: Generated<number>;
+  window_attempts: Generated<number>;
   recorded_at: Timestamp;
   enqueued_at: DefaultedTimestamp;
   next_attempt_at: DefaultedTimestamp;

@@ -577,11 +577,46 @@ describe.each(databaseKinds)('callbacks to the app on $name', (kind) => {
     ).toEqual([]);
   });
 
+  it('starts the backoff over for a callback put back by callbacks retry, however often it was tried', async () => {
+    receiver.behave(() => 'error');
+    deliver(300);
+    const name = await joinAndLeave(`${receiver.url}/worn`);
+    const worn = async (status: 'failed' | 'delivered') =>
+      (await listCallbacks(t.database.db, { accountSid: t.account.sid, status, limit: 10 })).filter(
+        (c) => c.url === `${receiver.url}/worn`,
+      );
+    await eventually(async () => (await worn('failed')).length === 2, 'both given up');
+    await deliverer?.stop();
+    // Tried all day before it was given up: its tries had long since backed off to the ten-minute cap.
+    await t.database.db
+      .updateTable('callbacks')
+      .set({ attempts: 200 })
+      .where('url', '=', `${receiver.url}/worn`)
+      .execute();
+    let tries = 0;
+    receiver.behave((r) => (r.params.FriendlyName === name && tries++ === 0 ? 'error' : 'ok'));
+    for (const { id } of await worn('failed'))
+      expect(await retryFailed(t.database.db, { accountSid: t.account.sid, id })).toBe(1);
+    deliverer = startCallbackDeliverer(t.database.db, {
+      retryForMs: 60_000,
+      observer: t.app.metrics.callbacks,
+      firstRetryMs: 50,
+      pollMs: 20,
+    });
+    // The join fails once more and goes again after about 50 ms, not ten minutes.
+    await eventually(() => forRoom(name).length === 2, 'the join on its second try, then the leave');
+    expect(events(forRoom(name))).toEqual(['participant-join', 'participant-leave']);
+    const attempts = Object.fromEntries(
+      (await worn('delivered')).map((c) => [c.statusCallbackEvent, c.attempts]),
+    );
+    expect(attempts).toEqual({ 'participant-join': 202, 'participant-leave': 201 });
+  });
+
   it('gives a callback that waited behind a failing one a retry window of its own', async () => {
     receiver.behave(() => 'error');
     await joinAndLeave(`${receiver.url}/down`);
     // Both are queued together, before the join's first try; the leave is due only once the join is given up.
-    deliver(300);
+    deliver(1000);
     const given = async () =>
       (await listCallbacks(t.database.db, { accountSid: t.account.sid, status: 'failed', limit: 10 })).filter(
         (c) => c.url === `${receiver.url}/down`,
@@ -592,7 +627,8 @@ describe.each(databaseKinds)('callbacks to the app on $name', (kind) => {
       'participant-join',
       'participant-leave',
     ]);
-    // Tried again 50 ms, then 100 ms after its first try: within its 300 ms, more than once.
+    // Tried again 50, 100, 200 ms… after its first try: within its own second, more than once (measured from
+    // when it was queued, it would have had one try, its window spent behind the join's).
     expect(leave?.attempts).toBeGreaterThan(1);
   });
 

@@ -83,7 +83,7 @@ describe.each(databaseKinds)('live feed limits on $name', (kind) => {
         expect(last && callSidOf(last.event)).toBe(callSid(105));
         return events;
       },
-      { timeout: 10_000 },
+      { timeout: 20_000 },
     );
 
     const stream = await openEventStream(feed, { cookie, 'last-event-id': '0:0' });

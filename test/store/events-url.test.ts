@@ -5,7 +5,7 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { fillOutbox } from '../../src/commands/callbacks/fill.js';
-import { retryFailed, setEventsUrl } from '../../src/store/callbacks.js';
+import { claimCallbacks, recordAttempts, retryFailed, setEventsUrl } from '../../src/store/callbacks.js';
 import { useApp } from '../helpers/app.js';
 import { eventually } from '../helpers/callback-receiver.js';
 import { databaseKinds } from '../helpers/databases.js';
@@ -81,6 +81,51 @@ describe.each(databaseKinds)('the account events URL on $name', (kind) => {
     expect(await setEventsUrl(t.database.db, t.account.sid, sink('newest'))).toBe(true);
     expect(await retryFailed(t.database.db, { accountSid: t.account.sid })).toBe(moved.length);
     expect((await queued()).every((c) => c.url === sink('newest') && c.status === 'pending')).toBe(true);
+  });
+
+  describe('an attempt out when the URL is cleared', () => {
+    /** Claims the first callback of a new room's, queued for the events URL `path`; earlier ones failed unsent. */
+    const claimOne = async (path: string) => {
+      expect(await setEventsUrl(t.database.db, t.account.sid, null)).toBe(true);
+      expect(await setEventsUrl(t.database.db, t.account.sid, sink(path))).toBe(true);
+      await join(path);
+      const [claimed] = await claimCallbacks(t.database.db, 1, 60_000);
+      if (claimed?.url !== sink(path)) throw new Error(`claimed ${claimed?.url}, not ${sink(path)}`);
+      expect(await setEventsUrl(t.database.db, t.account.sid, null)).toBe(true);
+      return claimed;
+    };
+
+    it('is recorded delivered if it succeeds', async () => {
+      const claimed = await claimOne('flying');
+      const sent = { claimed, delivered: true, status: 204, error: null, retryInMs: 0 };
+      expect(await recordAttempts(t.database.db, [sent], 60_000)).toEqual(
+        new Map([[claimed.id, 'delivered']]),
+      );
+    });
+
+    it('put back in line meanwhile, waits for that attempt: never sent twice at once', async () => {
+      const claimed = await claimOne('circling');
+      expect(await setEventsUrl(t.database.db, t.account.sid, sink('later'))).toBe(true);
+      expect(await retryFailed(t.database.db, { accountSid: t.account.sid, id: claimed.id })).toBe(1);
+      expect((await claimCallbacks(t.database.db, 10, 60_000)).map((c) => c.id)).not.toContain(claimed.id);
+      const sent = { claimed, delivered: true, status: 204, error: null, retryInMs: 0 };
+      expect(await recordAttempts(t.database.db, [sent], 60_000)).toEqual(
+        new Map([[claimed.id, 'delivered']]),
+      );
+    });
+
+    it('stays failed unsent if it fails', async () => {
+      const claimed = await claimOne('falling');
+      const refused = { claimed, delivered: false, status: 500, error: 'HTTP 500', retryInMs: 0 };
+      expect(await recordAttempts(t.database.db, [refused], 60_000)).toEqual(new Map());
+      const row = await t.database.db
+        .selectFrom('callbacks')
+        .select(['status', 'last_error'])
+        .where('account_sid', '=', t.account.sid)
+        .where('id', '=', claimed.id)
+        .executeTakeFirstOrThrow();
+      expect(row).toEqual({ status: 'failed', last_error: 'not sent: the events URL was cleared' });
+    });
   });
 
   it('answers false for an account there is not', async () => {

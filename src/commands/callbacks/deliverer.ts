@@ -58,7 +58,7 @@ export interface Deliverer {
   stop(): Promise<void>;
 }
 
-/** The delay before the next try after `attempt` failed ones: doubling, capped, with ±20% jitter. */
+/** The delay before the next try after `attempt` failed ones in the window: doubling, capped, ±20% jitter. */
 function retryDelay(attempt: number, firstMs: number, maxMs: number, random = Math.random): number {
   const base = Math.min(maxMs, firstMs * 2 ** Math.min(attempt - 1, 40));
   return Math.round(base * (0.8 + 0.4 * random()));
@@ -91,7 +91,7 @@ export function startCallbackDeliverer(db: Kysely<DB>, options: DelivererOptions
       delivered: false,
       status,
       error,
-      retryInMs: retryDelay(callback.attempt, firstRetryMs, maxRetryMs),
+      retryInMs: retryDelay(callback.windowAttempt, firstRetryMs, maxRetryMs),
     });
     try {
       // Redirects are not followed: the app's URL is the one it named, not wherever it points next.
