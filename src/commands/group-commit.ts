@@ -4,8 +4,9 @@
 // statement, one COMMIT, and only then each delivery answered. No timer: an idle server runs a lone
 // delivery at once, as a batch of one, so that every delivery takes its locks in the batch's one order (a
 // lone delivery taking them in another order could deadlock with a batch holding the same call). Should a
-// batch fail as a whole (a lock timeout, a key taken meanwhile, the database gone), its deliveries run again
-// one by one, so that none fails for another.
+// batch fail as a whole (a key taken meanwhile, a bug), its deliveries run again one by one, so that none
+// fails for another; with the database gone, each is answered so at once. A lock not had in time is told
+// to those deliveries that need a row another transaction still holds; the rest go again together, once.
 // See docs/write-path.md for the invariants and why they hold.
 
 import type { Kysely, Transaction } from 'kysely';
@@ -16,6 +17,7 @@ import { Projection, type ProjectionRows, projectionWrites } from '../reads/proj
 import {
   advanceRooms,
   appendEvents,
+  heldRows,
   lockCalls,
   lockRoomsAndReadInbox,
   type Owned,
@@ -64,7 +66,12 @@ interface Waiting {
   delivery: Delivery;
   resolve: (result: DeliveryResult) => void;
   reject: (error: unknown) => void;
+  /** Sent back into line once already, after its batch's lock timeout. */
+  again?: true;
 }
+
+/** How long the look at which rows are held waits for a table another transaction locked (a rebuild). */
+const PROBE_LOCK_TIMEOUT = '500ms';
 
 // Everything a batch decided, written by one statement. Every part is sent, those with nothing to write
 // too, so that the text is the same for every batch: the database prepares it once, and the process builds
@@ -158,9 +165,11 @@ export function groupCommitter(
       }
       return;
     } catch (error) {
-      // The database away or a lock not had in time is the same for each delivery alone: each is answered
-      // so (503) at once. Anything else went wrong for the batch: each gets its own attempt and answer.
-      if (unavailableCause(error) !== null) {
+      const cause = unavailableCause(error);
+      if (cause === 'lock-timeout') return retryUnblocked(batch, error);
+      // The database away or a deadlock is the same for each delivery alone: each is answered so (503) at
+      // once. Anything else went wrong for the batch: each gets its own attempt and answer.
+      if (cause !== null) {
         for (const w of batch) w.reject(error);
         return;
       }
@@ -175,11 +184,79 @@ export function groupCommitter(
     );
   }
 
+  // One row held by someone else (an operator's session, a stray transaction) must not fail the dozens of
+  // deliveries that shared its batch and need none of it. Those that need a row still held are answered
+  // with the timeout; the others go back to the front of the line, to run again together (not one by one:
+  // under a lock every delivery needs, that would take every pooled connection), once.
+  async function retryUnblocked(batch: Waiting[], timeout: unknown) {
+    let blocked: Set<Delivery>;
+    try {
+      blocked = await blockedOf(
+        db,
+        batch.map((w) => w.delivery),
+      );
+    } catch {
+      blocked = new Set(batch.map((w) => w.delivery));
+    }
+    const again: Waiting[] = [];
+    for (const w of batch) {
+      if (w.again || blocked.has(w.delivery)) w.reject(timeout);
+      else again.push({ ...w, again: true });
+    }
+    waiting.unshift(...again);
+  }
+
   return (delivery: Delivery): Promise<DeliveryResult> =>
     new Promise((resolve, reject) => {
       waiting.push({ delivery, resolve, reject });
       schedule();
     });
+}
+
+/** The deliveries of `batch` that need a call or room another transaction holds now. */
+async function blockedOf(db: Kysely<DB>, batch: Delivery[]): Promise<Set<Delivery>> {
+  return db.transaction().execute(async (trx) => {
+    const callsOf = batch.flatMap((d) => {
+      const callSid = callSidOf(d);
+      return callSid === null ? [] : [{ accountSid: d.accountSid, name: callSid }];
+    });
+    const current = new Map(
+      (await readCalls(trx, callsOf, new Set())).map((c) => [ownedKey(c.accountSid, c.callSid), c.call]),
+    );
+    const needs = batch.map((d) => {
+      const callSid = callSidOf(d);
+      const call = (callSid !== null && current.get(ownedKey(d.accountSid, callSid))) || initialCallState;
+      return { delivery: d, callSid, rooms: roomsOf(d, call) };
+    });
+    const held = await heldRows(
+      trx,
+      callsOf,
+      needs.flatMap((n) => n.rooms),
+      PROBE_LOCK_TIMEOUT,
+    );
+    return new Set(
+      needs
+        .filter(
+          (n) =>
+            (n.callSid !== null && held.calls.has(ownedKey(n.delivery.accountSid, n.callSid))) ||
+            n.rooms.some((room) => held.rooms.has(ownedKey(room.accountSid, room.name))),
+        )
+        .map((n) => n.delivery),
+    );
+  });
+}
+
+/**
+ * Every room `delivery` may touch, its call being `call`: those it names, and those its call is in. Within a
+ * batch a call only moves to a room some delivery names, so these are all the rooms the batch can need.
+ */
+function roomsOf(delivery: Delivery, call: CallState): Owned[] {
+  return [call, initialCallState].flatMap((state) =>
+    plan(delivery.command, state, delivery.room).map((step) => ({
+      accountSid: delivery.accountSid,
+      name: step.room,
+    })),
+  );
 }
 
 async function decideBatch(
@@ -213,15 +290,10 @@ async function decideBatch(
       : (calls.get(ownedKey(d.accountSid, callSid)) ?? initialCallState);
   };
 
-  // Every room a delivery may touch: those it names, and those its call is in. Within the batch a call only
-  // moves to a room some delivery names, so these are all the rooms the batch can need.
   const roomsWanted: Owned[] = [];
   const keys: Owned[] = [];
   for (const d of batch) {
-    for (const call of [callOf(d), initialCallState]) {
-      for (const step of plan(d.command, call, d.room))
-        roomsWanted.push({ accountSid: d.accountSid, name: step.room });
-    }
+    roomsWanted.push(...roomsOf(d, callOf(d)));
     const callSid = callSidOf(d);
     if (!foldsVisit(d)) keys.push({ accountSid: d.accountSid, name: d.key });
     else if (callSid !== null) {

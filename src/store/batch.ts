@@ -117,6 +117,40 @@ export async function readCalls(
   return result.rows.map(lockedCall);
 }
 
+/**
+ * Which of `calls` and `rooms` another transaction holds now, each by ownedKey: those whose row (or a call's
+ * visits row) exists and cannot be locked as a batch locks it. Nothing waits for a row; a table lock (a
+ * rebuild's) is waited for at most `lockTimeout`.
+ */
+export async function heldRows(
+  executor: Transaction<DB>,
+  calls: Owned[],
+  rooms: Owned[],
+  lockTimeout: string,
+): Promise<{ calls: Set<string>; rooms: Set<string> }> {
+  await transactionSettings(lockTimeout).execute(executor);
+  const asked = (items: Owned[]) => sorted(items).map((i) => ({ account_sid: i.accountSid, name: i.name }));
+  const held = (
+    table: 'calls' | 'call_visits' | 'rooms',
+    column: 'call_sid' | 'friendly_name',
+    alias: string,
+  ) => {
+    const [t, key] = [sql.table(table), sql.ref(column)];
+    return sql`EXISTS (SELECT 1 FROM ${t} WHERE account_sid = ${sql.ref(`${alias}.account_sid`)} AND ${key} = ${sql.ref(`${alias}.name`)})
+      AND NOT EXISTS (SELECT 1 FROM ${t} WHERE account_sid = ${sql.ref(`${alias}.account_sid`)} AND ${key} = ${sql.ref(`${alias}.name`)}
+        FOR NO KEY UPDATE SKIP LOCKED)`;
+  };
+  const { rows } = await sql<{ room: boolean; account_sid: string; name: string }>`
+    SELECT false AS room, c.account_sid, c.name FROM ${rowsToJoin(asked(calls), 'c', sql`account_sid text, name text`)}
+    WHERE (${held('calls', 'call_sid', 'c')}) OR (${held('call_visits', 'call_sid', 'c')})
+    UNION ALL
+    SELECT true, r.account_sid, r.name FROM ${rowsToJoin(asked(rooms), 'r', sql`account_sid text, name text`)}
+    WHERE ${held('rooms', 'friendly_name', 'r')}`.execute(executor);
+  const keys = (room: boolean) =>
+    new Set(rows.filter((row) => row.room === room).map((row) => ownedKey(row.account_sid, row.name)));
+  return { calls: keys(false), rooms: keys(true) };
+}
+
 export interface RoomsAndOutcomes {
   rooms: (LockedRoom & { accountSid: string })[];
   /** The remembered outcome of each of the keys asked about that the inbox holds, by ownedKey. */

@@ -8,20 +8,22 @@ import { describe, expect, it } from 'vitest';
 import { deliver } from '../../src/commands/deliver.js';
 import { commandsOf, type Delivery, MAX_BATCH } from '../../src/commands/index.js';
 import { verify } from '../../src/reads/verify.js';
+import { unavailableCause } from '../../src/store/errors.js';
 import { callSid, commands } from '../helpers/commands.js';
-import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
+import { databaseKinds, postgresKind, type TestDatabase } from '../helpers/databases.js';
 import { readModels } from '../helpers/read-models.js';
 
 const ACCOUNT = `AC${'b'.repeat(32)}`;
 
+const at = (key: string, command: Delivery['command']): Delivery => ({
+  accountSid: ACCOUNT,
+  key,
+  command,
+  room: null,
+});
+
 function flow(): Delivery[] {
   const c = commands();
-  const at = (key: string, command: Delivery['command']): Delivery => ({
-    accountSid: ACCOUNT,
-    key,
-    command,
-    room: null,
-  });
   const rejoin = at('rejoin', c.join(callSid(4), 'batch'));
   const joined = at('four', c.join(callSid(4), 'batch'));
   return [
@@ -126,4 +128,46 @@ describe.each(databaseKinds)('group commit on $name', (kind) => {
       await database.drop();
     }
   });
+});
+
+describe.skipIf(!postgresKind)('a batch that cannot get a lock in time, on PostgreSQL', () => {
+  it('answers the timeout only to the deliveries that need a row still held; the others commit', async () => {
+    const database = await (postgresKind as NonNullable<typeof postgresKind>).create();
+    const other = await database.openReplica(1);
+    try {
+      const c = commands();
+      const { deliver: deliverTogether } = commandsOf(database.db, undefined, database.kind);
+      for (const d of [at('one', c.join(callSid(1), 'held')), at('five', c.join(callSid(5), 'aside'))])
+        expect((await deliverTogether(d)).outcome.result).toBe('joined');
+
+      // Another session holds a room and a call for longer than a batch waits for a lock (5 s). The three
+      // deliveries arrive together and share a batch.
+      const answers = await other.db.transaction().execute(async (trx) => {
+        await sql`SELECT 1 FROM rooms WHERE account_sid = ${ACCOUNT} AND friendly_name = 'held' FOR UPDATE`.execute(
+          trx,
+        );
+        await sql`SELECT 1 FROM calls WHERE account_sid = ${ACCOUNT} AND call_sid = ${callSid(5)} FOR UPDATE`.execute(
+          trx,
+        );
+        return Promise.allSettled(
+          [
+            at('two', c.join(callSid(2), 'held')),
+            at('three', c.join(callSid(3), 'free')),
+            at('five leaves', c.leave(callSid(5))),
+          ].map((d) => deliverTogether(d)),
+        );
+      });
+      const told = answers.map((a) =>
+        a.status === 'fulfilled' ? a.value.outcome.result : unavailableCause(a.reason),
+      );
+      expect(told).toEqual(['lock-timeout', 'joined', 'lock-timeout']);
+
+      // Nothing half done: the held ones go through once the rows are free, and the models match the log.
+      expect((await deliverTogether(at('two', c.join(callSid(2), 'held')))).outcome.result).toBe('joined');
+      expect((await deliverTogether(at('five leaves', c.leave(callSid(5))))).outcome.result).toBe('applied');
+      expect((await verify(database)).differences).toEqual([]);
+    } finally {
+      await database.drop();
+    }
+  }, 30_000);
 });
