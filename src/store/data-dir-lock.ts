@@ -43,9 +43,10 @@ interface Holder {
 
 /**
  * Takes `dataDir` (creating it) for this process, and returns what gives it back. A lock file left by a
- * process that has ended (killed, or its machine restarted) is taken over.
+ * process that has ended (killed, or its machine restarted) is taken over. Should this process stall past
+ * STALE_MS and another take the directory over, `onLost` is told, once, with a line saying so.
  */
-export function lockDataDir(dataDir: string): () => void {
+export function lockDataDir(dataDir: string, onLost: (message: string) => void = () => {}): () => void {
   mkdirSync(dataDir, { recursive: true });
   const path = join(dataDir, LOCK_FILE);
   if (held.has(path)) throw inUse(dataDir, { pid: process.pid, host: hostname() });
@@ -59,7 +60,13 @@ export function lockDataDir(dataDir: string): () => void {
         linkSync(draft, path);
         held.add(path);
         const heartbeat = setInterval(() => {
-          if (isOurs(path)) touch(path);
+          const holder = holderOf(path);
+          if (holder === undefined) return;
+          if (isThisProcess(holder)) return touch(path);
+          clearInterval(heartbeat);
+          onLost(
+            `the embedded database in ${dataDir} was taken over by process ${holder.pid} on host ${holder.host} while this process stalled for more than ${STALE_MS / 1000} s`,
+          );
         }, HEARTBEAT_MS);
         heartbeat.unref();
         return () => {
@@ -106,7 +113,11 @@ function takeOver(path: string, dataDir: string): void {
 /** Whether the lock file names this process. */
 function isOurs(path: string): boolean {
   const holder = holderOf(path);
-  return holder?.pid === process.pid && holder.host === hostname();
+  return holder !== undefined && isThisProcess(holder);
+}
+
+function isThisProcess(holder: Holder): boolean {
+  return holder.pid === process.pid && holder.host === hostname();
 }
 
 /** Marks the lock file as renewed now; a file gone (the directory removed under the server) is left so. */

@@ -117,6 +117,15 @@ function namingPrepared(pool: pg.Pool): PostgresPool {
   };
 }
 
+/**
+ * Once another process holds the data directory, nothing of this one's may reach it: PGlite would write its
+ * pages over the newcomer's. Closing the database would write them, so the process ends at once instead.
+ */
+function stopAtOnce(message: string): never {
+  console.error(`conclave: ${message}; stopping without writing to it`);
+  process.exit(1);
+}
+
 async function openPglite(dataDir: string | null): Promise<Database> {
   if (dataDir === null) {
     const template = loadTemplate();
@@ -124,7 +133,7 @@ async function openPglite(dataDir: string | null): Promise<Database> {
     await pglite.waitReady;
     return pgliteDatabase(pglite);
   }
-  const unlock = inDataDir(dataDir, () => lockDataDir(dataDir));
+  const unlock = inDataDir(dataDir, () => lockDataDir(dataDir, stopAtOnce));
   try {
     if (!holdsDatabase(dataDir)) {
       const strangers = strangersIn(

@@ -92,6 +92,39 @@ describe('the embedded database directory', { timeout: 60_000 }, () => {
     }
   });
 
+  it('tells its holder, once, when another process has taken the directory over', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const dataDir = tempDir();
+      const lost: string[] = [];
+      const release = lockDataDir(dataDir, (message) => lost.push(message));
+      vi.advanceTimersByTime(STALE_MS);
+      expect(lost).toEqual([]);
+      writeFileSync(join(dataDir, 'conclave.lock'), JSON.stringify({ pid: 7, host: 'another-container' }));
+      vi.advanceTimersByTime(STALE_MS);
+      expect(lost).toEqual([
+        `the embedded database in ${dataDir} was taken over by process 7 on host another-container while this process stalled for more than ${STALE_MS / 1000} s`,
+      ]);
+      release();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('stops a server whose directory another process has taken over, with one line and without writing to it', async () => {
+    const dataDir = tempDir();
+    const server = await startCli({ DATA_DIR: dataDir });
+    const exited = once(server.child, 'exit');
+    // What a second container finds after this one stalled past STALE_MS: the lock file is then its own.
+    writeFileSync(join(dataDir, 'conclave.lock'), JSON.stringify({ pid: 7, host: 'another-container' }));
+    const [code] = (await exited) as [number | null];
+    expect(code).toBe(1);
+    expect(server.output()).toContain(
+      `conclave: the embedded database in ${dataDir} was taken over by process 7 on host another-container while this process stalled for more than ${STALE_MS / 1000} s; stopping without writing to it\n`,
+    );
+    expect(readFileSync(join(dataDir, 'conclave.lock'), 'utf8')).toContain('another-container');
+  });
+
   it('keeps the CLI off the directory of a running server with one line, and lets it in once the server stops', async () => {
     const dataDir = tempDir();
     const server = await startCli({ DATA_DIR: dataDir });
