@@ -44,15 +44,7 @@ export async function listAccounts(executor: Executor): Promise<Account[]> {
 
 /** Creates the account, or gives an existing one the token and name given. */
 export async function saveAccount(executor: Executor, account: Account): Promise<void> {
-  await executor
-    .insertInto('accounts')
-    .values({ account_sid: account.sid, auth_token: account.authToken, friendly_name: account.friendlyName })
-    .onConflict((oc) =>
-      oc
-        .column('account_sid')
-        .doUpdateSet({ auth_token: account.authToken, friendly_name: account.friendlyName }),
-    )
-    .execute();
+  await addOrUpdateAccount(executor, account.sid, account, account);
 }
 
 /**
