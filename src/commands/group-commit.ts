@@ -35,7 +35,7 @@ import {
 import { unavailableCause } from '../store/errors.js';
 import { ConcurrencyError } from '../store/events.js';
 import { FixedStatement } from '../store/fixed-statement.js';
-import { noVisit, type VisitState } from '../store/locks.js';
+import { noVisit, transactionSettings, type VisitState } from '../store/locks.js';
 import type { DB } from '../store/schema.js';
 import { type Counts, countsOf, inOneStatement } from '../store/single-statement.js';
 import {
@@ -213,9 +213,15 @@ export function groupCommitter(
     });
 }
 
-/** The deliveries of `batch` that need a call or room another transaction holds now. */
+/**
+ * The deliveries of `batch` that need a call or room another transaction holds now, and those after one of
+ * them on the same call (or, without a call, in the same room): a call's deliveries are decided in their
+ * order, and a later one committed while an earlier one is answered with the timeout would run ahead of it
+ * (a leave before its join).
+ */
 async function blockedOf(db: Kysely<DB>, batch: Delivery[]): Promise<Set<Delivery>> {
   return db.transaction().execute(async (trx) => {
+    await transactionSettings(PROBE_LOCK_TIMEOUT).execute(trx);
     const callsOf = batch.flatMap((d) => {
       const callSid = callSidOf(d);
       return callSid === null ? [] : [{ accountSid: d.accountSid, name: callSid }];
@@ -226,23 +232,30 @@ async function blockedOf(db: Kysely<DB>, batch: Delivery[]): Promise<Set<Deliver
     const needs = batch.map((d) => {
       const callSid = callSidOf(d);
       const call = (callSid !== null && current.get(ownedKey(d.accountSid, callSid))) || initialCallState;
-      return { delivery: d, callSid, rooms: roomsOf(d, call) };
+      return {
+        delivery: d,
+        calls: callSid === null ? [] : [{ accountSid: d.accountSid, name: callSid }],
+        rooms: roomsOf(d, call),
+      };
     });
     const held = await heldRows(
       trx,
       callsOf,
       needs.flatMap((n) => n.rooms),
-      PROBE_LOCK_TIMEOUT,
     );
-    return new Set(
-      needs
-        .filter(
-          (n) =>
-            (n.callSid !== null && held.calls.has(ownedKey(n.delivery.accountSid, n.callSid))) ||
-            n.rooms.some((room) => held.rooms.has(ownedKey(room.accountSid, room.name))),
-        )
-        .map((n) => n.delivery),
-    );
+    const key = (o: Owned) => ownedKey(o.accountSid, o.name);
+    const blocked = new Set<Delivery>();
+    const blockedRooms = new Set<string>();
+    for (const n of needs) {
+      const waits =
+        n.calls.some((c) => held.calls.has(key(c))) ||
+        n.rooms.some((r) => held.rooms.has(key(r)) || (n.calls.length === 0 && blockedRooms.has(key(r))));
+      if (!waits) continue;
+      blocked.add(n.delivery);
+      for (const c of n.calls) held.calls.add(key(c));
+      for (const r of n.rooms) blockedRooms.add(key(r));
+    }
+    return blocked;
   });
 }
 

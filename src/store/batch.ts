@@ -120,15 +120,13 @@ export async function readCalls(
 /**
  * Which of `calls` and `rooms` another transaction holds now, each by ownedKey: those whose row (or a call's
  * visits row) exists and cannot be locked as a batch locks it. Nothing waits for a row; a table lock (a
- * rebuild's) is waited for at most `lockTimeout`.
+ * rebuild's) is waited for as long as the transaction's lock_timeout says.
  */
 export async function heldRows(
   executor: Transaction<DB>,
   calls: Owned[],
   rooms: Owned[],
-  lockTimeout: string,
 ): Promise<{ calls: Set<string>; rooms: Set<string> }> {
-  await transactionSettings(lockTimeout).execute(executor);
   const asked = (items: Owned[]) => sorted(items).map((i) => ({ account_sid: i.accountSid, name: i.name }));
   const held = (
     table: 'calls' | 'call_visits' | 'rooms',

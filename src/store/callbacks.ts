@@ -301,6 +301,9 @@ export async function recordAttempts(
 ): Promise<Map<string, CallbackStatus>> {
   if (outcomes.length === 0) return new Map();
   const column = <T>(pick: (o: AttemptOutcome) => T) => outcomes.map(pick);
+  // Its window restarted while the attempt was out (`callbacks retry`, a new events URL): the attempt's
+  // failure neither backs off nor counts in the new window; the callback is due at once, as promised.
+  const restarted = sql`c.window_attempts <> o.window_attempts`;
   const { rows } = await sql<{ id: string; status: CallbackStatus }>`
     UPDATE callbacks c
     SET status = CASE WHEN o.delivered THEN 'delivered'
@@ -308,9 +311,12 @@ export async function recordAttempts(
           WHEN now() - c.first_attempt_at >= make_interval(secs => ${retryForMs / 1000}) THEN 'failed'
           ELSE 'pending' END,
         attempts = CASE WHEN o.released THEN c.attempts - 1 ELSE c.attempts END,
-        window_attempts = CASE WHEN o.released THEN c.window_attempts - 1 ELSE c.window_attempts END,
-        first_attempt_at = CASE WHEN o.released AND c.attempts = 1 THEN NULL ELSE c.first_attempt_at END,
+        window_attempts = CASE WHEN o.released AND NOT ${restarted} THEN c.window_attempts - 1
+          ELSE c.window_attempts END,
+        first_attempt_at = CASE WHEN o.released AND NOT ${restarted} AND c.window_attempts = 1 THEN NULL
+          ELSE c.first_attempt_at END,
         next_attempt_at = CASE WHEN o.delivered THEN c.next_attempt_at
+          WHEN ${restarted} THEN now()
           ELSE now() + make_interval(secs => o.retry_in_ms / 1000) END,
         delivered_at = CASE WHEN o.delivered THEN now() END,
         lease_until = NULL,
@@ -319,8 +325,9 @@ export async function recordAttempts(
     FROM unnest(${column((o) => o.claimed.accountSid)}::text[], ${column((o) => o.claimed.id)}::bigint[],
       ${column((o) => o.claimed.attempt)}::int[], ${column((o) => o.delivered)}::bool[],
       ${column((o) => o.status)}::int[], ${column((o) => o.error)}::text[],
-      ${column((o) => o.retryInMs)}::float8[], ${column((o) => o.released === true)}::bool[])
-      AS o(account_sid, id, attempts, delivered, status, error, retry_in_ms, released)
+      ${column((o) => o.retryInMs)}::float8[], ${column((o) => o.released === true)}::bool[],
+      ${column((o) => o.claimed.windowAttempt)}::int[])
+      AS o(account_sid, id, attempts, delivered, status, error, retry_in_ms, released, window_attempts)
     WHERE c.account_sid = o.account_sid AND c.id = o.id AND c.attempts = o.attempts
       AND (c.status = 'pending' OR (o.delivered AND c.status = 'failed'))
     RETURNING c.id, c.status`.execute(executor);

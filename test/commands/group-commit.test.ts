@@ -154,17 +154,24 @@ describe.skipIf(!postgresKind)('a batch that cannot get a lock in time, on Postg
             at('two', c.join(callSid(2), 'held')),
             at('three', c.join(callSid(3), 'free')),
             at('five leaves', c.leave(callSid(5))),
+            // Needs nothing held, but comes after a delivery of its call that does: it must not run ahead.
+            at('two moves', c.join(callSid(2), 'free')),
+            // Needs nothing held, and comes after a delivery in its room that is answered so: it may go.
+            at('four', c.join(callSid(4), 'free')),
           ].map((d) => deliverTogether(d)),
         );
       });
       const told = answers.map((a) =>
         a.status === 'fulfilled' ? a.value.outcome.result : unavailableCause(a.reason),
       );
-      expect(told).toEqual(['lock-timeout', 'joined', 'lock-timeout']);
+      expect(told).toEqual(['lock-timeout', 'joined', 'lock-timeout', 'lock-timeout', 'joined']);
 
       // Nothing half done: the held ones go through once the rows are free, and the models match the log.
       expect((await deliverTogether(at('two', c.join(callSid(2), 'held')))).outcome.result).toBe('joined');
       expect((await deliverTogether(at('five leaves', c.leave(callSid(5))))).outcome.result).toBe('applied');
+      expect((await deliverTogether(at('two moves', c.join(callSid(2), 'free')))).outcome.result).toBe(
+        'joined',
+      );
       expect((await verify(database)).differences).toEqual([]);
     } finally {
       await database.drop();

@@ -128,6 +128,42 @@ describe.each(databaseKinds)('the account events URL on $name', (kind) => {
     });
   });
 
+  it('keeps a new URL due at once when an attempt to the old one fails or is cut short meanwhile', async () => {
+    expect(await setEventsUrl(t.database.db, t.account.sid, null)).toBe(true);
+    expect(await setEventsUrl(t.database.db, t.account.sid, sink('moving'))).toBe(true);
+    await join('moving');
+    await join('moving too');
+    const claims = await claimCallbacks(t.database.db, 10, 60_000);
+    const [failing, released] = claims.filter((c) => c.url === sink('moving'));
+    if (failing === undefined || released === undefined)
+      throw new Error('one callback of each room to claim');
+    expect(await setEventsUrl(t.database.db, t.account.sid, sink('moved'))).toBe(true);
+    const outcomes = [
+      { claimed: failing, delivered: false, status: 503, error: 'HTTP 503', retryInMs: 600_000 },
+      {
+        claimed: released,
+        delivered: false,
+        status: null,
+        error: 'cut short',
+        retryInMs: 0,
+        released: true as const,
+      },
+    ];
+    await recordAttempts(t.database.db, outcomes, 60_000);
+    const rows = await t.database.db
+      .selectFrom('callbacks')
+      .select(['id', 'window_attempts', 'first_attempt_at'])
+      .select(sql<boolean>`next_attempt_at <= now()`.as('due'))
+      .where('account_sid', '=', t.account.sid)
+      .where('id', 'in', [failing.id, released.id])
+      .orderBy('id')
+      .execute();
+    expect(rows.map(({ id, ...rest }) => rest)).toEqual([
+      { window_attempts: 0, first_attempt_at: null, due: true },
+      { window_attempts: 0, first_attempt_at: null, due: true },
+    ]);
+  });
+
   it('answers false for an account there is not', async () => {
     expect(await setEventsUrl(t.database.db, `AC${'0'.repeat(32)}`, sink('x'))).toBe(false);
   });
