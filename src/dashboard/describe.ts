@@ -177,6 +177,11 @@ export class Narrator {
         };
       case 'UnknownCallLeft':
         return { kind: 'leave', text: `${this.who(event.data.callSid)} left before joining was seen` };
+      case 'ParticipantUpdateArrivedEarly':
+        return {
+          kind: 'change',
+          text: `${this.who(event.data.callSid)}'s flags came before its join was seen: kept for the join`,
+        };
     }
   }
 }

@@ -242,6 +242,7 @@ export function callbacksFor(
     case 'CallEnded':
     case 'JoinRejected':
     case 'UnknownCallLeft':
+    case 'ParticipantUpdateArrivedEarly':
       break;
   }
   return { state: next, callbacks: out };

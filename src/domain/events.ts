@@ -219,6 +219,20 @@ export type UnknownCallLeft = Event<
   { callSid: string; sequenceNumber: number | null; at: string }
 >;
 
+/**
+ * The platform reported flags for a call not in the conference, numbered after all it had sent about the
+ * call there: the call's join was overtaken on the way. Held until that join arrives, which applies them.
+ */
+export type ParticipantUpdateArrivedEarly = Event<
+  'ParticipantUpdateArrivedEarly',
+  ParticipantFlags & {
+    conferenceSid: string;
+    callSid: string;
+    sequenceNumber: number;
+    at: string;
+  } & ReportedTime
+>;
+
 export const RECORDING_STATUSES = [
   'in-progress',
   'paused',
@@ -262,6 +276,7 @@ export type RoomEvent =
   | CallEnded
   | JoinRejected
   | UnknownCallLeft
+  | ParticipantUpdateArrivedEarly
   | ConferenceSidReported
   | ConferenceEndCorrected
   | RecordingReported;

@@ -19,6 +19,8 @@ import type {
   JoinRejected,
   LeaveReason,
   ParticipantFlags,
+  ParticipantUpdateArrivedEarly,
+  ParticipantUpdated,
   PlatformLeave,
   ReasonConferenceEnded,
   RoomEvent,
@@ -45,7 +47,12 @@ export interface LiveConference {
   participants: { [callSid: string]: Participant };
   /** The newest provider SequenceNumber applied per call, departed calls included. */
   sequences: { [callSid: string]: number };
+  /** Flags the platform reported for calls whose joins it sent before but have not arrived, by call. */
+  early?: { [callSid: string]: EarlyUpdate };
 }
+
+/** Flags reported ahead of the call's join, and when: the join applies them after itself. */
+export type EarlyUpdate = Omit<ParticipantUpdateArrivedEarly['data'], 'conferenceSid' | 'callSid'>;
 
 /** A completed instance, remembered so that the platform's late callbacks about it find it. */
 export interface EarlierConference {
@@ -107,6 +114,7 @@ const REPORTABLE: ReadonlySet<RoomEvent['type']> = new Set<Reportable['type']>([
   'ParticipantJoined',
   'ConferenceStarted',
   'ParticipantUpdated',
+  'ParticipantUpdateArrivedEarly',
   'ParticipantLeft',
   'ConferenceEnded',
 ]);
@@ -117,7 +125,8 @@ const REPORTABLE: ReadonlySet<RoomEvent['type']> = new Set<Reportable['type']>([
  * the time the platform reported it, which is nearer the fact than when it reached Conclave.
  */
 function withReportedTime(event: RoomEvent, reportedAt: string): RoomEvent {
-  if (!REPORTABLE.has(event.type)) return event;
+  // An update held for its join keeps the time of its own report.
+  if (!REPORTABLE.has(event.type) || 'reportedAt' in event.data) return event;
   return { ...event, data: { ...event.data, reportedAt } } as RoomEvent;
 }
 
@@ -130,7 +139,7 @@ function decideCommand(command: RoomCommand, room: RoomState, call: CallState): 
     case 'EndCall':
       return decideEndCall(command, room, call);
     case 'UpdateParticipant':
-      return decideUpdate(command, room);
+      return decideUpdate(command, room, call);
     case 'EndConference':
       return decideEndConference(command, room);
     case 'TimeOutParticipant':
@@ -336,6 +345,14 @@ function decideJoin(command: JoinConference, room: RoomState, call: CallState): 
   if (after && after.status === 'init' && meetsStartRule(after)) {
     events.push({ type: 'ConferenceStarted', data: { conferenceSid: after.sid, at } });
   }
+  // Flags the platform reported after this join, whose report they overtook on the way, now apply.
+  const early = via === 'callback' ? conference.early?.[callSid] : undefined;
+  const joined = after?.participants[callSid];
+  if (early && joined && (sequenceNumber === null || early.sequenceNumber > sequenceNumber)) {
+    const { sequenceNumber: number, at: when, reportedAt, ...flags } = early;
+    const update = updated(conference.sid, callSid, flags, joined, number, when);
+    events.push(reportedAt === undefined ? update : { ...update, data: { ...update.data, reportedAt } });
+  }
   return { events };
 }
 
@@ -372,24 +389,47 @@ function decideEndCall(command: EndCall, room: RoomState, call: CallState): Deci
   return { events: [...left, { type: 'CallEnded', data: { callSid, callStatus, at: command.at } }] };
 }
 
-function decideUpdate(command: UpdateParticipant, room: RoomState): Decision {
+function decideUpdate(command: UpdateParticipant, room: RoomState, call: CallState): Decision {
   const { callSid, flags, sequenceNumber } = command.data;
   const located = locate(room, command.data.reported ?? null);
   const settled = settle(located, room, command.at);
   const live = located.at === 'live' ? settled.room.live : null;
-  const current = live?.participants[callSid];
-  if (!live || !current || isStale(live, callSid, sequenceNumber)) return { events: settled.events };
-  // A report that the participant is coaching but names no one to coach does not end the coaching: it
-  // goes on with the call it coached. Only a report that it stopped coaching clears that call.
+  if (!live || isStale(live, callSid, sequenceNumber)) return { events: settled.events };
+  const current = live.participants[callSid];
+  if (!current) {
+    // A call Conclave has not seen join any room (one it did not place): its join, which the platform
+    // numbered before this report, is still on the way. Held for it. A call seen elsewhere may have left
+    // this room, and the report be an old one: nothing tells the two apart, so it is not held.
+    const held = live.early?.[callSid]?.sequenceNumber ?? Number.NEGATIVE_INFINITY;
+    if (call.room !== null || sequenceNumber === null || sequenceNumber <= held)
+      return { events: settled.events };
+    const early: RoomEvent = {
+      type: 'ParticipantUpdateArrivedEarly',
+      data: { conferenceSid: live.sid, callSid, ...flags, sequenceNumber, at: command.at },
+    };
+    return { events: [...settled.events, early] };
+  }
+  return {
+    events: [...settled.events, updated(live.sid, callSid, flags, current, sequenceNumber, command.at)],
+  };
+}
+
+/**
+ * The participant's flags as reported. A report that it is coaching but names no one to coach does not end
+ * the coaching: it goes on with the call it coached. Only a report that it stopped coaching clears that call.
+ */
+function updated(
+  conferenceSid: string,
+  callSid: string,
+  flags: ParticipantFlags,
+  current: Participant,
+  sequenceNumber: number | null,
+  at: string,
+): ParticipantUpdated {
   const callSidToCoach = flags.coaching ? (flags.callSidToCoach ?? current.callSidToCoach) : null;
   return {
-    events: [
-      ...settled.events,
-      {
-        type: 'ParticipantUpdated',
-        data: { conferenceSid: live.sid, callSid, ...flags, callSidToCoach, sequenceNumber, at: command.at },
-      },
-    ],
+    type: 'ParticipantUpdated',
+    data: { conferenceSid, callSid, ...flags, callSidToCoach, sequenceNumber, at },
   };
 }
 
@@ -592,12 +632,15 @@ export function evolve(room: RoomState, event: RoomEvent): RoomState {
         endConferenceOnExit: d.endConferenceOnExit,
         joinedAt: d.at,
       };
+      const { early: held = {}, ...rest } = live;
+      const early = withoutEntry(held, d.callSid);
       return {
         ...room,
         live: {
-          ...live,
+          ...rest,
           participants: withEntry(live.participants, d.callSid, participant),
           sequences: withSequence(live, d.callSid, d.sequenceNumber),
+          ...(Object.keys(early).length > 0 && { early }),
         },
       };
     }
@@ -635,6 +678,11 @@ export function evolve(room: RoomState, event: RoomEvent): RoomState {
           sequences: withSequence(live, event.data.callSid, event.data.sequenceNumber),
         },
       };
+    }
+    case 'ParticipantUpdateArrivedEarly': {
+      if (!live) return room;
+      const { conferenceSid: _sid, callSid, ...update } = event.data;
+      return { ...room, live: { ...live, early: withEntry(live.early ?? {}, callSid, update) } };
     }
     case 'UnknownCallLeft':
       return live

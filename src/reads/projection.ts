@@ -249,6 +249,8 @@ export class Projection {
       case 'CallEnded':
       case 'JoinRejected':
       case 'UnknownCallLeft':
+      // Shown once the join it came ahead of applies it, as the ParticipantUpdated that follows the join.
+      case 'ParticipantUpdateArrivedEarly':
         return;
     }
   }

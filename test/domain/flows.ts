@@ -17,6 +17,8 @@ export type Room = (typeof ROOMS)[number];
 
 const room = fc.constantFrom(...ROOMS);
 const call = fc.integer({ min: 1, max: 6 }).map(callSid);
+/** Calls the platform reports about: those above and two it placed alone, whose voice webhooks never come. */
+const reportedCall = fc.integer({ min: 1, max: 8 }).map(callSid);
 /** Small and often repeated, so that callbacks arrive late, early and twice. */
 const sequenceNumber = fc.integer({ min: 1, max: 12 });
 const rarely = <T>(value: fc.Arbitrary<T>, otherwise: T) =>
@@ -97,7 +99,13 @@ export const action: fc.Arbitrary<Action> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('join'), call, room, attributes }), weight: 8 },
   {
     arbitrary: fc
-      .record({ kind: fc.constant('reported-join'), call, room, sequenceNumber, coach: rarely(call, null) })
+      .record({
+        kind: fc.constant('reported-join'),
+        call: reportedCall,
+        room,
+        sequenceNumber,
+        coach: rarely(call, null),
+      })
       .chain((join) => names.map((named) => ({ ...join, ...named }))),
     weight: 2,
   },
@@ -122,7 +130,7 @@ export const action: fc.Arbitrary<Action> = fc.oneof(
   },
   {
     arbitrary: fc
-      .record({ kind: fc.constant('participant-leave'), call, room, sequenceNumber })
+      .record({ kind: fc.constant('participant-leave'), call: reportedCall, room, sequenceNumber })
       .chain((leave) => names.map((named) => ({ ...leave, ...named }))),
     weight: 2,
   },
@@ -130,7 +138,7 @@ export const action: fc.Arbitrary<Action> = fc.oneof(
     arbitrary: fc
       .record({
         kind: fc.constant('update'),
-        call,
+        call: reportedCall,
         room,
         flags,
         sequenceNumber: fc.option(sequenceNumber, { freq: 5, nil: null }),

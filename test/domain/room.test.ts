@@ -664,6 +664,40 @@ describe('participant updates', () => {
       .then([{ type: 'ParticipantUpdated', data: { callSid: A, muted: true } }]);
   });
 
+  it('keeps flags reported before the join of a call it has not seen, and applies them after that join', () => {
+    const { join, update } = commands();
+    const early = { command: update(C, { muted: true, hold: true }, 5), room: ROOM };
+    given(join(A, ROOM), join(B, ROOM))
+      .when(early)
+      .then([
+        {
+          type: 'ParticipantUpdateArrivedEarly',
+          data: { callSid: C, muted: true, hold: true, sequenceNumber: 5 },
+        },
+      ]);
+    const world = given(join(A, ROOM), join(B, ROOM), early)
+      .when({ command: join(C, ROOM, {}, { via: 'callback', sequenceNumber: 3 }), room: ROOM })
+      .then([
+        { type: 'ParticipantJoined', data: { callSid: C, muted: false, sequenceNumber: 3 } },
+        { type: 'ParticipantUpdated', data: { callSid: C, muted: true, hold: true, sequenceNumber: 5 } },
+      ]);
+    expect(live(world)?.participants[C]).toMatchObject({ muted: true, hold: true });
+    expect(live(world)?.sequences[C]).toBe(5);
+    expect(live(world)?.early).toBeUndefined();
+  });
+
+  it('drops early flags older than the join, and an early report older than one already kept', () => {
+    const { join, update } = commands();
+    const history = [join(A, ROOM), join(B, ROOM), { command: update(C, { muted: true }, 5), room: ROOM }];
+    given(...history)
+      .when({ command: update(C, { hold: true }, 4), room: ROOM })
+      .thenNothingHappens();
+    const world = given(...history)
+      .when({ command: join(C, ROOM, {}, { via: 'callback', sequenceNumber: 6 }), room: ROOM })
+      .then([{ type: 'ParticipantJoined', data: { callSid: C, muted: false, sequenceNumber: 6 } }]);
+    expect(live(world)?.participants[C]).toMatchObject({ muted: false });
+  });
+
   it('ignores an update for a call that is not a participant', () => {
     const { join, leave, update } = commands();
     given(join(A, ROOM), join(B, ROOM), leave(B))

@@ -208,6 +208,20 @@ describe.each(databaseKinds)('callbacks on $name', (kind) => {
       ]);
     });
 
+    // Twilio's callbacks may arrive out of order (§11); their SequenceNumber says which came first.
+    it('applies a mute that overtook the join of a call Conclave did not place once that join arrives', async () => {
+      const [placed, added] = [newCallSid(), newCallSid()];
+      const room = 'overtaken join';
+      const sid = await roomWith(room, placed);
+      const mute = await client().participant('participant-mute', room, added, 3, { muted: true });
+      expect(mute.statusCode).toBe(204);
+      expect(await participant(sid, added)).toBeUndefined();
+      expect((await client().participant('participant-join', room, added, 2)).statusCode).toBe(204);
+      expect(await participant(sid, added)).toMatchObject({ status: 'connected', muted: true });
+      // The join's own report, arriving again, changes nothing.
+      await expectNoChange(() => client().participant('participant-join', room, added, 2));
+    });
+
     // Twilio's participant-join sends Coaching, not always CallSidToCoach (§11, participant events): the
     // platform's word on coaching stands, and whom it coaches is recorded only where the platform named it.
     it('participant-join of a coach records it coaching, with whom only where the platform says', async () => {
