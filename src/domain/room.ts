@@ -346,11 +346,12 @@ function decideJoin(command: JoinConference, room: RoomState, call: CallState): 
     events.push({ type: 'ConferenceStarted', data: { conferenceSid: after.sid, at } });
   }
   // Flags the platform reported after this join, whose report they overtook on the way, now apply.
+  // Recorded now, in the log's order; the app's callback keeps the time the platform gave the report.
   const early = via === 'callback' ? conference.early?.[callSid] : undefined;
   const joined = after?.participants[callSid];
-  if (early && joined && (sequenceNumber === null || early.sequenceNumber > sequenceNumber)) {
-    const { sequenceNumber: number, at: when, reportedAt, ...flags } = early;
-    const update = updated(conference.sid, callSid, flags, joined, number, when);
+  if (early && joined && sequenceNumber !== null && early.sequenceNumber > sequenceNumber) {
+    const { sequenceNumber: number, at: _arrived, reportedAt, ...flags } = early;
+    const update = updated(conference.sid, callSid, flags, joined, number, at);
     events.push(reportedAt === undefined ? update : { ...update, data: { ...update.data, reportedAt } });
   }
   return { events };
@@ -401,7 +402,7 @@ function decideUpdate(command: UpdateParticipant, room: RoomState, call: CallSta
     // numbered before this report, is still on the way. Held for it. A call seen elsewhere may have left
     // this room, and the report be an old one: nothing tells the two apart, so it is not held.
     const held = live.early?.[callSid]?.sequenceNumber ?? Number.NEGATIVE_INFINITY;
-    if (call.room !== null || sequenceNumber === null || sequenceNumber <= held)
+    if (call.room !== null || call.ended || sequenceNumber === null || sequenceNumber <= held)
       return { events: settled.events };
     const early: RoomEvent = {
       type: 'ParticipantUpdateArrivedEarly',
@@ -632,15 +633,12 @@ export function evolve(room: RoomState, event: RoomEvent): RoomState {
         endConferenceOnExit: d.endConferenceOnExit,
         joinedAt: d.at,
       };
-      const { early: held = {}, ...rest } = live;
-      const early = withoutEntry(held, d.callSid);
       return {
         ...room,
         live: {
-          ...rest,
+          ...withoutEarly(live, d.callSid),
           participants: withEntry(live.participants, d.callSid, participant),
           sequences: withSequence(live, d.callSid, d.sequenceNumber),
-          ...(Object.keys(early).length > 0 && { early }),
         },
       };
     }
@@ -688,7 +686,10 @@ export function evolve(room: RoomState, event: RoomEvent): RoomState {
       return live
         ? {
             ...room,
-            live: { ...live, sequences: withSequence(live, event.data.callSid, event.data.sequenceNumber) },
+            live: {
+              ...withoutEarly(live, event.data.callSid),
+              sequences: withSequence(live, event.data.callSid, event.data.sequenceNumber),
+            },
           }
         : room;
     case 'ConferenceEnded': {
@@ -712,11 +713,21 @@ export function evolve(room: RoomState, event: RoomEvent): RoomState {
       const { conferenceSid, reason, callSidEndingConference } = event.data;
       return withEarlier(room, conferenceSid, { reason, callSidEndingConference });
     }
-    case 'CallEnded':
+    // A call turned away will not join: what was held for its join is dropped with it.
     case 'JoinRejected':
+      return live ? { ...room, live: withoutEarly(live, event.data.callSid) } : room;
+    case 'CallEnded':
     case 'RecordingReported':
       return room;
   }
+}
+
+/** `live` without what was held for `callSid`'s join; without `early` at all once nothing is held. */
+function withoutEarly(live: LiveConference, callSid: string): LiveConference {
+  if (live.early?.[callSid] === undefined) return live;
+  const { early, ...rest } = live;
+  const kept = withoutEntry(early, callSid);
+  return Object.keys(kept).length > 0 ? { ...rest, early: kept } : rest;
 }
 
 function withEarlier(room: RoomState, sid: string, change: Partial<EarlierConference>): RoomState {

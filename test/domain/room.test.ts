@@ -675,14 +675,30 @@ describe('participant updates', () => {
           data: { callSid: C, muted: true, hold: true, sequenceNumber: 5 },
         },
       ]);
+    const late = join(C, ROOM, {}, { via: 'callback', sequenceNumber: 3 });
     const world = given(join(A, ROOM), join(B, ROOM), early)
-      .when({ command: join(C, ROOM, {}, { via: 'callback', sequenceNumber: 3 }), room: ROOM })
+      .when({ command: late, room: ROOM })
       .then([
-        { type: 'ParticipantJoined', data: { callSid: C, muted: false, sequenceNumber: 3 } },
-        { type: 'ParticipantUpdated', data: { callSid: C, muted: true, hold: true, sequenceNumber: 5 } },
+        { type: 'ParticipantJoined', data: { callSid: C, muted: false, sequenceNumber: 3, at: late.at } },
+        // Recorded with the join, so that the log and the read models never go back in time.
+        {
+          type: 'ParticipantUpdated',
+          data: { callSid: C, muted: true, hold: true, sequenceNumber: 5, at: late.at },
+        },
       ]);
     expect(live(world)?.participants[C]).toMatchObject({ muted: true, hold: true });
     expect(live(world)?.sequences[C]).toBe(5);
+    expect(live(world)?.early).toBeUndefined();
+  });
+
+  it('keeps nothing for a join that will not come: the call ended, or left before it joined', () => {
+    const { join, leave, update, hangUp } = commands();
+    given(join(A, ROOM), join(B, ROOM), hangUp(C))
+      .when({ command: update(C, { muted: true }, 5), room: ROOM })
+      .thenNothingHappens();
+    const world = given(join(A, ROOM), join(B, ROOM), { command: update(C, { muted: true }, 2), room: ROOM })
+      .when({ command: leave(C, 'left', 3), room: ROOM })
+      .then([{ type: 'UnknownCallLeft', data: { callSid: C, sequenceNumber: 3 } }]);
     expect(live(world)?.early).toBeUndefined();
   });
 
