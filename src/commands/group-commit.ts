@@ -191,9 +191,11 @@ export function groupCommitter(
   async function retryUnblocked(batch: Waiting[], timeout: unknown) {
     let blocked: Set<Delivery>;
     try {
+      const answered = new Set(batch.filter((w) => w.again).map((w) => w.delivery));
       blocked = await blockedOf(
         db,
         batch.map((w) => w.delivery),
+        answered,
       );
     } catch {
       blocked = new Set(batch.map((w) => w.delivery));
@@ -214,12 +216,12 @@ export function groupCommitter(
 }
 
 /**
- * The deliveries of `batch` that need a call or room another transaction holds now, and those after one of
- * them on the same call (or, without a call, in the same room): a call's deliveries are decided in their
- * order, and a later one committed while an earlier one is answered with the timeout would run ahead of it
- * (a leave before its join).
+ * The deliveries of `batch` that need a call or room another transaction holds now, or are `answered` with
+ * the timeout anyway (put back once already), and those after one of them on the same call (or, without a
+ * call, in the same room): a call's deliveries are decided in their order, and a later one committed while
+ * an earlier one is answered with the timeout would run ahead of it (a leave before its join).
  */
-async function blockedOf(db: Kysely<DB>, batch: Delivery[]): Promise<Set<Delivery>> {
+async function blockedOf(db: Kysely<DB>, batch: Delivery[], answered: Set<Delivery>): Promise<Set<Delivery>> {
   return db.transaction().execute(async (trx) => {
     await transactionSettings(PROBE_LOCK_TIMEOUT).execute(trx);
     const callsOf = batch.flatMap((d) => {
@@ -248,6 +250,7 @@ async function blockedOf(db: Kysely<DB>, batch: Delivery[]): Promise<Set<Deliver
     const blockedRooms = new Set<string>();
     for (const n of needs) {
       const waits =
+        answered.has(n.delivery) ||
         n.calls.some((c) => held.calls.has(key(c))) ||
         n.rooms.some((r) => held.rooms.has(key(r)) || (n.calls.length === 0 && blockedRooms.has(key(r))));
       if (!waits) continue;

@@ -51,8 +51,8 @@ export interface LiveConference {
   early?: { [callSid: string]: EarlyUpdate };
 }
 
-/** Flags reported ahead of the call's join, and when: the join applies them after itself. */
-export type EarlyUpdate = Omit<ParticipantUpdateArrivedEarly['data'], 'conferenceSid' | 'callSid'>;
+/** Flags reported ahead of the call's join: the join applies them after itself. */
+export type EarlyUpdate = Omit<ParticipantUpdateArrivedEarly['data'], 'conferenceSid' | 'callSid' | 'at'>;
 
 /** A completed instance, remembered so that the platform's late callbacks about it find it. */
 export interface EarlierConference {
@@ -350,7 +350,7 @@ function decideJoin(command: JoinConference, room: RoomState, call: CallState): 
   const early = via === 'callback' ? conference.early?.[callSid] : undefined;
   const joined = after?.participants[callSid];
   if (early && joined && sequenceNumber !== null && early.sequenceNumber > sequenceNumber) {
-    const { sequenceNumber: number, at: _arrived, reportedAt, ...flags } = early;
+    const { sequenceNumber: number, reportedAt, ...flags } = early;
     const update = updated(conference.sid, callSid, flags, joined, number, at);
     events.push(reportedAt === undefined ? update : { ...update, data: { ...update.data, reportedAt } });
   }
@@ -679,7 +679,7 @@ export function evolve(room: RoomState, event: RoomEvent): RoomState {
     }
     case 'ParticipantUpdateArrivedEarly': {
       if (!live) return room;
-      const { conferenceSid: _sid, callSid, ...update } = event.data;
+      const { conferenceSid: _sid, callSid, at: _at, ...update } = event.data;
       return { ...room, live: { ...live, early: withEntry(live.early ?? {}, callSid, update) } };
     }
     case 'UnknownCallLeft':

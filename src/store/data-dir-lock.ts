@@ -49,11 +49,13 @@ interface Holder {
 export function lockDataDir(dataDir: string, onLost: (message: string) => void = () => {}): () => void {
   mkdirSync(dataDir, { recursive: true });
   const path = join(dataDir, LOCK_FILE);
-  if (held.has(path)) throw inUse(dataDir, { pid: process.pid, host: hostname() });
+  // Who this process is, as its lock file says: the host's name as it is now, should the name change later.
+  const self = { pid: process.pid, host: hostname() };
+  if (held.has(path)) throw inUse(dataDir, self);
   // Written whole beside it, then linked into place: a lock file is never seen half written, and the link
   // fails if the file is there already.
   const draft = `${path}.${process.pid}`;
-  writeFileSync(draft, JSON.stringify({ pid: process.pid, host: hostname() }));
+  writeFileSync(draft, JSON.stringify(self));
   try {
     for (;;) {
       try {
@@ -62,7 +64,7 @@ export function lockDataDir(dataDir: string, onLost: (message: string) => void =
         const heartbeat = setInterval(() => {
           const holder = holderOf(path);
           if (holder === undefined) return;
-          if (isThisProcess(holder)) return touch(path);
+          if (isSelf(holder, self)) return touch(path);
           clearInterval(heartbeat);
           onLost(
             `the embedded database in ${dataDir} was taken over by process ${holder.pid} on host ${holder.host} while this process stalled for more than ${STALE_MS / 1000} s`,
@@ -73,7 +75,8 @@ export function lockDataDir(dataDir: string, onLost: (message: string) => void =
           clearInterval(heartbeat);
           held.delete(path);
           // A process stalled past STALE_MS has had its lock taken over: the file is then another's.
-          if (isOurs(path)) rmSync(path, { force: true });
+          const holder = holderOf(path);
+          if (holder !== undefined && isSelf(holder, self)) rmSync(path, { force: true });
         };
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -110,14 +113,8 @@ function takeOver(path: string, dataDir: string): void {
   }
 }
 
-/** Whether the lock file names this process. */
-function isOurs(path: string): boolean {
-  const holder = holderOf(path);
-  return holder !== undefined && isThisProcess(holder);
-}
-
-function isThisProcess(holder: Holder): boolean {
-  return holder.pid === process.pid && holder.host === hostname();
+function isSelf(holder: Holder, self: Pick<Holder, 'pid' | 'host'>): boolean {
+  return holder.pid === self.pid && holder.host === self.host;
 }
 
 /** Marks the lock file as renewed now; a file gone (the directory removed under the server) is left so. */

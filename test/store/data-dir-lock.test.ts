@@ -4,13 +4,20 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { lockDataDir, STALE_MS } from '../../src/store/data-dir-lock.js';
 import { openDatabase } from '../../src/store/database.js';
 import { runCli, startCli, tempDir } from '../helpers/cli.js';
+
+// The host's name as the lock sees it: one test renames the host, as a laptop's name changes with its network.
+const host = vi.hoisted(() => ({ renamed: null as string | null }));
+vi.mock('node:os', async (original) => {
+  const os = await original<typeof import('node:os')>();
+  return { ...os, hostname: () => host.renamed ?? os.hostname() };
+});
 
 const open = (dataDir: string) => openDatabase({ kind: 'pglite', dataDir });
 
@@ -106,6 +113,30 @@ describe('the embedded database directory', { timeout: 60_000 }, () => {
         `the embedded database in ${dataDir} was taken over by process 7 on host another-container while this process stalled for more than ${STALE_MS / 1000} s`,
       ]);
       release();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('keeps renewing, and then removes, its lock file when the host is renamed while it holds it', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const dataDir = tempDir();
+      const lock = join(dataDir, 'conclave.lock');
+      const lost: string[] = [];
+      const release = lockDataDir(dataDir, (message) => lost.push(message));
+      try {
+        host.renamed = 'renamed-laptop';
+        const old = new Date(Date.now() - 60_000);
+        utimesSync(lock, old, old);
+        vi.advanceTimersByTime(STALE_MS);
+        expect(lost).toEqual([]);
+        expect(Date.now() - statSync(lock).mtimeMs).toBeLessThan(STALE_MS);
+        release();
+      } finally {
+        host.renamed = null;
+      }
+      expect(existsSync(lock)).toBe(false);
     } finally {
       vi.useRealTimers();
     }
