@@ -202,7 +202,7 @@ export function groupCommitter(
     }
     const again: Waiting[] = [];
     for (const w of batch) {
-      if (w.again || blocked.has(w.delivery)) w.reject(timeout);
+      if (blocked.has(w.delivery)) w.reject(timeout);
       else again.push({ ...w, again: true });
     }
     waiting.unshift(...again);
@@ -224,28 +224,25 @@ export function groupCommitter(
 async function blockedOf(db: Kysely<DB>, batch: Delivery[], answered: Set<Delivery>): Promise<Set<Delivery>> {
   return db.transaction().execute(async (trx) => {
     await transactionSettings(PROBE_LOCK_TIMEOUT).execute(trx);
-    const callsOf = batch.flatMap((d) => {
+    const key = (o: Owned) => ownedKey(o.accountSid, o.name);
+    const callsOf = (d: Delivery): Owned[] => {
       const callSid = callSidOf(d);
       return callSid === null ? [] : [{ accountSid: d.accountSid, name: callSid }];
-    });
+    };
+    const calls = batch.flatMap(callsOf);
     const current = new Map(
-      (await readCalls(trx, callsOf, new Set())).map((c) => [ownedKey(c.accountSid, c.callSid), c.call]),
+      (await readCalls(trx, calls, new Set())).map((c) => [ownedKey(c.accountSid, c.callSid), c.call]),
     );
     const needs = batch.map((d) => {
-      const callSid = callSidOf(d);
-      const call = (callSid !== null && current.get(ownedKey(d.accountSid, callSid))) || initialCallState;
-      return {
-        delivery: d,
-        calls: callSid === null ? [] : [{ accountSid: d.accountSid, name: callSid }],
-        rooms: roomsOf(d, call),
-      };
+      const [call] = callsOf(d);
+      const state = (call && current.get(key(call))) || initialCallState;
+      return { delivery: d, calls: callsOf(d), rooms: roomsOf(d, state) };
     });
     const held = await heldRows(
       trx,
-      callsOf,
+      calls,
       needs.flatMap((n) => n.rooms),
     );
-    const key = (o: Owned) => ownedKey(o.accountSid, o.name);
     const blocked = new Set<Delivery>();
     const blockedRooms = new Set<string>();
     for (const n of needs) {

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { lockDataDir, STALE_MS } from '../../src/store/data-dir-lock.js';
 import { openDatabase } from '../../src/store/database.js';
 import { runCli, startCli, tempDir } from '../helpers/cli.js';
@@ -74,72 +74,62 @@ describe('the embedded database directory', { timeout: 60_000 }, () => {
     await database.close();
   });
 
-  it('renews its own lock file while it holds the directory, and leaves one that another has taken over', () => {
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    try {
-      const dataDir = tempDir();
-      const release = lockDataDir(dataDir);
-      try {
-        const lock = join(dataDir, 'conclave.lock');
-        const old = new Date(Date.now() - 60_000);
-        utimesSync(lock, old, old);
-        vi.advanceTimersByTime(STALE_MS / 2);
-        expect(Date.now() - statSync(lock).mtimeMs).toBeLessThan(STALE_MS / 2);
-        // Taken over while this process stalled: the file is then another's, neither renewed nor removed.
-        writeFileSync(lock, JSON.stringify({ pid: 1, host: 'another-container' }));
-        utimesSync(lock, old, old);
-        vi.advanceTimersByTime(STALE_MS / 2);
-        expect(Date.now() - statSync(lock).mtimeMs).toBeGreaterThan(STALE_MS);
-      } finally {
-        release();
-      }
-      expect(readFileSync(join(dataDir, 'conclave.lock'), 'utf8')).toContain('another-container');
-    } finally {
+  describe('while it holds the directory, its heartbeat on fake timers', () => {
+    beforeEach(() => {
+      vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    });
+    afterEach(() => {
+      host.renamed = null;
       vi.useRealTimers();
-    }
-  });
+    });
 
-  it('tells its holder, once, when another process has taken the directory over', () => {
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    try {
+    /** A directory this process holds, its lock file last touched a minute ago, and what it was told. */
+    function held() {
       const dataDir = tempDir();
+      const lock = join(dataDir, 'conclave.lock');
       const lost: string[] = [];
       const release = lockDataDir(dataDir, (message) => lost.push(message));
+      const old = new Date(Date.now() - 60_000);
+      const age = () => Date.now() - statSync(lock).mtimeMs;
+      return { dataDir, lock, lost, release, age, untouch: () => utimesSync(lock, old, old) };
+    }
+
+    it('renews its own lock file, and leaves one that another has taken over', () => {
+      const { lock, release, age, untouch } = held();
+      untouch();
+      vi.advanceTimersByTime(STALE_MS / 2);
+      expect(age()).toBeLessThan(STALE_MS / 2);
+      // Taken over while this process stalled: the file is then another's, neither renewed nor removed.
+      writeFileSync(lock, JSON.stringify({ pid: 1, host: 'another-container' }));
+      untouch();
+      vi.advanceTimersByTime(STALE_MS / 2);
+      expect(age()).toBeGreaterThan(STALE_MS);
+      release();
+      expect(readFileSync(lock, 'utf8')).toContain('another-container');
+    });
+
+    it('tells its holder, once, when another process has taken the directory over', () => {
+      const { dataDir, lock, lost, release } = held();
       vi.advanceTimersByTime(STALE_MS);
       expect(lost).toEqual([]);
-      writeFileSync(join(dataDir, 'conclave.lock'), JSON.stringify({ pid: 7, host: 'another-container' }));
+      writeFileSync(lock, JSON.stringify({ pid: 7, host: 'another-container' }));
       vi.advanceTimersByTime(STALE_MS);
       expect(lost).toEqual([
         `the embedded database in ${dataDir} was taken over by process 7 on host another-container while this process stalled for more than ${STALE_MS / 1000} s`,
       ]);
       release();
-    } finally {
-      vi.useRealTimers();
-    }
-  });
+    });
 
-  it('keeps renewing, and then removes, its lock file when the host is renamed while it holds it', () => {
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    try {
-      const dataDir = tempDir();
-      const lock = join(dataDir, 'conclave.lock');
-      const lost: string[] = [];
-      const release = lockDataDir(dataDir, (message) => lost.push(message));
-      try {
-        host.renamed = 'renamed-laptop';
-        const old = new Date(Date.now() - 60_000);
-        utimesSync(lock, old, old);
-        vi.advanceTimersByTime(STALE_MS);
-        expect(lost).toEqual([]);
-        expect(Date.now() - statSync(lock).mtimeMs).toBeLessThan(STALE_MS);
-        release();
-      } finally {
-        host.renamed = null;
-      }
+    it('keeps renewing, and then removes, its lock file when the host is renamed while it holds it', () => {
+      const { lock, lost, release, age, untouch } = held();
+      host.renamed = 'renamed-laptop';
+      untouch();
+      vi.advanceTimersByTime(STALE_MS);
+      expect(lost).toEqual([]);
+      expect(age()).toBeLessThan(STALE_MS);
+      release();
       expect(existsSync(lock)).toBe(false);
-    } finally {
-      vi.useRealTimers();
-    }
+    });
   });
 
   it('stops a server whose directory another process has taken over, with one line and without writing to it', async () => {
