@@ -170,7 +170,10 @@ describe.skipIf(!existsSync(CHROMIUM)).each(databaseKinds)('the dashboard in Chr
     expect(await timeline.first().textContent()).toContain('Conference opened');
     await page.locator('#timeline li', { hasText: ' joined' }).first().waitFor();
     await page.locator('#timeline li', { hasText: 'Conference ended: ' }).waitFor();
-    expect(await page.getByText('Live: changes appear as they happen').count()).toBe(1);
+    // The page is served whole; its feed connects after, and only then says it is live.
+    const live = page.getByText('Live: changes appear as they happen');
+    await live.waitFor();
+    expect(await live.count()).toBe(1);
     await shot('timeline');
   });
 
